@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace Unlearning.Core.Data;
+
+/// <summary>
+/// The fixed evaluation subset of REFERENCE §4.9: one generator seeded 2048; for class 0..K−1 in order,
+/// take that class's indices ascending, draw <c>randperm(len)</c> from the generator and keep the first
+/// <c>perClass</c>. Using LibTorch's own CPU generator and randperm reproduces the original's draw.
+/// Order of the result: class 0's samples first, then class 1, …
+/// </summary>
+public static class FixedSubset
+{
+    public const int DefaultSeed = 2048;
+    public const int DefaultPerClass = 200;
+
+    public static int[] Select(int[] labels, int numClasses, int perClass = DefaultPerClass, long seed = DefaultSeed)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perClass);
+        using var gen = new Generator((ulong)seed, CPU);
+        var result = new List<int>(numClasses * perClass);
+        for (int c = 0; c < numClasses; c++)
+        {
+            var idx = new List<int>();
+            for (int i = 0; i < labels.Length; i++) if (labels[i] == c) idx.Add(i);
+            if (idx.Count < perClass)
+                throw new InvalidOperationException($"Class {c} has only {idx.Count} samples; the subset needs {perClass}.");
+            using var perm = randperm(idx.Count, generator: gen);
+            var order = perm.data<long>().ToArray();
+            for (int k = 0; k < perClass; k++) result.Add(idx[(int)order[k]]);
+        }
+        return [.. result];
+    }
+}

@@ -1,0 +1,25 @@
+using MudBlazor.Services;
+using Unlearning.Web.Components;
+
+namespace Unlearning.Web;
+
+/// <summary>Registers and maps everything the web layer adds on top of Unlearning.Core.</summary>
+public static class WebSetup
+{
+    public static IServiceCollection AddUnlearningWeb(this IServiceCollection services)
+    {
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        return services;
+    }
+
+    public static WebApplication UseUnlearningWeb(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
