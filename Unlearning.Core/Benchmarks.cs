@@ -49,7 +49,7 @@ public static class Benchmarks
     {
         using var opt = optim.SGD(model.parameters(), 0.01, 0.9, nesterov: true, weight_decay: 5e-4);
         model.train();
-        var plan = TensorData.Plan(Enumerable.Range(0, batches * 128 + 3 * 128).ToArray(), 128, new Random(0));
+        var plan = TensorData.Plan(Enumerable.Range(0, batches * 128 + 3 * 128).Select(i => i % data.Count).ToArray(), 128, new Random(0));
         var clock = new Stopwatch();
         for (int b = 0; b < plan.Length; b++)
         {
@@ -67,7 +67,7 @@ public static class Benchmarks
     {
         model.eval();
         using var noGrad = no_grad();
-        var plan = TensorData.Plan(Enumerable.Range(0, batches * 128 + 3 * 128).ToArray(), 128, null);
+        var plan = TensorData.Plan(Enumerable.Range(0, batches * 128 + 3 * 128).Select(i => i % data.Count).ToArray(), 128, null);
         var clock = new Stopwatch();
         for (int b = 0; b < plan.Length; b++)
         {

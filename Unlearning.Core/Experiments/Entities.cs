@@ -1,0 +1,96 @@
+namespace Unlearning.Core.Experiments;
+
+/// <summary>What produced an experiment's model (REFERENCE §6 "Type").</summary>
+public enum ExperimentType { Original, Retrained, Unlearned, Uploaded }
+
+/// <summary>
+/// One model and its evaluation (SPEC §6). Scalars live in columns so that the table can sort and filter in
+/// SQL; the large per-experiment results (distributions, CKA, points, attack data) live in a JSON document
+/// in the artifacts folder.
+/// </summary>
+public sealed class Experiment
+{
+    /// <summary>Short id shown in the table: baselines use the original's scheme (<c>000{fc}</c>, <c>a00{fc}</c>), others 4 hex chars.</summary>
+    public required string Id { get; set; }
+    public required string Dataset { get; set; }
+    public required string Architecture { get; set; }
+    /// <summary>Forget class 0..K−1; −1 for an upload evaluated without a forget class.</summary>
+    public int ForgetClass { get; set; }
+    public ExperimentType Type { get; set; }
+    /// <summary>Id of the base experiment whose model was unlearned; null for baselines and uploads.</summary>
+    public string? BaseId { get; set; }
+    /// <summary>Stored method name (FineTuning, GradientAscent, RandomLabeling, SCRUB, SalUn, Retrain, Custom, plug-in names); null for Original.</summary>
+    public string? Method { get; set; }
+    /// <summary>All hyperparameters as JSON object {name: value}.</summary>
+    public string HyperparametersJson { get; set; } = "{}";
+    public int? Epochs { get; set; }
+    public int? BatchSize { get; set; }
+    public double? LearningRate { get; set; }
+    public long? Seed { get; set; }
+    /// <summary>Unlearning accuracy = train accuracy on the forget class (lower = more forgetting).</summary>
+    public double? UA { get; set; }
+    /// <summary>Retain accuracy = macro mean of train accuracy over the other classes.</summary>
+    public double? RA { get; set; }
+    /// <summary>Test unlearning accuracy = test accuracy on the forget class.</summary>
+    public double? TUA { get; set; }
+    /// <summary>Test retain accuracy = macro mean of test accuracy over the other classes.</summary>
+    public double? TRA { get; set; }
+    /// <summary>Run time of the unlearning loop in seconds.</summary>
+    public double? RT { get; set; }
+    /// <summary>Worst-case privacy score (stored as "FQS" in the original's JSON).</summary>
+    public double? PS { get; set; }
+    public DateTime CreatedUtc { get; set; }
+    /// <summary>Ready once the evaluation is stored; baselines shipped without evaluation are Pending until evaluated.</summary>
+    public ExperimentStatus Status { get; set; }
+    /// <summary>Seconds per evaluation stage as JSON {stage: seconds}.</summary>
+    public string StageTimesJson { get; set; } = "{}";
+    /// <summary>Checkpoint path relative to the app folder (or absolute for shipped baselines).</summary>
+    public string? CheckpointPath { get; set; }
+    /// <summary>Results document path relative to the app folder; null until evaluated.</summary>
+    public string? ResultsPath { get; set; }
+    /// <summary>Id of the job that produced this experiment.</summary>
+    public long? JobId { get; set; }
+
+    public bool IsBaseline => Type is ExperimentType.Original or ExperimentType.Retrained;
+}
+
+public enum ExperimentStatus { Pending, Ready, Failed }
+
+public enum JobKind { TrainOriginal, Retrain, Unlearn, Upload, Evaluate }
+
+public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
+
+/// <summary>A unit of queued work (SPEC §3), persisted so that every browser and a restart see it.</summary>
+public sealed class Job
+{
+    public long Id { get; set; }
+    public JobKind Kind { get; set; }
+    public required string Dataset { get; set; }
+    public required string Architecture { get; set; }
+    public int ForgetClass { get; set; }
+    public string? Method { get; set; }
+    public string? BaseExperimentId { get; set; }
+    public string HyperparametersJson { get; set; } = "{}";
+    public long Seed { get; set; }
+    /// <summary>Uploaded checkpoint file (relative to the app folder) for Upload jobs.</summary>
+    public string? UploadPath { get; set; }
+    /// <summary>Grid request this job belongs to (jobs expanded from one build share it).</summary>
+    public string? GroupId { get; set; }
+    public JobStatus Status { get; set; }
+    public string Stage { get; set; } = "Queued";
+    /// <summary>Overall progress 0..1 across all stages.</summary>
+    public double Progress { get; set; }
+    public int? Epoch { get; set; }
+    public int? TotalEpochs { get; set; }
+    public double? EtaSeconds { get; set; }
+    public double? ForgetAccuracy { get; set; }
+    public double? RetainAccuracy { get; set; }
+    public string? Error { get; set; }
+    public string? ResultExperimentId { get; set; }
+    /// <summary>Experiment id reserved when the job starts (files are written under it); removed on failure.</summary>
+    public string? ReservedExperimentId { get; set; }
+    public DateTime CreatedUtc { get; set; }
+    public DateTime? StartedUtc { get; set; }
+    public DateTime? FinishedUtc { get; set; }
+    public string? Device { get; set; }
+}

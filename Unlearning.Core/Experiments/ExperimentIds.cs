@@ -1,0 +1,30 @@
+namespace Unlearning.Core.Experiments;
+
+/// <summary>
+/// Experiment ids. Unlearned/uploaded models get 4 random hex characters like the original (REFERENCE §6),
+/// regenerated on collision. Baselines follow the original's <c>000{fc}</c> / <c>a00{fc}</c> scheme; the
+/// dataset and architecture are appended so that ids stay unique across (dataset, architecture).
+/// </summary>
+public static class ExperimentIds
+{
+    public static string Original(string dataset, string architecture, int forgetClass) => $"000{forgetClass}-{dataset}-{architecture}";
+    public static string Retrained(string dataset, string architecture, int forgetClass) => $"a00{forgetClass}-{dataset}-{architecture}";
+
+    /// <summary>The short id shown in the table and written as "ID" in exports (<c>0003</c>, <c>a003</c>, <c>3f9c</c>).</summary>
+    public static string Display(string id) => id.Length > 4 && id[4] == '-' ? id[..4] : id;
+
+    public static string NewRandom(Func<string, bool> exists, Random? rng = null)
+    {
+        rng ??= Random.Shared;
+        for (int attempt = 0; attempt < 1000; attempt++)
+        {
+            var id = rng.Next(0, 0x10000).ToString("x4");
+            if (!id.StartsWith("000", StringComparison.Ordinal) && !id.StartsWith("a00", StringComparison.Ordinal) && !exists(id)) return id;
+        }
+        for (int len = 5; ; len++)
+        {
+            var id = Guid.NewGuid().ToString("N")[..len];
+            if (!exists(id)) return id;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+using Microsoft.EntityFrameworkCore;
+using Unlearning.Core.Training;
+
+namespace Unlearning.Core.Experiments;
+
+/// <summary>
+/// Reads and writes experiments and jobs. Stateless over an <see cref="IDbContextFactory{TContext}"/>:
+/// every call uses its own short-lived context, so any thread (job worker, circuits, API) may call it.
+/// </summary>
+public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> contexts, ArtifactStore artifacts, string dataRoot)
+{
+    public ArtifactStore Artifacts { get; } = artifacts;
+    public string DataRoot { get; } = dataRoot;
+
+    /// <summary>Applies migrations (creating the database file if needed).</summary>
+    public void Migrate()
+    {
+        Directory.CreateDirectory(Artifacts.AppFolder);
+        using var db = contexts.CreateDbContext();
+        db.Database.Migrate();
+    }
+
+    public UnlearningDbContext NewContext() => contexts.CreateDbContext();
+
+    public IReadOnlyList<Experiment> List(string? dataset = null, string? architecture = null, int? forgetClass = null)
+    {
+        using var db = contexts.CreateDbContext();
+        IQueryable<Experiment> q = db.Experiments.AsNoTracking();
+        if (dataset is not null) q = q.Where(e => e.Dataset == dataset);
+        if (architecture is not null) q = q.Where(e => e.Architecture == architecture);
+        if (forgetClass is not null) q = q.Where(e => e.ForgetClass == forgetClass);
+        return [.. q.AsEnumerable().OrderBy(e => e.Type switch { ExperimentType.Original => 0, ExperimentType.Retrained => 1, _ => 2 }).ThenBy(e => e.CreatedUtc)];
+    }
+
+    public Experiment? Get(string id)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Experiments.AsNoTracking().FirstOrDefault(e => e.Id == id);
+    }
+
+    public bool Exists(string id)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Experiments.Any(e => e.Id == id);
+    }
+
+    public void Add(Experiment e)
+    {
+        using var db = contexts.CreateDbContext();
+        db.Experiments.Add(e);
+        db.SaveChanges();
+    }
+
+    public void Update(Experiment e)
+    {
+        using var db = contexts.CreateDbContext();
+        db.Experiments.Update(e);
+        db.SaveChanges();
+    }
+
+    /// <summary>Deletes an experiment and its files. Baselines cannot be deleted.</summary>
+    public void Delete(string id)
+    {
+        using var db = contexts.CreateDbContext();
+        var e = db.Experiments.FirstOrDefault(x => x.Id == id) ?? throw new KeyNotFoundException($"Experiment '{id}' does not exist.");
+        if (e.IsBaseline) throw new InvalidOperationException($"Experiment '{id}' is a {e.Type} baseline and cannot be deleted.");
+        db.Experiments.Remove(e);
+        db.SaveChanges();
+        Artifacts.Delete(id);
+    }
+
+    /// <summary>Absolute path of an experiment's checkpoint. Shipped baselines live under the data root.</summary>
+    public string ResolveCheckpoint(Experiment e) =>
+        e.CheckpointPath is null ? throw new InvalidOperationException($"Experiment '{e.Id}' has no checkpoint.")
+        : e.CheckpointPath.StartsWith("baselines/", StringComparison.Ordinal) ? Path.Combine(DataRoot, e.CheckpointPath)
+        : Artifacts.Resolve(e.CheckpointPath);
+
+    /// <summary>
+    /// Makes sure every shipped (or previously trained) baseline of (dataset, architecture) has its rows:
+    /// for each forget class one Original row (<c>000{fc}</c>) and, where the Retrained checkpoint exists,
+    /// one Retrained row (<c>a00{fc}</c>). New rows are Pending until the evaluation job has run.
+    /// Returns the ids of rows that still need evaluation.
+    /// </summary>
+    public IReadOnlyList<string> EnsureBaselineRows(string dataset, string architecture, int numClasses)
+    {
+        var pending = new List<string>();
+        foreach (var (folder, stored) in BaselineFolders(dataset, architecture))
+        {
+            var manifest = BaselineManifest.TryLoad(folder);
+            if (manifest is null) continue;
+            using var db = contexts.CreateDbContext();
+            for (int fc = 0; fc < numClasses; fc++)
+            {
+                foreach (var (entry, type, id) in new[]
+                         {
+                             (manifest.Original, ExperimentType.Original, ExperimentIds.Original(dataset, architecture, fc)),
+                             (manifest.Retrained(fc), ExperimentType.Retrained, ExperimentIds.Retrained(dataset, architecture, fc)),
+                         })
+                {
+                    if (entry is null || !File.Exists(Path.Combine(folder, entry.File))) continue;
+                    var existing = db.Experiments.FirstOrDefault(e => e.Id == id);
+                    if (existing is null)
+                    {
+                        db.Experiments.Add(new Experiment
+                        {
+                            Id = id, Dataset = dataset, Architecture = architecture, ForgetClass = fc, Type = type,
+                            Method = type == ExperimentType.Retrained ? "Retrain" : null,
+                            Epochs = manifest.Recipe.Epochs, BatchSize = manifest.Recipe.BatchSize, LearningRate = manifest.Recipe.LearningRate,
+                            Seed = entry.Seed,
+                            // RT is "N/A" for the Original (REFERENCE §4.3); the Retrained model's RT is its training time.
+                            RT = type == ExperimentType.Retrained ? entry.TrainSeconds : null,
+                            // The original system's CreatedAt for baselines is the epoch (+1 s for Retrained): they sort first.
+                            CreatedUtc = DateTime.UnixEpoch.AddSeconds(type == ExperimentType.Retrained ? 1 : 0),
+                            Status = ExperimentStatus.Pending,
+                            CheckpointPath = stored + "/" + entry.File,
+                        });
+                        pending.Add(id);
+                    }
+                    else if (existing.Status != ExperimentStatus.Ready) pending.Add(id);
+                }
+            }
+            db.SaveChanges();
+        }
+        return pending;
+    }
+
+    /// <summary>Baseline folders of (dataset, architecture): shipped under the data root, trained in-app under the app folder.</summary>
+    public IEnumerable<(string Folder, string StoredPrefix)> BaselineFolders(string dataset, string architecture)
+    {
+        yield return (DataPaths.BaselineFolder(DataRoot, dataset, architecture), $"baselines/{dataset}/{architecture}");
+        yield return (DataPaths.BaselineFolder(Artifacts.AppFolder, dataset, architecture), Path.Combine(Artifacts.AppFolder, "baselines", dataset, architecture));
+    }
+
+    /// <summary>Where jobs write baselines they train (never into the shipped folder).</summary>
+    public string TrainedBaselineFolder(string dataset, string architecture) => DataPaths.BaselineFolder(Artifacts.AppFolder, dataset, architecture);
+
+    // ---- jobs ----
+
+    public Job AddJob(Job job)
+    {
+        using var db = contexts.CreateDbContext();
+        db.Jobs.Add(job);
+        db.SaveChanges();
+        return job;
+    }
+
+    public IReadOnlyList<Job> AddJobs(IEnumerable<Job> jobs)
+    {
+        using var db = contexts.CreateDbContext();
+        var list = jobs.ToList();
+        db.Jobs.AddRange(list);
+        db.SaveChanges();
+        return list;
+    }
+
+    public Job? GetJob(long id)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Jobs.AsNoTracking().FirstOrDefault(j => j.Id == id);
+    }
+
+    public IReadOnlyList<Job> ListJobs(int max = 200)
+    {
+        using var db = contexts.CreateDbContext();
+        return [.. db.Jobs.AsNoTracking().OrderByDescending(j => j.Id).Take(max)];
+    }
+
+    public Job? NextQueuedJob()
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued).OrderBy(j => j.Id).FirstOrDefault();
+    }
+
+    public void UpdateJob(Job job)
+    {
+        using var db = contexts.CreateDbContext();
+        db.Jobs.Update(job);
+        db.SaveChanges();
+    }
+}
