@@ -1,0 +1,66 @@
+using TorchSharp;
+using Unlearning.Core.Data;
+using Unlearning.Core.Models;
+
+namespace Unlearning.Core.Methods;
+
+/// <summary>Everything one unlearning run works on.</summary>
+public sealed class UnlearningContext
+{
+    /// <param name="model">A copy of the base model, already on <paramref name="device"/>; the method changes it in place.</param>
+    /// <param name="createModel">Makes a fresh model of the same architecture (on the CPU, untrained).</param>
+    /// <param name="hyperparameters">Values already checked by <see cref="HyperparameterValidation.Validate(IUnlearningMethod, IReadOnlyDictionary{string, double}?)"/> (defaults filled).</param>
+    public UnlearningContext(Classifier model, Func<Classifier> createModel, TensorData train, TensorData test,
+        ForgetSplit split, torch.Device device, long seed, IReadOnlyDictionary<string, double> hyperparameters)
+    {
+        Model = model;
+        CreateModel = createModel;
+        Train = train;
+        Test = test;
+        Split = split;
+        Device = device;
+        Seed = seed;
+        Hyperparameters = new Dictionary<string, double>(hyperparameters, StringComparer.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The model being unlearned (a copy of the base model on <see cref="Device"/>).</summary>
+    public Classifier Model { get; }
+
+    /// <summary>Makes a fresh, untrained model of the same architecture (e.g. for a frozen teacher: see <see cref="CreateFrozenCopy"/>).</summary>
+    public Func<Classifier> CreateModel { get; }
+
+    public TensorData Train { get; }
+    public TensorData Test { get; }
+    public ForgetSplit Split { get; }
+    public torch.Device Device { get; }
+
+    /// <summary>Seed for LibTorch and for the method's shuffling and random labels (REFERENCE: 2048).</summary>
+    public long Seed { get; }
+
+    public IReadOnlyDictionary<string, double> Hyperparameters { get; }
+
+    public int NumClasses => Train.Info.NumClasses;
+
+    public double Get(string name) =>
+        Hyperparameters.TryGetValue(name, out var v) ? v
+            : throw new KeyNotFoundException($"Hyperparameter '{name}' is missing; validate the request with HyperparameterValidation.Validate first.");
+
+    public int GetInt(string name) => checked((int)Math.Round(Get(name)));
+
+    public bool GetBool(string name) => Get(name) != 0;
+
+    /// <summary>A copy of the current <see cref="Model"/> on <see cref="Device"/>, in eval mode, with gradients off (a teacher).</summary>
+    public Classifier CreateFrozenCopy()
+    {
+        var copy = CreateModel();
+        copy.to(Device);
+        using (torch.no_grad())
+            copy.load_state_dict(Model.state_dict());
+        copy.eval();
+        foreach (var p in copy.parameters()) p.requires_grad = false;
+        return copy;
+    }
+
+    /// <summary>A random generator seeded from <see cref="Seed"/> and a stream number, so that separate uses (shuffling, labels) do not disturb each other.</summary>
+    public Random CreateRandom(int stream) => new(unchecked((int)(Seed * 1_000_003 + stream)));
+}
