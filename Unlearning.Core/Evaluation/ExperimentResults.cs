@@ -1,0 +1,80 @@
+namespace Unlearning.Core.Evaluation;
+
+/// <summary>
+/// The large per-experiment results document (REFERENCE §6 minus the scalars, which live in the database).
+/// Full precision is kept here; rounding to the original's 2/3 decimals happens only on export.
+/// Class-indexed arrays have K entries (K = number of classes); matrices are K×K, row = true class.
+/// </summary>
+public sealed class ExperimentResults
+{
+    /// <summary>Per-class train accuracy (<c>accs</c>).</summary>
+    public double[] Accs { get; set; } = [];
+    /// <summary>Per-class test accuracy (<c>t_accs</c>).</summary>
+    public double[] TAccs { get; set; } = [];
+    /// <summary>Row-normalised confusion matrix on train (<c>label_dist</c>).</summary>
+    public double[][] LabelDist { get; set; } = [];
+    /// <summary>Mean softmax (T = 1) probability per true class on train (<c>conf_dist</c>).</summary>
+    public double[][] ConfDist { get; set; } = [];
+    public double[][] TLabelDist { get; set; } = [];
+    public double[][] TConfDist { get; set; } = [];
+
+    /// <summary>Layer-wise CKA against the Original (<c>cka</c>) and the Retrained model (<c>cka_retrain</c>).</summary>
+    public CkaResult? Cka { get; set; }
+    public CkaResult? CkaRetrain { get; set; }
+
+    /// <summary>The fixed subset (REFERENCE §4.9): one entry per sample, class 0's first.</summary>
+    public List<SubsetPoint> Points { get; set; } = [];
+
+    /// <summary>Attack data on the forget-class samples of the subset (REFERENCE §4.4–4.5).</summary>
+    public AttackData? Attack { get; set; }
+
+    /// <summary>
+    /// Entropy (T = 2) and confidence (T = 1) of every forget-class train sample, in ascending index order:
+    /// the matched sets of the table's privacy score (SPEC §5).
+    /// </summary>
+    public double[] ForgetEntropy { get; set; } = [];
+    public double[] ForgetConfidence { get; set; } = [];
+
+    /// <summary>Seconds spent in each evaluation stage.</summary>
+    public Dictionary<string, double> StageSeconds { get; set; } = [];
+
+    /// <summary>Dimension of the penultimate features (stored beside the document in features.bin).</summary>
+    public int FeatureDim { get; set; }
+}
+
+/// <summary>CKA matrices (layer × layer, row = reference model's layer, column = evaluated model's layer).</summary>
+public sealed class CkaResult
+{
+    public string[] Layers { get; set; } = [];
+    public CkaSplit Train { get; set; } = new();
+    public CkaSplit Test { get; set; } = new();
+}
+
+public sealed class CkaSplit
+{
+    public double[][] ForgetClass { get; set; } = [];
+    public double[][] OtherClasses { get; set; } = [];
+}
+
+/// <summary>One subset sample: true class, prediction, dataset index, forget flag, 2-D position, T = 2 probabilities.</summary>
+public sealed class SubsetPoint
+{
+    public int Gt { get; set; }
+    public int Pred { get; set; }
+    public int Img { get; set; }
+    public bool IsForget { get; set; }
+    public double X { get; set; }
+    public double Y { get; set; }
+    public double[] Probs { get; set; } = [];
+}
+
+public sealed class AttackData
+{
+    public List<AttackValue> Values { get; set; } = [];
+    /// <summary>Curves keyed entropy_above_unlearn, entropy_above_retrain, confidence_above_retrain, confidence_above_unlearn.</summary>
+    public Dictionary<string, List<AttackCurvePoint>> Results { get; set; } = [];
+}
+
+public sealed record AttackValue(int Img, double Entropy, double Confidence);
+
+public sealed record AttackCurvePoint(double Threshold, double Fpr, double Fnr, double AttackScore);

@@ -1,0 +1,274 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Unlearning.Core.Data;
+using Unlearning.Core.Methods;
+using Unlearning.Core.Models;
+
+namespace Unlearning.Core.Experiments.Jobs;
+
+/// <summary>
+/// The server-side job queue (SPEC §3): jobs are persisted in SQLite, run one at a time on one dedicated
+/// worker thread per device (TorchSharp dispose scopes are thread-static), report progress to every
+/// subscriber, and can be cancelled while queued or running.
+/// </summary>
+public sealed class JobQueue : IDisposable
+{
+    private readonly ExperimentStore _store;
+    private readonly DatasetLoader _datasets;
+    private readonly MethodCatalog _methods;
+    private readonly Func<JobRunner> _runnerFactory;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly object _enqueueLock = new();
+    private Thread? _worker;
+
+    public JobQueue(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Func<JobRunner> runnerFactory, ILogger<JobQueue> logger)
+    {
+        _store = store;
+        _datasets = datasets;
+        _methods = methods;
+        _runnerFactory = runnerFactory;
+        _logger = logger;
+    }
+
+    /// <summary>Raised (on the worker or caller thread) whenever a job changes; the argument is a snapshot.</summary>
+    public event Action<Job>? JobChanged;
+
+    /// <summary>Raised when an experiment was added or deleted (dataset, architecture, forget class).</summary>
+    public event Action<string, string, int>? ExperimentsChanged;
+
+    /// <summary>Latest live snapshot of each job seen by this process (progress updates are not all written to the database).</summary>
+    private readonly ConcurrentDictionary<long, Job> _live = new();
+
+    /// <summary>
+    /// Start-up recovery, then the worker thread. A job left "Running" by a crash is marked failed and the
+    /// files written under its reserved experiment id are removed, as are leftover temporary files.
+    /// </summary>
+    public void Start()
+    {
+        RecoverInterruptedJobs();
+        _worker = new Thread(WorkerLoop) { IsBackground = true, Name = "unlearning-jobs" };
+        _worker.Start();
+        _signal.Release();
+    }
+
+    public int RecoverInterruptedJobs()
+    {
+        int n = 0;
+        using (var db = _store.NewContext())
+        {
+            foreach (var job in db.Jobs.Where(j => j.Status == JobStatus.Running).ToList())
+            {
+                job.Status = JobStatus.Failed;
+                job.Error = "The server stopped while this job was running; its partial files were removed.";
+                job.FinishedUtc = DateTime.UtcNow;
+                if (job.ReservedExperimentId is { } id && !db.Experiments.Any(e => e.Id == id)) _store.Artifacts.Delete(id);
+                n++;
+            }
+            db.SaveChanges();
+        }
+        int tmp = _store.Artifacts.RemoveTemporaryFiles();
+        if (n > 0 || tmp > 0) _logger.LogWarning("Recovered {Jobs} interrupted job(s); removed {Files} temporary file(s).", n, tmp);
+        return n;
+    }
+
+    /// <summary>Validates a request and enqueues one job per hyperparameter combination. Throws ArgumentException (and KeyNotFoundException for unknown ids) with a clear message.</summary>
+    public IReadOnlyList<Job> Enqueue(JobRequest request)
+    {
+        var info = DatasetCatalog.TryGet(request.Dataset) ?? throw new ArgumentException($"Unknown dataset '{request.Dataset}'. Known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Id))}.");
+        var arch = ModelCatalog.TryGet(request.Architecture) ?? throw new ArgumentException($"Unknown architecture '{request.Architecture}'. Known: {string.Join(", ", ModelCatalog.All.Select(a => a.Id))}.");
+        if (!_datasets.IsAvailable(info))
+            throw new ArgumentException($"{info.DisplayName} is not available on this server: {DatasetLoader.RequiredFiles(info, _datasets.DataRoot).First(f => !File.Exists(f))} is missing ({info.SourceHint}).");
+        if (request.ForgetClass < 0 || request.ForgetClass >= info.NumClasses)
+            throw new ArgumentException($"Forget class {request.ForgetClass} is out of range: {info.DisplayName} has classes 0..{info.NumClasses - 1}.");
+        long seed = request.Seed ?? 2048;
+        if (seed < 0) throw new ArgumentException("Seed must be ≥ 0.");
+
+        var jobs = new List<Job>();
+        Job NewJob(JobKind kind, string? method = null, string? baseId = null, Dictionary<string, double>? hp = null) => new()
+        {
+            Kind = kind, Dataset = info.Id, Architecture = arch.Id, ForgetClass = request.ForgetClass, Method = method, BaseExperimentId = baseId,
+            HyperparametersJson = JsonSerializer.Serialize(hp ?? []), Seed = seed, UploadPath = request.UploadPath,
+            Status = JobStatus.Queued, Stage = "Queued", CreatedUtc = DateTime.UtcNow,
+        };
+        switch (request.Kind)
+        {
+            case JobKind.Unlearn:
+            {
+                var method = _methods.Get(request.Method ?? throw new ArgumentException("Choose a method."));
+                var baseId = request.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, request.ForgetClass);
+                _store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
+                var baseExp = _store.Get(baseId) ?? throw new KeyNotFoundException($"Base experiment '{baseId}' does not exist.");
+                if (baseExp.Dataset != info.Id || baseExp.Architecture != arch.Id)
+                    throw new ArgumentException($"Base experiment '{baseId}' is a {baseExp.Dataset}/{baseExp.Architecture} model, not {info.Id}/{arch.Id}.");
+                if (baseExp.CheckpointPath is null) throw new ArgumentException($"Base experiment '{baseId}' has no checkpoint (imported results cannot be unlearned further).");
+                var group = request.Hyperparameters.Count > 0 && GridExpansion.Count(request.Hyperparameters) > 1 ? Guid.NewGuid().ToString("N")[..8] : null;
+                foreach (var hp in GridExpansion.ExpandAndValidate(method, arch.Id, request.Hyperparameters))
+                    jobs.Add(NewJob(JobKind.Unlearn, method.Name, baseId, hp) is var j ? Set(j, group) : null!);
+                break;
+            }
+            case JobKind.Upload:
+                if (request.UploadPath is null) throw new ArgumentException("An upload job needs an uploaded file (POST /api/uploads).");
+                jobs.Add(NewJob(JobKind.Upload, "Custom"));
+                break;
+            case JobKind.Evaluate:
+                jobs.Add(NewJob(JobKind.Evaluate));
+                break;
+            case JobKind.TrainOriginal:
+            case JobKind.Retrain:
+            {
+                var hp = request.Hyperparameters.ToDictionary(kv => kv.Key, kv => kv.Value.Length == 1 ? kv.Value[0] : throw new ArgumentException($"'{kv.Key}' takes one value for training jobs."));
+                var recipe = arch.DefaultRecipe(info);
+                foreach (var (k, v) in hp)
+                    recipe = k switch
+                    {
+                        HyperparameterSpec.EpochsName when v == Math.Floor(v) => recipe with { Epochs = (int)v },
+                        HyperparameterSpec.LearningRateName => recipe with { LearningRate = v },
+                        HyperparameterSpec.BatchSizeName when v == Math.Floor(v) => recipe with { BatchSize = (int)v },
+                        _ => throw new ArgumentException($"Training jobs accept epochs, learning_rate and batch_size (whole numbers for epochs/batch_size); got '{k}' = {v}."),
+                    };
+                recipe.Validate();
+                jobs.Add(NewJob(request.Kind, request.Kind == JobKind.Retrain ? "Retrain" : null, null, hp));
+                break;
+            }
+            default:
+                throw new ArgumentException($"Unknown job kind {request.Kind}.");
+        }
+        lock (_enqueueLock) _store.AddJobs(jobs);
+        foreach (var j in jobs) Publish(j);
+        _signal.Release();
+        return jobs;
+
+        static Job Set(Job j, string? group) { j.GroupId = group; return j; }
+    }
+
+    /// <summary>Cancels a queued job at once, or asks a running one to stop at its next batch. Returns false when the job had already ended.</summary>
+    public bool Cancel(long id)
+    {
+        if (_running.TryGetValue(id, out var cts)) { cts.Cancel(); return true; }
+        using var db = _store.NewContext();
+        var job = db.Jobs.FirstOrDefault(j => j.Id == id) ?? throw new KeyNotFoundException($"Job {id} does not exist.");
+        if (job.Status != JobStatus.Queued)
+        {
+            if (job.Status == JobStatus.Running && _running.TryGetValue(id, out var c2)) { c2.Cancel(); return true; }
+            return false;
+        }
+        job.Status = JobStatus.Cancelled;
+        job.Stage = "Cancelled";
+        job.FinishedUtc = DateTime.UtcNow;
+        db.SaveChanges();
+        Publish(job);
+        return true;
+    }
+
+    /// <summary>All jobs, newest first, with live progress merged in.</summary>
+    public IReadOnlyList<Job> List(int max = 200) =>
+        [.. _store.ListJobs(max).Select(j => _live.TryGetValue(j.Id, out var live) && live.Status == JobStatus.Running ? live : j)];
+
+    public Job? Get(long id) => _live.TryGetValue(id, out var live) && live.Status == JobStatus.Running ? live : _store.GetJob(id);
+
+    private void Publish(Job job)
+    {
+        var snapshot = Clone(job);
+        _live[job.Id] = snapshot;
+        try { JobChanged?.Invoke(snapshot); }
+        catch (Exception e) { _logger.LogWarning(e, "A job subscriber failed."); }
+    }
+
+    private static Job Clone(Job j) => (Job)j.GetType().GetMethod("MemberwiseClone", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.Invoke(j, null)!;
+
+    private void WorkerLoop()
+    {
+        JobRunner? runner = null;
+        while (!_shutdown.IsCancellationRequested)
+        {
+            try { _signal.Wait(TimeSpan.FromSeconds(2), _shutdown.Token); }
+            catch (OperationCanceledException) { break; }
+            Job? job;
+            while (!_shutdown.IsCancellationRequested && (job = _store.NextQueuedJob()) is not null)
+            {
+                runner ??= _runnerFactory();
+                RunOne(runner, job);
+            }
+        }
+    }
+
+    private void RunOne(JobRunner runner, Job job)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+        _running[job.Id] = cts;
+        job.Status = JobStatus.Running;
+        job.Stage = "Starting";
+        job.StartedUtc = DateTime.UtcNow;
+        job.Device = runner.Device.ToString();
+        if (job.Kind is JobKind.Unlearn or JobKind.Upload)
+            job.ReservedExperimentId = ExperimentIds.NewRandom(id => _store.Exists(id) || Directory.Exists(_store.Artifacts.FolderOf(id)));
+        _store.UpdateJob(job);
+        Publish(job);
+        var lastWrite = DateTime.MinValue;
+        var lastPublish = DateTime.MinValue;
+        void Report(JobProgressUpdate u)
+        {
+            job.Stage = u.Stage;
+            job.Progress = Math.Clamp(u.Progress, 0, 1);
+            if (u.Epoch is not null) { job.Epoch = u.Epoch; job.TotalEpochs = u.TotalEpochs; }
+            job.EtaSeconds = u.EtaSeconds;
+            if (u.ForgetAccuracy is not null) job.ForgetAccuracy = u.ForgetAccuracy;
+            if (u.RetainAccuracy is not null) job.RetainAccuracy = u.RetainAccuracy;
+            var now = DateTime.UtcNow;
+            if (now - lastPublish > TimeSpan.FromMilliseconds(200)) { lastPublish = now; Publish(job); }
+            if (now - lastWrite > TimeSpan.FromSeconds(2)) { lastWrite = now; _store.UpdateJob(job); }
+        }
+        try
+        {
+            var resultId = runner.Run(job, Report, cts.Token);
+            job.Status = JobStatus.Succeeded;
+            job.Stage = "Done";
+            job.Progress = 1;
+            job.EtaSeconds = 0;
+            job.ResultExperimentId = resultId;
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            job.Status = JobStatus.Cancelled;
+            job.Stage = "Cancelled";
+            CleanUp(job);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Job {Id} failed.", job.Id);
+            job.Status = JobStatus.Failed;
+            job.Error = e is ArgumentException or KeyNotFoundException or InvalidDataException or InvalidOperationException or Data.DatasetMissingException
+                ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            CleanUp(job);
+        }
+        finally
+        {
+            _running.TryRemove(job.Id, out _);
+        }
+        job.FinishedUtc = DateTime.UtcNow;
+        _store.UpdateJob(job);
+        Publish(job);
+        if (job.Status == JobStatus.Succeeded) ExperimentsChanged?.Invoke(job.Dataset, job.Architecture, job.ForgetClass);
+    }
+
+    /// <summary>A failed or cancelled job leaves no half-written experiment: its reserved folder goes (unless a row was stored).</summary>
+    private void CleanUp(Job job)
+    {
+        if (job.ReservedExperimentId is { } id && !_store.Exists(id)) _store.Artifacts.Delete(id);
+        _store.Artifacts.RemoveTemporaryFiles();
+    }
+
+    public void NotifyExperimentsChanged(string dataset, string architecture, int forgetClass) => ExperimentsChanged?.Invoke(dataset, architecture, forgetClass);
+
+    public void Dispose()
+    {
+        _shutdown.Cancel();
+        _signal.Release();
+        _worker?.Join(TimeSpan.FromSeconds(10));
+        _shutdown.Dispose();
+    }
+}

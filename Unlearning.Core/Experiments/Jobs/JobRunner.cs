@@ -1,0 +1,289 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+using Unlearning.Core.Data;
+using Unlearning.Core.Evaluation;
+using Unlearning.Core.Methods;
+using Unlearning.Core.Models;
+using Unlearning.Core.Training;
+using static TorchSharp.torch;
+
+namespace Unlearning.Core.Experiments.Jobs;
+
+/// <summary>Live progress of the running job (what the queue panel shows).</summary>
+public sealed record JobProgressUpdate(string Stage, double Progress, int? Epoch = null, int? TotalEpochs = null, double? EtaSeconds = null,
+    double? ForgetAccuracy = null, double? RetainAccuracy = null);
+
+/// <summary>
+/// Executes one job on the worker thread: builds or loads the model, runs the method or trainer, evaluates
+/// and stores the experiment. Everything that touches tensors happens here, on one thread, in dispose scopes.
+/// Files are written under the reserved experiment id; the database row is added last, so a job that fails
+/// or is cancelled leaves no experiment behind.
+/// </summary>
+public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger)
+{
+    /// <summary>Phases of the stepper: Unlearn (or Train) → Evaluate → Analyze, with their share of overall progress.</summary>
+    public const string Unlearn = "Unlearn", Train = "Train", Evaluate = "Evaluate", Analyze = "Analyze";
+
+    public static readonly JsonSerializerOptions ResultsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private (string Key, TensorData Train, TensorData Test)? _data;
+
+    public Device Device { get; } = device;
+
+    /// <summary>Runs the job; returns the id of the experiment it produced.</summary>
+    public string Run(Job job, Action<JobProgressUpdate> report, CancellationToken cancellation)
+    {
+        var info = DatasetCatalog.Get(job.Dataset);
+        var arch = ModelCatalog.Get(job.Architecture);
+        var (train, test) = Data(info);
+        return job.Kind switch
+        {
+            JobKind.Unlearn => RunUnlearn(job, info, arch, train, test, report, cancellation),
+            JobKind.Upload => RunUpload(job, info, arch, train, test, report, cancellation),
+            JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, cancellation, 0, 1)
+                                ?? throw new InvalidOperationException($"No baseline models exist for {info.DisplayName} / {arch.DisplayName}; train them first."),
+            JobKind.TrainOriginal or JobKind.Retrain => RunTrainBaseline(job, info, arch, train, test, report, cancellation),
+            _ => throw new NotSupportedException($"Job kind {job.Kind} is not supported."),
+        };
+    }
+
+    private (TensorData Train, TensorData Test) Data(DatasetInfo info)
+    {
+        var key = info.Id + "@" + Device;
+        if (_data is { } d && d.Key == key) return (d.Train, d.Test);
+        _data?.Train.Dispose();
+        _data?.Test.Dispose();
+        var splits = datasets.Load(info);
+        var loaded = (key, new TensorData(splits.Train, Device), new TensorData(splits.Test, Device));
+        _data = loaded;
+        return (loaded.Item2, loaded.Item3);
+    }
+
+    private Classifier LoadModel(DatasetInfo info, ArchitectureInfo arch, string checkpoint)
+    {
+        var model = arch.Create(info);
+        Checkpoint.Load(model, checkpoint);
+        model.to(Device);
+        model.eval();
+        return model;
+    }
+
+    private string RunUnlearn(Job job, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct)
+    {
+        var method = methods.Get(job.Method ?? throw new ArgumentException("An unlearning job needs a method."));
+        var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
+        hp = HyperparameterValidation.Validate(method, hp);
+        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.05);
+
+        var baseExp = store.Get(job.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass))
+            ?? throw new KeyNotFoundException($"Base experiment '{job.BaseExperimentId}' does not exist.");
+        var split = ForgetSplit.Create(datasets.Load(info), job.ForgetClass);
+        var id = job.ReservedExperimentId!;
+        Trainer.Seed(job.Seed);
+        using var model = LoadModel(info, arch, store.ResolveCheckpoint(baseExp));
+        var context = new UnlearningContext(model, () => arch.Create(info), train, test, split, Device, job.Seed, hp);
+        var progress = new CallbackProgress<UnlearningProgress>(p => report(new JobProgressUpdate(
+            p.Stage == UnlearningProgress.UnlearningStage ? Unlearn : p.Stage, 0.05 + 0.5 * p.Fraction, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds,
+            p.ForgetAccuracy, p.RetainAccuracy)));
+        var result = method.Run(context, progress, ct);
+        ct.ThrowIfCancellationRequested();
+
+        var checkpoint = store.Artifacts.CheckpointPath(id);
+        Checkpoint.Save(model, checkpoint);
+        var experiment = new Experiment
+        {
+            Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = job.ForgetClass, Type = ExperimentType.Unlearned,
+            BaseId = baseExp.Id, Method = method.Name, HyperparametersJson = JsonSerializer.Serialize(hp),
+            Epochs = hp.TryGetValue(HyperparameterSpec.EpochsName, out var e) ? (int)e : null,
+            BatchSize = hp.TryGetValue(HyperparameterSpec.BatchSizeName, out var b) ? (int)b : null,
+            LearningRate = hp.TryGetValue(HyperparameterSpec.LearningRateName, out var lr) ? lr : null,
+            Seed = job.Seed, RT = Math.Round(result.RunTimeSeconds, 1), CreatedUtc = DateTime.UtcNow,
+            CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id,
+        };
+        EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.55, 1.0);
+        return id;
+    }
+
+    private string RunUpload(Job job, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct)
+    {
+        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.1);
+        var id = job.ReservedExperimentId!;
+        var upload = store.Artifacts.Resolve(job.UploadPath ?? throw new ArgumentException("An upload job needs its file."));
+        report(new JobProgressUpdate("Loading checkpoint", 0.1));
+        using var model = LoadModel(info, arch, upload);
+        var checkpoint = store.Artifacts.CheckpointPath(id);
+        Checkpoint.Save(model, checkpoint);
+        var experiment = new Experiment
+        {
+            Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = job.ForgetClass, Type = ExperimentType.Uploaded,
+            Method = "Custom", Seed = job.Seed, CreatedUtc = DateTime.UtcNow, CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id,
+        };
+        EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.15, 1.0);
+        if (File.Exists(upload)) File.Delete(upload);
+        return id;
+    }
+
+    private string RunTrainBaseline(Job job, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct)
+    {
+        var recipe = arch.DefaultRecipe(info) with { Seed = job.Seed };
+        var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
+        if (hp.TryGetValue(HyperparameterSpec.EpochsName, out var e)) recipe = recipe with { Epochs = (int)e };
+        if (hp.TryGetValue(HyperparameterSpec.LearningRateName, out var lr)) recipe = recipe with { LearningRate = lr };
+        if (hp.TryGetValue(HyperparameterSpec.BatchSizeName, out var bs)) recipe = recipe with { BatchSize = (int)bs };
+        recipe.Validate();
+        int? fc = job.Kind == JobKind.Retrain ? job.ForgetClass : null;
+        var folder = store.TrainedBaselineFolder(info.Id, arch.Id);
+        var progress = new CallbackProgress<TrainProgress>(p => report(new JobProgressUpdate(Train,
+            0.9 * ((p.Epoch - 1) + (double)p.Batch / p.TotalBatches) / p.TotalEpochs, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds, null, p.Accuracy)));
+        var (model, entry) = BaselineTrainer.TrainOne(datasets.Load(info), arch, recipe, fc, Device, progress, ct);
+        using (model)
+        {
+            ct.ThrowIfCancellationRequested();
+            Checkpoint.Save(model, Path.Combine(folder, entry.File));
+        }
+        var manifest = BaselineManifest.TryLoad(folder) ?? new BaselineManifest { Dataset = info.Id, Architecture = arch.Id, Recipe = recipe };
+        manifest.Models.RemoveAll(m => m.File == entry.File);
+        manifest.Models.Add(entry);
+        manifest.Save(folder);
+        // A new model replaces earlier evaluations of the rows it backs.
+        foreach (var id in store.List(info.Id, arch.Id).Where(x => x.Type == (fc is null ? ExperimentType.Original : ExperimentType.Retrained) && (fc is null || x.ForgetClass == fc)).Select(x => x.Id))
+            MarkPending(id);
+        var evaluated = EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0.9, 1.0);
+        return fc is null ? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass) : evaluated ?? ExperimentIds.Retrained(info.Id, arch.Id, job.ForgetClass);
+    }
+
+    private void MarkPending(string id)
+    {
+        var e = store.Get(id);
+        if (e is null) return;
+        e.Status = ExperimentStatus.Pending;
+        store.Update(e);
+    }
+
+    /// <summary>
+    /// Makes sure the Original and Retrained rows of forget class <paramref name="fc"/> exist and are evaluated
+    /// (Original first without privacy data, then the Retrained model aligned to it, then the Original's
+    /// privacy curves and CKA against the Retrained model are completed). Returns the Retrained id, or the
+    /// Original id when there is no Retrained model, or null when neither exists.
+    /// </summary>
+    public string? EnsureBaselinesEvaluated(DatasetInfo info, ArchitectureInfo arch, int fc, TensorData train, TensorData test,
+        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to)
+    {
+        if (fc < 0 || fc >= info.NumClasses) throw new ArgumentOutOfRangeException(nameof(fc), fc, $"Forget class must be in 0..{info.NumClasses - 1}.");
+        store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
+        var original = store.Get(ExperimentIds.Original(info.Id, arch.Id, fc));
+        var retrained = store.Get(ExperimentIds.Retrained(info.Id, arch.Id, fc));
+        if (original is null) return null;
+        double mid = retrained is null ? to : (from + to) / 2;
+        if (original.Status != ExperimentStatus.Ready)
+        {
+            using var model = LoadModel(info, arch, store.ResolveCheckpoint(original));
+            EvaluateAndStore(original, model, info, arch, train, test, report, ct, from, mid, isOriginal: true);
+            original = store.Get(original.Id)!;
+        }
+        if (retrained is null) return original.Id;
+        if (retrained.Status != ExperimentStatus.Ready)
+        {
+            using var model = LoadModel(info, arch, store.ResolveCheckpoint(retrained));
+            EvaluateAndStore(retrained, model, info, arch, train, test, report, ct, mid, to);
+            retrained = store.Get(retrained.Id)!;
+        }
+        CompleteOriginalAgainstRetrained(original, retrained);
+        return retrained.Id;
+    }
+
+    /// <summary>
+    /// The Original is evaluated before the Retrained model exists in the store; once it does, the Original's
+    /// subset attack curves and PS are computed from the stored signals, and its CKA against the Retrained
+    /// model is the transpose of the Retrained model's CKA against the Original (HSIC is symmetric).
+    /// </summary>
+    private void CompleteOriginalAgainstRetrained(Experiment original, Experiment retrained)
+    {
+        var o = LoadResults(original);
+        var r = LoadResults(retrained);
+        if (o is null || r is null || (o.Attack?.Results.Count > 0 && o.CkaRetrain is not null && original.PS is not null)) return;
+        if (o.Attack is not null && r.Attack is not null)
+            o.Attack.Results = Evaluator.ToStored(Evaluation.Privacy.AttackCurves.Compute(
+                [.. o.Attack.Values.Select(v => v.Entropy)], [.. o.Attack.Values.Select(v => v.Confidence)],
+                [.. r.Attack.Values.Select(v => v.Entropy)], [.. r.Attack.Values.Select(v => v.Confidence)]));
+        if (o.ForgetEntropy.Length > 0 && o.ForgetEntropy.Length == r.ForgetEntropy.Length)
+            original.PS = Evaluation.Privacy.PrivacyScore.From(Evaluation.Privacy.AttackCurves.Compute(o.ForgetEntropy, o.ForgetConfidence, r.ForgetEntropy, r.ForgetConfidence));
+        if (r.Cka is not null) o.CkaRetrain = Transpose(r.Cka);
+        SaveResults(original.Id, o);
+        store.Update(original);
+    }
+
+    private static CkaResult Transpose(CkaResult c) => new()
+    {
+        Layers = c.Layers,
+        Train = new CkaSplit { ForgetClass = T(c.Train.ForgetClass), OtherClasses = T(c.Train.OtherClasses) },
+        Test = new CkaSplit { ForgetClass = T(c.Test.ForgetClass), OtherClasses = T(c.Test.OtherClasses) },
+    };
+
+    private static double[][] T(double[][] m) =>
+        m.Length == 0 ? m : [.. Enumerable.Range(0, m[0].Length).Select(j => m.Select(row => row[j]).ToArray())];
+
+    public ExperimentResults? LoadResults(Experiment e)
+    {
+        if (e.ResultsPath is null) return null;
+        var path = store.Artifacts.Resolve(e.ResultsPath);
+        return File.Exists(path) ? JsonSerializer.Deserialize<ExperimentResults>(File.ReadAllText(path), ResultsJson) : null;
+    }
+
+    private string SaveResults(string id, ExperimentResults results)
+    {
+        var path = store.Artifacts.ResultsPath(id);
+        ArtifactStore.WriteAtomic(path, s => JsonSerializer.Serialize(s, results, ResultsJson));
+        return path;
+    }
+
+    /// <summary>Runs the evaluation pipeline, writes the results document and features, and adds or updates the row.</summary>
+    private void EvaluateAndStore(Experiment experiment, Classifier model, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test,
+        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, bool isOriginal = false)
+    {
+        var clock = Stopwatch.StartNew();
+        var splits = datasets.Load(info);
+        var split = ForgetSplit.Create(splits, experiment.ForgetClass);
+        var subset = FixedSubset.Select(splits.Train.Labels, info.NumClasses);
+        bool isRetrained = experiment.Type == ExperimentType.Retrained;
+        var originalExp = isOriginal ? null : store.Get(ExperimentIds.Original(info.Id, arch.Id, experiment.ForgetClass));
+        var retrainedExp = isRetrained ? null : store.Get(ExperimentIds.Retrained(info.Id, arch.Id, experiment.ForgetClass));
+        using var scope = NewDisposeScope();
+        var originalModel = isOriginal ? model : originalExp is null ? null : LoadModel(info, arch, store.ResolveCheckpoint(originalExp));
+        var retrainedModel = retrainedExp is null || isRetrained ? null : LoadModel(info, arch, store.ResolveCheckpoint(retrainedExp));
+        try
+        {
+            var input = new EvaluationInput(model, train, test, split, subset, originalModel, retrainedModel,
+                retrainedExp is { Status: ExperimentStatus.Ready } ? LoadResults(retrainedExp) : null,
+                originalExp is { Status: ExperimentStatus.Ready } ? LoadResults(originalExp) : null,
+                isRetrained);
+            var progress = new CallbackProgress<EvaluationProgress>(p => report(new JobProgressUpdate(
+                p.StageIndex < 2 ? Evaluate : Analyze, from + (to - from) * (p.StageIndex + p.Fraction) / p.StageCount)));
+            var output = new Evaluator().Evaluate(input, progress, ct);
+            ct.ThrowIfCancellationRequested();
+
+            var resultsPath = SaveResults(experiment.Id, output.Results);
+            ArtifactStore.WriteAtomic(Path.Combine(store.Artifacts.FolderOf(experiment.Id), "features.bin"),
+                s => s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(output.Features.AsSpan())));
+            experiment.UA = output.UA;
+            experiment.RA = output.RA;
+            experiment.TUA = output.TUA;
+            experiment.TRA = output.TRA;
+            experiment.PS = output.PS;
+            experiment.ResultsPath = store.Artifacts.Relative(resultsPath);
+            experiment.StageTimesJson = JsonSerializer.Serialize(output.Results.StageSeconds);
+            experiment.Status = ExperimentStatus.Ready;
+            if (store.Exists(experiment.Id)) store.Update(experiment);
+            else store.Add(experiment);
+            logger.LogInformation("Evaluated {Id} in {Seconds:F1}s: UA {UA:F3} RA {RA:F3} TUA {TUA:F3} TRA {TRA:F3} PS {PS}",
+                experiment.Id, clock.Elapsed.TotalSeconds, output.UA, output.RA, output.TUA, output.TRA, output.PS);
+        }
+        finally
+        {
+            if (!isOriginal) originalModel?.Dispose();
+            retrainedModel?.Dispose();
+        }
+    }
+}
