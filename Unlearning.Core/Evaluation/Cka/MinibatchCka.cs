@@ -1,0 +1,134 @@
+using static TorchSharp.torch;
+
+namespace Unlearning.Core.Evaluation.Cka;
+
+/// <summary>
+/// Linear minibatch CKA with the unbiased HSIC estimator (Nguyen, Raghu &amp; Kornblith 2021; REFERENCE §4.10),
+/// accumulated over batches for every layer pair (i, j) of two models:
+/// CKAᵢⱼ = Σ_b HSIC₁(Kᵢ, Lⱼ) / √(Σ_b HSIC₁(Kᵢ, Kᵢ) · Σ_b HSIC₁(Lⱼ, Lⱼ)), clamped to [0, 1] (a non-positive
+/// denominator is replaced by 1e-6). K = XXᵀ and L = YYᵀ are the Gram matrices of one batch's flattened
+/// activations, computed in float64 on the activations' device, once per layer and batch.
+/// </summary>
+public sealed class MinibatchCka
+{
+    /// <summary>Columns of X converted to float64 at a time while forming XXᵀ (bounds memory for wide layers).</summary>
+    private const long GramChunk = 8192;
+
+    private readonly double[,] _crossHsic;
+    private readonly double[] _selfHsicA;
+    private readonly double[] _selfHsicB;
+
+    public MinibatchCka(int layersA, int layersB)
+    {
+        if (layersA < 1 || layersB < 1) throw new ArgumentOutOfRangeException(nameof(layersA), "Each model needs at least one layer.");
+        LayersA = layersA;
+        LayersB = layersB;
+        _crossHsic = new double[layersA, layersB];
+        _selfHsicA = new double[layersA];
+        _selfHsicB = new double[layersB];
+    }
+
+    public int LayersA { get; }
+    public int LayersB { get; }
+
+    /// <summary>Batches added so far.</summary>
+    public int Batches { get; private set; }
+
+    /// <summary>
+    /// Adds one batch: <paramref name="layersA"/>[i] and <paramref name="layersB"/>[j] are the N × Dₗ (or N × …,
+    /// flattened here) activations of the same N &gt; 3 samples.
+    /// </summary>
+    public void Add(IReadOnlyList<Tensor> layersA, IReadOnlyList<Tensor> layersB)
+    {
+        if (layersA.Count != LayersA || layersB.Count != LayersB)
+            throw new ArgumentException($"Expected {LayersA} and {LayersB} layers; got {layersA.Count} and {layersB.Count}.");
+        long n = layersA[0].shape[0];
+        if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs more than 3 samples per batch; got {n}.");
+        if (layersA.Concat(layersB).Any(t => t.shape[0] != n)) throw new ArgumentException("All layers must hold the same samples.");
+
+        using var scope = NewDisposeScope();
+        var gramsA = layersA.Select(GramWithoutDiagonal).ToArray();
+        var gramsB = layersB.Select(GramWithoutDiagonal).ToArray();
+        for (int i = 0; i < LayersA; i++) _selfHsicA[i] += Hsic1(gramsA[i], gramsA[i], n);
+        for (int j = 0; j < LayersB; j++) _selfHsicB[j] += Hsic1(gramsB[j], gramsB[j], n);
+        for (int i = 0; i < LayersA; i++)
+            for (int j = 0; j < LayersB; j++)
+                _crossHsic[i, j] += Hsic1(gramsA[i], gramsB[j], n);
+        Batches++;
+    }
+
+    /// <summary>The LayersA × LayersB CKA matrix of all batches so far (full precision).</summary>
+    public double[,] Result()
+    {
+        if (Batches == 0) throw new InvalidOperationException("No batch added.");
+        var cka = new double[LayersA, LayersB];
+        for (int i = 0; i < LayersA; i++)
+            for (int j = 0; j < LayersB; j++)
+                cka[i, j] = Ratio(_crossHsic[i, j], _selfHsicA[i], _selfHsicB[j]);
+        return cka;
+    }
+
+    /// <summary>
+    /// Unbiased HSIC estimator of two n × n Gram matrices (n &gt; 3), with K̃, L̃ = K, L with zeroed diagonals:
+    /// HSIC₁(K, L) = [tr(K̃L̃) + (1ᵀK̃1)(1ᵀL̃1)/((n−1)(n−2)) − (2/(n−2))·1ᵀK̃L̃1] / (n(n−3)).
+    /// </summary>
+    public static double Hsic1(Tensor K, Tensor L)
+    {
+        if (K.dim() != 2 || K.shape[0] != K.shape[1] || !K.shape.SequenceEqual(L.shape))
+            throw new ArgumentException("K and L must be square matrices of the same size.");
+        long n = K.shape[0];
+        if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs n > 3; got {n}.");
+        using var scope = NewDisposeScope();
+        return Hsic1(ZeroDiagonal(K.to(ScalarType.Float64)), ZeroDiagonal(L.to(ScalarType.Float64)), n);
+    }
+
+    /// <summary>Single-batch linear CKA of X (n × p) and Y (n × q) with the unbiased HSIC estimator.</summary>
+    public static double Linear(Tensor X, Tensor Y)
+    {
+        var cka = new MinibatchCka(1, 1);
+        cka.Add([X], [Y]);
+        return cka.Result()[0, 0];
+    }
+
+    /// <summary>CKA from accumulated HSIC sums: ΣKL / √(ΣKK · ΣLL), clamped to [0, 1]; denominator ≤ 0 → 1e-6.</summary>
+    internal static double Ratio(double kl, double kk, double ll)
+    {
+        double product = kk * ll;
+        double denominator = product > 0 ? Math.Sqrt(product) : 1e-6;
+        double value = kl / denominator;
+        return double.IsNaN(value) ? 0 : Math.Clamp(value, 0, 1);
+    }
+
+    /// <summary>HSIC₁ of Gram matrices whose diagonals are already zero (symmetric, float64).</summary>
+    private static double Hsic1(Tensor kTilde, Tensor lTilde, long n)
+    {
+        using var scope = NewDisposeScope();
+        // tr(K̃L̃) = Σ K̃ ∘ L̃ for symmetric matrices; 1ᵀK̃L̃1 = (K̃1)·(L̃1).
+        var trace = (kTilde * lTilde).sum().item<double>();
+        var rowK = kTilde.sum(1);
+        var rowL = lTilde.sum(1);
+        double sumK = rowK.sum().item<double>();
+        double sumL = rowL.sum().item<double>();
+        double cross = rowK.dot(rowL).item<double>();
+        double nn = n;
+        return (trace + sumK * sumL / ((nn - 1) * (nn - 2)) - 2.0 / (nn - 2) * cross) / (nn * (nn - 3));
+    }
+
+    /// <summary>K̃ = XXᵀ with zeroed diagonal, float64; X is flattened to N × D and converted in column chunks.</summary>
+    private static Tensor GramWithoutDiagonal(Tensor activations)
+    {
+        long n = activations.shape[0];
+        var x = activations.detach().reshape(n, -1);
+        long d = x.shape[1];
+        var gram = zeros(n, n, ScalarType.Float64, x.device);
+        for (long start = 0; start < d; start += GramChunk)
+        {
+            using var chunkScope = NewDisposeScope();
+            var chunk = x.narrow(1, start, Math.Min(GramChunk, d - start)).to(ScalarType.Float64);
+            gram.add_(chunk.matmul(chunk.t()));
+        }
+        return ZeroDiagonal(gram);
+    }
+
+    private static Tensor ZeroDiagonal(Tensor m) => m * (1 - eye(m.shape[0], dtype: ScalarType.Float64, device: m.device));
+}
