@@ -28,14 +28,15 @@ internal static class Pca
         for (int j = 0; j < d; j++) columns[j] = new float[n];
         for (int i = 0; i < n; i++)
             for (int j = 0; j < d; j++) columns[j][i] = (float)(data[i * d + j] - mean[j]);
-        var cov = new double[d, d];
+        var cov = new double[d][];
+        for (int a = 0; a < d; a++) cov[a] = new double[d];
         Parallel.For(0, d, parallel, a =>
         {
             for (int c = a; c < d; c++)
             {
                 double v = PointDistances.Dot(columns[a], columns[c]) / Math.Max(1, n - 1);
-                cov[a, c] = v;
-                cov[c, a] = v;
+                cov[a][c] = v;
+                cov[c][a] = v;
             }
         });
 
@@ -47,14 +48,14 @@ internal static class Pca
             for (int j = 0; j < d; j++) basis[c][j] = Math.Cos(1.0 + 0.7 * j * (c + 1)) + (j % (c + 2) == 0 ? 0.5 : 0);
         }
         Orthonormalise(basis);
-        for (int iter = 0; iter < 300; iter++)
+        for (int iter = 0; iter < 60; iter++)
         {
             var next = basis.Select(v => Multiply(cov, v)).ToArray();
             Orthonormalise(next);
             double change = 0;
             for (int c = 0; c < count; c++) change = Math.Max(change, 1 - Math.Abs(Dot(next[c], basis[c])));
             basis = next;
-            if (change < 1e-12) break;
+            if (change < 1e-9) break;
         }
 
         // Rayleigh–Ritz: eigen-decompose the small projected matrix BᵀCB and rotate the basis accordingly.
@@ -83,16 +84,10 @@ internal static class Pca
         return (components, variances);
     }
 
-    private static double[] Multiply(double[,] m, double[] v)
+    private static double[] Multiply(double[][] m, double[] v)
     {
-        int d = v.Length;
-        var r = new double[d];
-        for (int a = 0; a < d; a++)
-        {
-            double s = 0;
-            for (int c = 0; c < d; c++) s += m[a, c] * v[c];
-            r[a] = s;
-        }
+        var r = new double[v.Length];
+        for (int a = 0; a < v.Length; a++) r[a] = Dot(m[a], v);
         return r;
     }
 
