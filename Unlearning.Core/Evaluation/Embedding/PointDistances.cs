@@ -1,0 +1,127 @@
+using System.Numerics;
+
+namespace Unlearning.Core.Evaluation.Embedding;
+
+/// <summary>
+/// Row-major point sets and exact Euclidean neighbour search shared by UMAP and trustworthiness. Each row's
+/// result depends only on that row, so parallel runs give bit-identical output.
+/// </summary>
+internal static class PointDistances
+{
+    public static float[] Flatten(float[][] points, out int n, out int d)
+    {
+        n = points.Length;
+        if (n == 0) throw new ArgumentException("No points.", nameof(points));
+        d = points[0].Length;
+        var flat = new float[n * d];
+        for (int i = 0; i < n; i++)
+        {
+            if (points[i].Length != d) throw new ArgumentException("All points must have the same dimension.", nameof(points));
+            points[i].CopyTo(flat, i * d);
+        }
+        return flat;
+    }
+
+    public static float[] Flatten(double[,] points, out int n, out int d)
+    {
+        n = points.GetLength(0);
+        d = points.GetLength(1);
+        if (n == 0) throw new ArgumentException("No points.", nameof(points));
+        var flat = new float[n * d];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < d; j++)
+                flat[i * d + j] = (float)points[i, j];
+        return flat;
+    }
+
+    /// <summary>Σ (xₖ − yₖ)², SIMD over float32 lanes (fixed summation order).</summary>
+    public static float SquaredDistance(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        int width = Vector<float>.Count, k = 0;
+        var acc = Vector<float>.Zero;
+        for (; k <= x.Length - width; k += width)
+        {
+            var diff = new Vector<float>(x.Slice(k)) - new Vector<float>(y.Slice(k));
+            acc += diff * diff;
+        }
+        float sum = Vector.Sum(acc);
+        for (; k < x.Length; k++)
+        {
+            float diff = x[k] - y[k];
+            sum += diff * diff;
+        }
+        return sum;
+    }
+
+    /// <summary>Σ xₖyₖ, SIMD over float32 lanes, summed in float64 per block of lanes (fixed order).</summary>
+    public static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        int width = Vector<float>.Count, k = 0;
+        var acc = Vector<float>.Zero;
+        for (; k <= x.Length - width; k += width) acc += new Vector<float>(x.Slice(k)) * new Vector<float>(y.Slice(k));
+        double sum = Vector.Sum(acc);
+        for (; k < x.Length; k++) sum += x[k] * y[k];
+        return sum;
+    }
+
+    /// <summary>Rows per tile: a tile's rows stay in L1 while every other point streams past once.</summary>
+    public const int Tile = 8;
+
+    /// <summary>
+    /// Squared distances from rows [<paramref name="first"/>, first + count) to every row, written row after row
+    /// into <paramref name="into"/> (count × n). Each entry is computed by <see cref="SquaredDistance"/> alone.
+    /// </summary>
+    public static void Rows(float[] data, int n, int d, int first, int count, Span<float> into)
+    {
+        for (int j = 0; j < n; j++)
+        {
+            var xj = data.AsSpan(j * d, d);
+            for (int t = 0; t < count; t++) into[t * n + j] = SquaredDistance(data.AsSpan((first + t) * d, d), xj);
+        }
+    }
+
+    /// <summary>
+    /// Exact k nearest neighbours of every row, the row itself first (distance 0), then the k − 1 nearest
+    /// others in ascending distance (ties by index). Returns n × k index and Euclidean distance arrays.
+    /// </summary>
+    public static (int[] Indices, double[] Distances) Nearest(float[] data, int n, int d, int k, ParallelOptions parallel)
+    {
+        if (k < 1 || k > n) throw new ArgumentOutOfRangeException(nameof(k), $"Neighbour count must be in 1..{n}.");
+        var indices = new int[n * k];
+        var distances = new double[n * k];
+        int tiles = (n + Tile - 1) / Tile;
+        Parallel.For(0, tiles, parallel, () => new float[Tile * n], (tile, _, block) =>
+        {
+            int first = tile * Tile, count = Math.Min(Tile, n - first);
+            Rows(data, n, d, first, count, block);
+            var bestDistance = new float[k];
+            for (int t = 0; t < count; t++)
+            {
+                int i = first + t;
+                var row = block.AsSpan(t * n, n);
+                var bestIndex = indices.AsSpan(i * k, k);
+                bestIndex[0] = i;
+                bestDistance[0] = 0;
+                int filled = 1;
+                for (int j = 0; j < n; j++)
+                {
+                    if (j == i) continue;
+                    float v = row[j];
+                    if (filled == k && v >= bestDistance[k - 1]) continue;
+                    int pos = filled == k ? k - 1 : filled++;
+                    while (pos > 1 && bestDistance[pos - 1] > v)
+                    {
+                        bestDistance[pos] = bestDistance[pos - 1];
+                        bestIndex[pos] = bestIndex[pos - 1];
+                        pos--;
+                    }
+                    bestDistance[pos] = v;
+                    bestIndex[pos] = j;
+                }
+                for (int m = 0; m < k; m++) distances[i * k + m] = Math.Sqrt(bestDistance[m]);
+            }
+            return block;
+        }, _ => { });
+        return (indices, distances);
+    }
+}
