@@ -3,7 +3,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Unlearning.Core.Data;
+using Microsoft.Extensions.Logging;
 using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Core.Methods;
+using Unlearning.Core.Training;
 
 namespace Unlearning.Core;
 
@@ -31,6 +35,15 @@ public static class CoreSetup
         services.AddSingleton(new DatasetLoader(dataRoot));
         services.AddSingleton(sp => new ExperimentStore(
             sp.GetRequiredService<IDbContextFactory<UnlearningDbContext>>(), sp.GetRequiredService<ArtifactStore>(), dataRoot));
+        // A relative plugins folder is beside the data root (the repository root for a clone).
+        services.AddUnlearningMethods(Path.IsPathRooted(options.PluginsFolder) ? options.PluginsFolder
+            : Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(dataRoot)) ?? ".", options.PluginsFolder));
+        services.AddSingleton<Func<JobRunner>>(sp => () => new JobRunner(
+            sp.GetRequiredService<ExperimentStore>(), sp.GetRequiredService<DatasetLoader>(), sp.GetRequiredService<MethodCatalog>(),
+            TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>()));
+        services.AddSingleton<JobQueue>();
+        services.AddHostedService<JobQueueService>();
+        TorchDevice.Initialise(options.Threads);
         return services;
     }
 }

@@ -56,7 +56,7 @@ public static class Trainer
                 correct += logits.argmax(1).eq(y).sum().item<long>();
                 seen += plan[b].Length;
                 images += plan[b].Length;
-                if (progress is not null && (b % 20 == 0 || b == plan.Length - 1))
+                if (progress is not null)
                     progress.Report(Make(epoch, b, plan.Length, lossSum / seen, (double)correct / seen, lr, clock.Elapsed, options.Epochs, false));
             }
             epochs.Add((lossSum / seen, (double)correct / seen));

@@ -264,8 +264,11 @@ public sealed class JobQueue : IDisposable
 
     public void NotifyExperimentsChanged(string dataset, string architecture, int forgetClass) => ExperimentsChanged?.Invoke(dataset, architecture, forgetClass);
 
+    private int _disposed;
+
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _shutdown.Cancel();
         _signal.Release();
         _worker?.Join(TimeSpan.FromSeconds(10));

@@ -1,0 +1,101 @@
+using TorchSharp;
+using Unlearning.Core.Data;
+using Unlearning.Core.Models;
+using static TorchSharp.torch;
+
+namespace Unlearning.Tests.Foundation;
+
+[Collection("Torch")]
+public class ModelTests
+{
+    [Fact]
+    public void ResNet18_cifar_variant_has_the_original_parameter_count_and_layer_names()
+    {
+        using var m = new ResNet18(3, 10);
+        Assert.Equal(11_173_962, m.ParameterCount());
+        Assert.Equal(["conv1", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "fc"], m.LayerNames);
+        // torchvision key names (so PyTorch state dicts load): 122 entries including BN buffers.
+        var keys = m.state_dict().Keys.ToList();
+        Assert.Equal(122, keys.Count);
+        Assert.Contains("layer2.0.downsample.0.weight", keys);
+        Assert.Contains("layer4.1.bn2.running_var", keys);
+        Assert.Contains("fc.bias", keys);
+        Assert.Equal([64L, 3, 3, 3], m.state_dict()["conv1.weight"].shape);
+    }
+
+    [Theory]
+    [InlineData("compact", 1, 28)]
+    [InlineData("resnet18", 3, 32)]
+    public void Every_model_exposes_logits_features_and_named_layers(string archId, int channels, int size)
+    {
+        var arch = ModelCatalog.Get(archId);
+        var info = TestData.Info(channels, size);
+        using var scope = NewDisposeScope();
+        using var m = arch.Create(info);
+        m.eval();
+        var x = randn(4, channels, size, size);
+        var (logits, features) = m.ForwardWithFeatures(x);
+        Assert.Equal([4L, 10], logits.shape);
+        Assert.Equal(2, features.dim());
+        var layers = m.ForwardLayers(x);
+        Assert.Equal(m.LayerNames.Count, layers.Count);
+        Assert.True(m.LayerNames.Count >= 6);
+        Assert.All(layers, l => Assert.Equal(2, l.dim()));
+        // The last named layer is the classifier head: its output equals the logits.
+        Assert.True(layers[^1].allclose(logits, rtol: 1e-5, atol: 1e-5));
+    }
+
+    [Fact]
+    public void Compact_default_is_small_with_at_least_six_named_layers()
+    {
+        using var m = ModelCatalog.Compact.Create(DatasetCatalog.FashionMnist);
+        Assert.InRange(m.ParameterCount(), 100_000, 300_000);
+        Assert.True(m.LayerNames.Count >= 6);
+    }
+
+    [Fact]
+    public void Checkpoint_round_trip_in_both_formats_gives_identical_outputs()
+    {
+        var dir = TestData.TempFolder();
+        using var scope = NewDisposeScope();
+        torch.manual_seed(3);
+        using var a = new ResNet18(3, 10, width: 8);
+        a.eval();
+        var x = randn(2, 3, 32, 32);
+        var expected = a.call(x);
+        foreach (var py in new[] { false, true })
+        {
+            var path = Path.Combine(dir, py ? "model.pth" : "model.pt");
+            Checkpoint.Save(a, path, pytorchFormat: py);
+            Assert.Equal(py, Checkpoint.IsPyTorchFile(path));
+            torch.manual_seed(99);
+            using var b = new ResNet18(3, 10, width: 8);
+            b.eval();
+            Assert.False(b.call(x).allclose(expected));
+            Checkpoint.Load(b, path);
+            Assert.Equal(0.0, (b.call(x) - expected).abs().max().item<float>());
+        }
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp-*"));
+    }
+
+    [Fact]
+    public void Corrupt_or_wrong_architecture_checkpoints_get_a_clear_error()
+    {
+        var dir = TestData.TempFolder();
+        var corrupt = Path.Combine(dir, "corrupt.pth");
+        File.WriteAllBytes(corrupt, [.. "PK\u0003\u0004"u8.ToArray(), .. new byte[100]]);
+        using var m = new CompactResNet(1, 10);
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(m, corrupt));
+        Assert.Contains("corrupt.pth", e.Message);
+
+        var other = Path.Combine(dir, "resnet.pth");
+        using (var r = new ResNet18(1, 10, width: 8)) Checkpoint.Save(r, other, pytorchFormat: true);
+        e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(m, other));
+        Assert.Contains("CompactResNet", e.Message);
+
+        var garbage = Path.Combine(dir, "garbage.pt");
+        File.WriteAllText(garbage, "not a model");
+        Assert.Throws<InvalidDataException>(() => Checkpoint.Load(m, garbage));
+        Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(m, Path.Combine(dir, "missing.pt")));
+    }
+}

@@ -1,0 +1,112 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Unlearning.Core;
+using Unlearning.Core.Experiments;
+using Unlearning.Core.Training;
+
+namespace Unlearning.Tests.Foundation;
+
+public class StoreTests
+{
+    internal static (ServiceProvider Services, ExperimentStore Store, string Dir) NewStore(string? dataRoot = null)
+    {
+        var dir = TestData.TempFolder();
+        var options = new UnlearningOptions { DataRoot = dataRoot ?? Path.Combine(dir, "data"), AppFolder = Path.Combine(dir, "app"), Device = "cpu" };
+        Directory.CreateDirectory(options.DataRoot);
+        var services = new ServiceCollection().AddLogging().AddUnlearningCore(options).BuildServiceProvider();
+        var store = services.GetRequiredService<ExperimentStore>();
+        store.Migrate();
+        return (services, store, dir);
+    }
+
+    [Fact]
+    public void Migrations_create_the_database_and_experiments_round_trip()
+    {
+        var (sp, store, dir) = NewStore();
+        using (sp)
+        {
+            Assert.True(File.Exists(Path.Combine(dir, "app", "unlearning.db")));
+            var created = new DateTime(2026, 1, 2, 3, 4, 5, DateTimeKind.Utc);
+            store.Add(new Experiment
+            {
+                Id = "3f9c", Dataset = "fashion-mnist", Architecture = "compact", ForgetClass = 4, Type = ExperimentType.Unlearned,
+                BaseId = "0004-fashion-mnist-compact", Method = "FineTuning", HyperparametersJson = "{\"epochs\":2}", Epochs = 2, BatchSize = 128,
+                LearningRate = 0.01, Seed = 7, UA = 0.125, RA = 0.9, TUA = 0.1, TRA = 0.88, RT = 12.3, PS = 0.42, CreatedUtc = created,
+                Status = ExperimentStatus.Ready,
+            });
+            var back = store.Get("3f9c")!;
+            Assert.Equal(ExperimentType.Unlearned, back.Type);
+            Assert.Equal((0.125, 0.9, 0.1, 0.88, 12.3, 0.42), (back.UA, back.RA, back.TUA, back.TRA, back.RT, back.PS) is (double a, double b, double c, double d, double e, double f) ? (a, b, c, d, e, f) : default);
+            Assert.Equal(created, back.CreatedUtc);
+            Assert.Equal(DateTimeKind.Utc, back.CreatedUtc.Kind);
+            Assert.Single(store.List("fashion-mnist", "compact", 4));
+            Assert.Empty(store.List("fashion-mnist", "compact", 3));
+
+            var job = store.AddJob(new Job { Dataset = "fashion-mnist", Architecture = "compact", ForgetClass = 4, Kind = JobKind.Unlearn, Status = JobStatus.Queued, CreatedUtc = created });
+            Assert.True(job.Id > 0);
+            Assert.Equal(job.Id, store.NextQueuedJob()!.Id);
+            job.Status = JobStatus.Failed;
+            job.Error = "boom";
+            store.UpdateJob(job);
+            Assert.Null(store.NextQueuedJob());
+            Assert.Equal("boom", store.GetJob(job.Id)!.Error);
+
+            store.Delete("3f9c");
+            Assert.Null(store.Get("3f9c"));
+            Assert.Throws<KeyNotFoundException>(() => store.Delete("3f9c"));
+        }
+    }
+
+    [Fact]
+    public void Baseline_rows_come_from_the_manifest_and_cannot_be_deleted()
+    {
+        var (sp, store, dir) = NewStore();
+        using (sp)
+        {
+            var folder = DataPaths.BaselineFolder(store.DataRoot, "fashion-mnist", "compact");
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "original.pt"), "x");
+            File.WriteAllText(Path.Combine(folder, "retrained-2.pt"), "x");
+            new BaselineManifest
+            {
+                Dataset = "fashion-mnist", Architecture = "compact", Recipe = TrainOptions.CompactDefaults,
+                Models = [new BaselineEntry { Kind = "Original", File = "original.pt" }, new BaselineEntry { Kind = "Retrained", ForgetClass = 2, File = "retrained-2.pt", TrainSeconds = 100 }],
+            }.Save(folder);
+
+            var pending = store.EnsureBaselineRows("fashion-mnist", "compact", 10);
+            Assert.Equal(11, pending.Count); // 10 Original rows + 1 Retrained row
+            Assert.Equal(pending, store.EnsureBaselineRows("fashion-mnist", "compact", 10)); // idempotent, still pending
+            var rows = store.List("fashion-mnist", "compact", 2);
+            Assert.Equal([ExperimentType.Original, ExperimentType.Retrained], rows.Select(r => r.Type));
+            Assert.Equal(["0002", "a002"], rows.Select(r => ExperimentIds.Display(r.Id)));
+            Assert.Equal(100, rows[1].RT);
+            Assert.Equal(Path.Combine(folder, "retrained-2.pt"), store.ResolveCheckpoint(rows[1]));
+            Assert.Throws<InvalidOperationException>(() => store.Delete(rows[0].Id));
+        }
+    }
+
+    [Fact]
+    public void Atomic_writes_leave_no_temporary_file_and_keep_the_old_file_on_failure()
+    {
+        var path = Path.Combine(TestData.TempFolder(), "a", "results.json");
+        ArtifactStore.WriteAllTextAtomic(path, "one");
+        Assert.Throws<InvalidOperationException>(() => ArtifactStore.WriteAtomic(path, s => { s.WriteByte(1); throw new InvalidOperationException("fail"); }));
+        Assert.Equal("one", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(path)!));
+    }
+
+    [Fact]
+    public void Configuration_binds_paths_and_device()
+    {
+        var dir = TestData.TempFolder();
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Unlearning:DataRoot"] = dir, ["Unlearning:AppFolder"] = Path.Combine(dir, "state"), ["Unlearning:Device"] = "cpu",
+        }).Build();
+        using var sp = new ServiceCollection().AddLogging().AddUnlearningCore(config).BuildServiceProvider();
+        var paths = sp.GetRequiredService<ResolvedPaths>();
+        Assert.Equal(dir, paths.DataRoot);
+        Assert.Equal(Path.Combine(dir, "state", "unlearning.db"), paths.DatabasePath);
+    }
+}

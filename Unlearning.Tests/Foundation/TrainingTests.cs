@@ -1,0 +1,89 @@
+using TorchSharp;
+using Unlearning.Core.Data;
+using Unlearning.Core.Models;
+using Unlearning.Core.Training;
+using static TorchSharp.torch;
+
+namespace Unlearning.Tests.Foundation;
+
+[Collection("Torch")]
+public class TrainingTests
+{
+    [Fact]
+    public void Cosine_schedule_matches_hand_computed_values()
+    {
+        Assert.Equal(0.1, Trainer.CosineLr(0.1, 0, 0, 8), 12);
+        Assert.Equal(0.05, Trainer.CosineLr(0.1, 0, 4, 8), 12);           // cos(π/2) = 0
+        Assert.Equal(0.1 * (1 + Math.Sqrt(0.5)) / 2, Trainer.CosineLr(0.1, 0, 2, 8), 12); // cos(π/4)
+        Assert.Equal(0.01, Trainer.CosineLr(0.1, 0.01, 8, 8), 12);        // end = eta_min
+    }
+
+    private static (Classifier Model, TrainResult Result, double TestAcc) TrainTiny(long seed, int epochs = 4, CancellationToken ct = default, IProgress<TrainProgress>? progress = null)
+    {
+        var data = TestData.Splits(trainPerClass: 30, testPerClass: 10);
+        using var train = new TensorData(data.Train, CPU);
+        using var test = new TensorData(data.Test, CPU);
+        Trainer.Seed(seed);
+        var model = new CompactResNet(1, 10);
+        var result = Trainer.Train(model, train, Enumerable.Range(0, data.Train.Count).ToArray(),
+            new TrainOptions { Epochs = epochs, LearningRate = 0.05, BatchSize = 32, Seed = seed }, progress, ct);
+        return (model, result, Trainer.Accuracy(model, test).Overall);
+    }
+
+    [Fact]
+    public void Training_learns_the_synthetic_task_and_is_reproducible_with_a_seed()
+    {
+        var (m1, r1, acc1) = TrainTiny(11);
+        var (m2, r2, acc2) = TrainTiny(11);
+        var (m3, _, _) = TrainTiny(12);
+        using (m1) using (m2) using (m3)
+        {
+            Assert.True(r1.Epochs[^1].Loss < r1.Epochs[0].Loss, $"loss {r1.Epochs[0].Loss} → {r1.Epochs[^1].Loss}");
+            Assert.True(acc1 >= 0.8, $"test accuracy {acc1}");
+            Assert.Equal(acc1, acc2);
+            var w1 = m1.state_dict()["fc.weight"]; var w2 = m2.state_dict()["fc.weight"]; var w3 = m3.state_dict()["fc.weight"];
+            Assert.Equal(0f, (w1 - w2).abs().max().item<float>());
+            Assert.NotEqual(0f, (w1 - w3).abs().max().item<float>());
+        }
+    }
+
+    [Fact]
+    public void Training_stops_within_one_batch_of_cancellation()
+    {
+        using var cts = new CancellationTokenSource();
+        int batchesAfterCancel = 0;
+        bool cancelled = false;
+        var progress = new CallbackProgress<TrainProgress>(p =>
+        {
+            if (cancelled) batchesAfterCancel++;
+            if (p.Epoch == 1 && p.Batch == 1) { cts.Cancel(); cancelled = true; }
+        });
+        Assert.ThrowsAny<OperationCanceledException>(() => TrainTiny(1, epochs: 3, ct: cts.Token, progress: progress));
+        Assert.Equal(0, batchesAfterCancel);
+    }
+
+    [Theory]
+    [InlineData(0, 0.1, 128)]
+    [InlineData(5, double.NaN, 128)]
+    [InlineData(5, -0.1, 128)]
+    [InlineData(5, 0.1, 0)]
+    public void Invalid_recipes_are_rejected(int epochs, double lr, int batch)
+    {
+        var o = new TrainOptions { Epochs = epochs, LearningRate = lr, BatchSize = batch };
+        Assert.Throws<ArgumentOutOfRangeException>(o.Validate);
+    }
+
+    [Fact]
+    public void Augmentation_keeps_shape_and_pads_with_black_pixels()
+    {
+        var data = TestData.Splits(trainPerClass: 2, testPerClass: 1);
+        using var t = new TensorData(data.Train, CPU);
+        using var scope = NewDisposeScope();
+        var (x, _) = t.Batch([0, 1, 2, 3]);
+        var aug = t.Augment(x, 4, new Random(3));
+        Assert.Equal(x.shape, aug.shape);
+        // Normalised black = (0 − 0.5)/0.5 = −1; with padding 4 on an 8-pixel image most crops include border pixels.
+        Assert.True(aug.eq(-1f).any().item<bool>());
+        Assert.True(aug.min().item<float>() >= -1f - 1e-6f);
+    }
+}
