@@ -26,8 +26,6 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     /// <summary>Phases of the stepper: Unlearn (or Train) → Evaluate → Analyze, with their share of overall progress.</summary>
     public const string Unlearn = "Unlearn", Train = "Train", Evaluate = "Evaluate", Analyze = "Analyze";
 
-    public static readonly JsonSerializerOptions ResultsJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     private (string Key, TensorData Train, TensorData Test)? _data;
 
     public Device Device { get; } = device;
@@ -225,19 +223,9 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     private static double[][] T(double[][] m) =>
         m.Length == 0 ? m : [.. Enumerable.Range(0, m[0].Length).Select(j => m.Select(row => row[j]).ToArray())];
 
-    public ExperimentResults? LoadResults(Experiment e)
-    {
-        if (e.ResultsPath is null) return null;
-        var path = store.Artifacts.Resolve(e.ResultsPath);
-        return File.Exists(path) ? JsonSerializer.Deserialize<ExperimentResults>(File.ReadAllText(path), ResultsJson) : null;
-    }
+    private ExperimentResults? LoadResults(Experiment e) => ResultsDocument.Load(store.Artifacts, e);
 
-    private string SaveResults(string id, ExperimentResults results)
-    {
-        var path = store.Artifacts.ResultsPath(id);
-        ArtifactStore.WriteAtomic(path, s => JsonSerializer.Serialize(s, results, ResultsJson));
-        return path;
-    }
+    private string SaveResults(string id, ExperimentResults results) => ResultsDocument.Save(store.Artifacts, id, results);
 
     /// <summary>Runs the evaluation pipeline, writes the results document and features, and adds or updates the row.</summary>
     private void EvaluateAndStore(Experiment experiment, Classifier model, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test,
@@ -265,8 +253,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             ct.ThrowIfCancellationRequested();
 
             var resultsPath = SaveResults(experiment.Id, output.Results);
-            ArtifactStore.WriteAtomic(Path.Combine(store.Artifacts.FolderOf(experiment.Id), "features.bin"),
-                s => s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(output.Features.AsSpan())));
+            ResultsDocument.SaveFeatures(store.Artifacts, experiment.Id, output.Features);
             experiment.UA = output.UA;
             experiment.RA = output.RA;
             experiment.TUA = output.TUA;
