@@ -41,6 +41,7 @@ public static class CoreSetup
         services.AddSingleton<Func<JobRunner>>(sp => () => new JobRunner(
             sp.GetRequiredService<ExperimentStore>(), sp.GetRequiredService<DatasetLoader>(), sp.GetRequiredService<MethodCatalog>(),
             TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>()));
+        services.AddSingleton<ExperimentTransfer>();
         services.AddSingleton<JobQueue>();
         services.AddHostedService<JobQueueService>();
         TorchDevice.Initialise(options.Threads);
