@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using Unlearning.Web.Api;
 using Unlearning.Web.Components;
 
 namespace Unlearning.Web;
@@ -10,6 +11,9 @@ public static class WebSetup
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddOpenApi();
+        // Malformed request bodies throw, so the API error middleware can answer with a clear message.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         return services;
     }
 
@@ -17,8 +21,11 @@ public static class WebSetup
     {
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        app.UseApiErrors();
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapOpenApi();
+        app.MapUnlearningApi();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }
