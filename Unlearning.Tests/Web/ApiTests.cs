@@ -1,0 +1,191 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace Unlearning.Tests.Web;
+
+[Collection("Torch")]
+public sealed class ApiTests : IDisposable
+{
+    private readonly AppHost _app = new(kestrel: false);
+    private HttpClient Client => _app.Client;
+
+    public void Dispose() => _app.Dispose();
+
+    private static async Task<string> ErrorOf(HttpResponseMessage r)
+    {
+        var json = await r.Content.ReadFromJsonAsync<JsonElement>();
+        return json.GetProperty("error").GetString()!;
+    }
+
+    [Fact]
+    public async Task Datasets_and_methods_describe_what_the_server_offers()
+    {
+        var datasets = await Client.GetFromJsonAsync<JsonElement>("/api/datasets");
+        var fm = datasets.EnumerateArray().Single(d => d.GetProperty("id").GetString() == "fashion-mnist");
+        Assert.True(fm.GetProperty("available").GetBoolean());
+        Assert.Equal(10, fm.GetProperty("classes").GetArrayLength());
+        Assert.Equal("T-shirt", fm.GetProperty("classes")[0].GetString());
+
+        var methods = await Client.GetFromJsonAsync<JsonElement>("/api/methods");
+        var names = methods.EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToList();
+        Assert.Subset(names.ToHashSet(), new HashSet<string?> { "FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn" });
+        var ft = methods.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "FineTuning");
+        Assert.Contains(ft.GetProperty("hyperparameters").EnumerateArray(), h => h.GetProperty("name").GetString() == "epochs" && h.GetProperty("grid").GetBoolean());
+
+        var openapi = await Client.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/api/jobs", openapi);
+        Assert.Contains("/api/experiments/{id}/export", openapi);
+    }
+
+    [Theory]
+    [InlineData("/api/experiments?dataset=mnist", HttpStatusCode.BadRequest, "Unknown dataset")]
+    [InlineData("/api/experiments?dataset=fashion-mnist&forgetClass=10", HttpStatusCode.BadRequest, "out of range")]
+    [InlineData("/api/experiments/zzzz", HttpStatusCode.NotFound, "does not exist")]
+    [InlineData("/api/experiments/zzzz/export", HttpStatusCode.NotFound, "does not exist")]
+    [InlineData("/api/jobs/999999", HttpStatusCode.NotFound, "does not exist")]
+    [InlineData("/api/images/fashion-mnist/train/60000", HttpStatusCode.NotFound, "0..59999")]
+    [InlineData("/api/images/fashion-mnist/valid/1", HttpStatusCode.BadRequest, "train")]
+    [InlineData("/api/images/imagenet/train/1", HttpStatusCode.NotFound, "Unknown dataset")]
+    public async Task Bad_reads_get_4xx_with_a_message(string url, HttpStatusCode status, string message)
+    {
+        var r = await Client.GetAsync(url);
+        Assert.Equal(status, r.StatusCode);
+        Assert.Contains(message, await ErrorOf(r));
+    }
+
+    [Theory]
+    [InlineData("{not json", "not valid JSON")]
+    [InlineData("{\"method\":\"FineTuning\"}", "forgetClass is required")]
+    [InlineData("{\"method\":\"Magic\",\"forgetClass\":1}", "Magic")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":10}", "out of range")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":-1}", "out of range")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"hyperparameters\":{\"learning_rate\":-0.1}}", "learning_rate")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"hyperparameters\":{\"epochs\":[1,2,3,4,5,6]}}", "at most 5")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"hyperparameters\":{\"epochs\":1000000}}", "epochs")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"hyperparameters\":{\"colour\":1}}", "colour")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"hyperparameters\":{\"epochs\":\"many\"}}", "epochs")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"baseExperimentId\":\"nope\"}", "nope")]
+    [InlineData("{\"kind\":\"dance\",\"forgetClass\":1}", "dance")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"dataset\":\"cifar10\"}", "not available")]
+    public async Task Bad_job_requests_are_rejected_and_nothing_is_queued(string body, string message)
+    {
+        var r = await Client.PostAsync("/api/jobs", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.True(r.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{r.StatusCode}");
+        Assert.Contains(message, await ErrorOf(r), StringComparison.OrdinalIgnoreCase);
+        var jobs = await Client.GetFromJsonAsync<JsonElement>("/api/jobs");
+        Assert.Equal(0, jobs.GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_grid_request_expands_to_one_job_per_combination_and_jobs_can_be_cancelled()
+    {
+        var body = new { method = "FineTuning", forgetClass = 2, hyperparameters = new Dictionary<string, object> { ["epochs"] = new[] { 1, 2 }, ["learning_rate"] = new[] { 0.01, 0.02, 0.03 } }, seed = 5 };
+        var r = await Client.PostAsJsonAsync("/api/jobs", body);
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var created = await r.Content.ReadFromJsonAsync<JsonElement>();
+        var ids = created.GetProperty("jobIds").EnumerateArray().Select(x => x.GetInt64()).ToList();
+        Assert.Equal(6, ids.Count);
+        var combos = created.GetProperty("jobs").EnumerateArray()
+            .Select(j => (j.GetProperty("hyperparameters").GetProperty("epochs").GetDouble(), j.GetProperty("hyperparameters").GetProperty("learning_rate").GetDouble())).ToHashSet();
+        Assert.Equal(6, combos.Count);
+        foreach (var id in ids) await Client.PostAsync($"/api/jobs/{id}/cancel", null);
+        await WaitUntil(async () => (await Client.GetFromJsonAsync<JsonElement>("/api/jobs")).EnumerateArray().All(j => j.GetProperty("status").GetString() is "Cancelled" or "Failed" or "Succeeded"));
+        var jobs = await Client.GetFromJsonAsync<JsonElement>("/api/jobs");
+        Assert.All(jobs.EnumerateArray(), j => Assert.Equal("Cancelled", j.GetProperty("status").GetString()));
+        var again = await Client.PostAsync($"/api/jobs/{ids[0]}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition, int seconds = 60)
+    {
+        var end = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > end) throw new TimeoutException("condition not met");
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task Baselines_cannot_be_deleted_and_unknown_ids_are_404()
+    {
+        var rows = await Client.GetFromJsonAsync<JsonElement>("/api/experiments?dataset=fashion-mnist&architecture=compact&forgetClass=0");
+        var original = rows.EnumerateArray().First(r => r.GetProperty("type").GetString() == "Original");
+        Assert.Equal("0000", original.GetProperty("displayId").GetString());
+        var r = await Client.DeleteAsync($"/api/experiments/{original.GetProperty("id").GetString()}");
+        Assert.Equal(HttpStatusCode.Conflict, r.StatusCode);
+        Assert.Contains("cannot be deleted", await ErrorOf(r));
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.DeleteAsync("/api/experiments/nope")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Corrupt_or_wrong_architecture_uploads_are_rejected_and_not_kept()
+    {
+        async Task<HttpResponseMessage> Upload(byte[] bytes, string arch)
+        {
+            var form = new MultipartFormDataContent
+            {
+                { new ByteArrayContent(bytes), "file", "model.pth" },
+                { new StringContent("fashion-mnist"), "dataset" },
+                { new StringContent(arch), "architecture" },
+                { new StringContent("3"), "forgetClass" },
+            };
+            return await Client.PostAsync("/api/uploads", form);
+        }
+        var r = await Upload("PK\u0003\u0004garbage"u8.ToArray(), "compact");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains("not a valid checkpoint", await ErrorOf(r));
+
+        var resnetFile = Path.Combine(Foundation.TestData.TempFolder(), "resnet.pth");
+        using (var m = new Core.Models.ResNet18(1, 10, width: 8)) Core.Models.Checkpoint.Save(m, resnetFile, pytorchFormat: true);
+        r = await Upload(File.ReadAllBytes(resnetFile), "compact");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        r = await Upload([], "compact");
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        var uploads = Path.Combine(_app.AppFolder, "uploads");
+        Assert.True(!Directory.Exists(uploads) || Directory.GetFiles(uploads).Length == 0);
+    }
+
+    [Fact]
+    public async Task Sample_images_are_valid_pngs_of_the_stored_pixels()
+    {
+        var png = await Client.GetByteArrayAsync("/api/images/fashion-mnist/test/7?scale=2");
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A }, png[..8]);
+        Assert.Equal(56, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(56, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        // Decompress IDAT independently and compare with the dataset's bytes (row filter byte 0, then pixels).
+        int idat = IndexOf(png, "IDAT"u8.ToArray());
+        int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat - 4));
+        using var z = new ZLibStream(new MemoryStream(png, idat + 4, len), CompressionMode.Decompress);
+        var raw = new MemoryStream();
+        z.CopyTo(raw);
+        var data = new Core.Data.DatasetLoader(Core.DataPaths.ResolveDataRoot("data")).Load("fashion-mnist").Test.Image(7).ToArray();
+        var bytes = raw.ToArray();
+        Assert.Equal(56 * 57, bytes.Length);
+        Assert.Equal(0, bytes[0]);
+        Assert.Equal(data[0], bytes[1]);
+        Assert.Equal(data[27 * 28 + 27], bytes[55 * 57 + 56]);
+    }
+
+    private static int IndexOf(byte[] haystack, byte[] needle)
+    {
+        for (int i = 0; i <= haystack.Length - needle.Length; i++)
+            if (haystack.AsSpan(i, needle.Length).SequenceEqual(needle)) return i;
+        return -1;
+    }
+
+    [Theory]
+    [InlineData("{ nope", "not valid JSON")]
+    [InlineData("{\"ID\":\"x\"}", "Missing key")]
+    [InlineData("[1,2,3]", "one JSON object")]
+    public async Task Malformed_imports_get_clear_errors(string body, string message)
+    {
+        var r = await Client.PostAsync("/api/experiments/import?dataset=fashion-mnist&architecture=compact", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        Assert.Contains(message, await ErrorOf(r));
+    }
+}
