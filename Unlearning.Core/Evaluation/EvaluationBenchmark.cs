@@ -49,16 +49,18 @@ internal static class EvaluationBenchmark
         var (x, _) = test.Batch(Enumerable.Range(0, Math.Min(1000, test.Count)).Select(i => (long)i).ToArray());
         var layersA = first.ForwardLayers(x);
         var layersB = second.ForwardLayers(x);
-        var cka = new MinibatchCka(layersA.Count, layersB.Count);
-        cka.Add(layersA, layersB); // warm-up
-        cka = new MinibatchCka(layersA.Count, layersB.Count);
-        var clock = Stopwatch.StartNew();
-        cka.Add(layersA, layersB);
-        var result = cka.Result();
-        double seconds = clock.Elapsed.TotalSeconds;
         var widths = string.Join("/", layersA.Select(t => t.shape[1]));
-        double diagonal = Enumerable.Range(0, Math.Min(layersA.Count, layersB.Count)).Average(i => result[i, i]);
-        log.WriteLine($"CKA {arch.Id}: {layersA.Count}x{layersB.Count} layer pairs, 1 batch of {x.shape[0]} (widths {widths}): {seconds:F2} s, mean diagonal {diagonal:F3}");
+        new MinibatchCka(layersA.Count, layersB.Count).Add(layersA, layersB); // warm-up
+        foreach (var gramType in new[] { ScalarType.Float64, ScalarType.Float32 })
+        {
+            var clock = Stopwatch.StartNew();
+            var cka = new MinibatchCka(layersA.Count, layersB.Count, gramType);
+            cka.Add(layersA, layersB);
+            var result = cka.Result();
+            double seconds = clock.Elapsed.TotalSeconds;
+            double diagonal = Enumerable.Range(0, Math.Min(layersA.Count, layersB.Count)).Average(i => result[i, i]);
+            log.WriteLine($"CKA {arch.Id} ({gramType} Gram): {layersA.Count}x{layersB.Count} layer pairs, 1 batch of {x.shape[0]} (widths {widths}): {seconds:F2} s, mean diagonal {diagonal:F3}");
+        }
     }
 
     /// <summary>n points in <paramref name="dim"/>-D around <paramref name="clusters"/> centres (centre spread 3, unit noise).</summary>

@@ -7,7 +7,7 @@ namespace Unlearning.Core.Evaluation.Cka;
 /// accumulated over batches for every layer pair (i, j) of two models:
 /// CKAᵢⱼ = Σ_b HSIC₁(Kᵢ, Lⱼ) / √(Σ_b HSIC₁(Kᵢ, Kᵢ) · Σ_b HSIC₁(Lⱼ, Lⱼ)), clamped to [0, 1] (a non-positive
 /// denominator is replaced by 1e-6). K = XXᵀ and L = YYᵀ are the Gram matrices of one batch's flattened
-/// activations, computed in float64 on the activations' device, once per layer and batch.
+/// activations, computed (by default) in float64 on the activations' device, once per layer and batch.
 /// </summary>
 public sealed class MinibatchCka
 {
@@ -17,9 +17,16 @@ public sealed class MinibatchCka
     private readonly double[,] _crossHsic;
     private readonly double[] _selfHsicA;
     private readonly double[] _selfHsicB;
+    private readonly ScalarType _gramType;
 
-    public MinibatchCka(int layersA, int layersB)
+    /// <param name="layersA">Layers of the first model.</param>
+    /// <param name="layersB">Layers of the second model.</param>
+    /// <param name="gramType">Precision of the products XXᵀ: float64 (default, exact to ~1e-15) or float32 (about
+    /// 2–3× faster on CPU; relative error ~1e-6, invisible at the stored 3 dp). HSIC sums are always float64.</param>
+    public MinibatchCka(int layersA, int layersB, ScalarType gramType = ScalarType.Float64)
     {
+        if (gramType is not (ScalarType.Float64 or ScalarType.Float32)) throw new ArgumentException("Gram precision must be float64 or float32.", nameof(gramType));
+        _gramType = gramType;
         if (layersA < 1 || layersB < 1) throw new ArgumentOutOfRangeException(nameof(layersA), "Each model needs at least one layer.");
         LayersA = layersA;
         LayersB = layersB;
@@ -49,6 +56,7 @@ public sealed class MinibatchCka
         using var scope = NewDisposeScope();
         var gramsA = layersA.Select(GramWithoutDiagonal).ToArray();
         var gramsB = layersB.Select(GramWithoutDiagonal).ToArray();
+
         for (int i = 0; i < LayersA; i++) _selfHsicA[i] += Hsic1(gramsA[i], gramsA[i], n);
         for (int j = 0; j < LayersB; j++) _selfHsicB[j] += Hsic1(gramsB[j], gramsB[j], n);
         for (int i = 0; i < LayersA; i++)
@@ -115,7 +123,7 @@ public sealed class MinibatchCka
     }
 
     /// <summary>K̃ = XXᵀ with zeroed diagonal, float64; X is flattened to N × D and converted in column chunks.</summary>
-    private static Tensor GramWithoutDiagonal(Tensor activations)
+    private Tensor GramWithoutDiagonal(Tensor activations)
     {
         long n = activations.shape[0];
         var x = activations.detach().reshape(n, -1);
@@ -124,8 +132,8 @@ public sealed class MinibatchCka
         for (long start = 0; start < d; start += GramChunk)
         {
             using var chunkScope = NewDisposeScope();
-            var chunk = x.narrow(1, start, Math.Min(GramChunk, d - start)).to(ScalarType.Float64);
-            gram.add_(chunk.matmul(chunk.t()));
+            var chunk = x.narrow(1, start, Math.Min(GramChunk, d - start)).to(_gramType);
+            gram.add_(chunk.matmul(chunk.t()).to(ScalarType.Float64));
         }
         return ZeroDiagonal(gram);
     }
