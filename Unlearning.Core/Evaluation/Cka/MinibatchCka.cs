@@ -54,9 +54,28 @@ public sealed class MinibatchCka
         if (layersA.Concat(layersB).Any(t => t.shape[0] != n)) throw new ArgumentException("All layers must hold the same samples.");
 
         using var scope = NewDisposeScope();
-        var gramsA = layersA.Select(GramWithoutDiagonal).ToArray();
-        var gramsB = layersB.Select(GramWithoutDiagonal).ToArray();
+        AddGrams(Grams(layersA), Grams(layersB));
+    }
 
+    /// <summary>
+    /// The zero-diagonal Gram matrices K̃ = XXᵀ − diag of each layer's activations (N × N, float64 sums),
+    /// for callers that compare one model with several references and want each Gram matrix formed once.
+    /// </summary>
+    public Tensor[] Grams(IReadOnlyList<Tensor> layers)
+    {
+        long n = layers[0].shape[0];
+        if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs more than 3 samples per batch; got {n}.");
+        if (layers.Any(t => t.shape[0] != n)) throw new ArgumentException("All layers must hold the same samples.");
+        return [.. layers.Select(GramWithoutDiagonal)];
+    }
+
+    /// <summary>Adds one batch given its zero-diagonal Gram matrices (from <see cref="Grams"/>).</summary>
+    public void AddGrams(IReadOnlyList<Tensor> gramsA, IReadOnlyList<Tensor> gramsB)
+    {
+        if (gramsA.Count != LayersA || gramsB.Count != LayersB)
+            throw new ArgumentException($"Expected {LayersA} and {LayersB} Gram matrices; got {gramsA.Count} and {gramsB.Count}.");
+        long n = gramsA[0].shape[0];
+        if (gramsA.Concat(gramsB).Any(g => g.shape[0] != n)) throw new ArgumentException("All Gram matrices must be of the same samples.");
         for (int i = 0; i < LayersA; i++) _selfHsicA[i] += Hsic1(gramsA[i], gramsA[i], n);
         for (int j = 0; j < LayersB; j++) _selfHsicB[j] += Hsic1(gramsB[j], gramsB[j], n);
         for (int i = 0; i < LayersA; i++)
