@@ -1,0 +1,109 @@
+using Microsoft.Extensions.DependencyInjection;
+using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Tests.Foundation;
+
+namespace Unlearning.Tests.Pipeline;
+
+[Collection("Torch")]
+public class JobQueueTests
+{
+    [Fact]
+    public void Grid_expansion_is_the_cartesian_product_with_at_most_five_values_each()
+    {
+        var grid = new Dictionary<string, double[]> { ["epochs"] = [1, 2], ["learning_rate"] = [0.1, 0.01, 0.001], ["batch_size"] = [64] };
+        var combos = GridExpansion.Expand(grid);
+        Assert.Equal(6, combos.Count);
+        Assert.Equal(6, GridExpansion.Count(grid));
+        Assert.Equal(6, combos.Select(c => (c["epochs"], c["learning_rate"])).Distinct().Count());
+        Assert.All(combos, c => Assert.Equal(64, c["batch_size"]));
+        Assert.Throws<ArgumentException>(() => GridExpansion.Expand(new Dictionary<string, double[]> { ["epochs"] = [1, 2, 3, 4, 5, 6] }));
+        Assert.Throws<ArgumentException>(() => GridExpansion.Expand(new Dictionary<string, double[]> { ["epochs"] = [] }));
+        Assert.Single(GridExpansion.Expand(new Dictionary<string, double[]>()));
+    }
+
+    [Fact]
+    public void A_job_left_running_by_a_crash_is_marked_failed_and_its_files_removed()
+    {
+        var (sp, store, _) = StoreTests.NewStore();
+        using (sp)
+        {
+            var job = store.AddJob(new Job { Dataset = "fashion-mnist", Architecture = "compact", Kind = JobKind.Unlearn, Status = JobStatus.Running, ReservedExperimentId = "beef", CreatedUtc = DateTime.UtcNow });
+            var folder = store.Artifacts.FolderOf("beef");
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "model.pt.tmp-1234abcd"), "partial");
+            File.WriteAllText(Path.Combine(folder, "model.pt"), "partial");
+            var finished = store.AddJob(new Job { Dataset = "fashion-mnist", Architecture = "compact", Kind = JobKind.Unlearn, Status = JobStatus.Succeeded, CreatedUtc = DateTime.UtcNow });
+
+            var queue = sp.GetRequiredService<JobQueue>();
+            Assert.Equal(1, queue.RecoverInterruptedJobs());
+            var after = store.GetJob(job.Id)!;
+            Assert.Equal(JobStatus.Failed, after.Status);
+            Assert.Contains("server stopped", after.Error);
+            Assert.False(Directory.Exists(folder));
+            Assert.Equal(JobStatus.Succeeded, store.GetJob(finished.Id)!.Status);
+        }
+    }
+
+    /// <summary>
+    /// One real Fine-Tuning job on Fashion-MNIST through the queue (the baselines are evaluated first), then a
+    /// second job cancelled while it runs: the first yields a stored, evaluated experiment; the second none.
+    /// </summary>
+    [Fact]
+    public void Jobs_run_on_the_worker_store_their_experiment_and_cancel_cleanly()
+    {
+        var (sp, store, _) = StoreTests.NewStore(Core.DataPaths.ResolveDataRoot("data"));
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            var events = new List<Job>();
+            queue.JobChanged += j => { lock (events) events.Add(j); };
+            queue.Start();
+            var jobs = queue.Enqueue(new JobRequest
+            {
+                Method = "FineTuning", ForgetClass = 1, Seed = 9,
+                Hyperparameters = new() { ["epochs"] = [1], ["retain_fraction"] = [0.05] },
+            });
+            var done = WaitFor(store, jobs[0].Id, TimeSpan.FromMinutes(8));
+            Assert.True(done.Status == JobStatus.Succeeded, done.Error);
+            var e = store.Get(done.ResultExperimentId!)!;
+            Assert.Equal(ExperimentType.Unlearned, e.Type);
+            Assert.Equal(ExperimentStatus.Ready, e.Status);
+            Assert.Equal("0001-fashion-mnist-compact", e.BaseId);
+            Assert.NotNull(e.UA);
+            Assert.NotNull(e.PS);
+            Assert.InRange(e.RT!.Value, 0.01, 600);
+            Assert.True(File.Exists(store.ResolveCheckpoint(e)));
+            Assert.All(store.List("fashion-mnist", "compact", 1).Where(x => x.IsBaseline), b => Assert.Equal(ExperimentStatus.Ready, b.Status));
+            lock (events)
+            {
+                Assert.Contains(events, j => j.Id == done.Id && j.Status == JobStatus.Running && j.Stage == JobRunner.Unlearn);
+                Assert.Contains(events, j => j.Id == done.Id && j.Stage == JobRunner.Analyze);
+            }
+
+            var second = queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 1, Hyperparameters = new() { ["epochs"] = [5] } })[0];
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (queue.Get(second.Id)!.Stage != JobRunner.Unlearn && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            var reserved = queue.Get(second.Id)!.ReservedExperimentId;
+            Assert.True(queue.Cancel(second.Id));
+            var cancelled = WaitFor(store, second.Id, TimeSpan.FromMinutes(1));
+            Assert.Equal(JobStatus.Cancelled, cancelled.Status);
+            Assert.NotNull(reserved);
+            Assert.Null(store.Get(reserved!));
+            Assert.False(Directory.Exists(store.Artifacts.FolderOf(reserved!)));
+            queue.Dispose();
+        }
+    }
+
+    private static Job WaitFor(ExperimentStore store, long id, TimeSpan timeout)
+    {
+        var end = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < end)
+        {
+            var j = store.GetJob(id)!;
+            if (j.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled) return j;
+            Thread.Sleep(100);
+        }
+        throw new TimeoutException($"Job {id} did not finish in {timeout}.");
+    }
+}
