@@ -12,7 +12,7 @@ namespace Unlearning.Core;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly string[] Verbs = ["train-baselines", "benchmark", "help"];
+    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "help"];
 
     public static bool IsCommand(string arg) => Verbs.Contains(arg);
 
@@ -26,6 +26,7 @@ public static class CommandLine
             {
                 "train-baselines" => TrainBaselines(opts, args, output),
                 "benchmark" => Benchmarks.Run(opts, output),
+                "benchmark-methods" => Methods.MethodBenchmark.Run(opts, output),
                 _ => Help(output),
             };
         }
@@ -45,8 +46,10 @@ public static class CommandLine
                   Trains the Original model and the Retrained model of each forget class and writes
                   checkpoints + manifest.json to data/baselines/<dataset>/<arch>/ (or --out).
               benchmark [--dataset fashion-mnist] [--arch compact,resnet18] [--batches N] [--device ...]
-                  Prints data-loading time and train/inference images/s per architecture (and, once present,
-                  the evaluation stages).
+                  Prints data-loading time, train/inference images/s per architecture, UMAP and CKA timings and
+                  the full evaluation of one model against the shipped baselines (--class N, default 0).
+              benchmark-methods [--classes 0,4,6] [--methods FineTuning,SCRUB] [--hp.NAME VALUE ...]
+                  Runs each built-in method with its defaults on the shipped Original and prints UA/RA/TUA/TRA/RT.
             """);
         return 0;
     }

@@ -20,10 +20,11 @@ public sealed record TrainOptions
     public static TrainOptions ResNet18Defaults { get; } = new();
 
     /// <summary>
-    /// CPU-sized recipe for the compact model: 8 epochs, lr 0.1, batch 128 (about 3 minutes for 60k
-    /// Fashion-MNIST images on two cores).
+    /// CPU-sized recipe for the compact model: 15 epochs, lr 0.1, batch 128 (about 7 minutes for 60k
+    /// Fashion-MNIST images on two idle cores). 8 epochs reached only 91.1 % test accuracy with the
+    /// RandomCrop(pad 4) + flip augmentation, below the 92 % target.
     /// </summary>
-    public static TrainOptions CompactDefaults { get; } = new() { Epochs = 8 };
+    public static TrainOptions CompactDefaults { get; } = new() { Epochs = 15 };
 
     public void Validate()
     {
