@@ -61,7 +61,7 @@ public class JobQueueTests
             queue.Start();
             var jobs = queue.Enqueue(new JobRequest
             {
-                Method = "FineTuning", ForgetClass = 1, Seed = 9,
+                Method = "FineTuning", ForgetClass = 6, Seed = 9,
                 Hyperparameters = new() { ["epochs"] = [1], ["retain_fraction"] = [0.05] },
             });
             var done = WaitFor(store, jobs[0].Id, TimeSpan.FromMinutes(8));
@@ -69,19 +69,19 @@ public class JobQueueTests
             var e = store.Get(done.ResultExperimentId!)!;
             Assert.Equal(ExperimentType.Unlearned, e.Type);
             Assert.Equal(ExperimentStatus.Ready, e.Status);
-            Assert.Equal("0001-fashion-mnist-compact", e.BaseId);
+            Assert.Equal("0006-fashion-mnist-compact", e.BaseId);
             Assert.NotNull(e.UA);
             Assert.NotNull(e.PS);
             Assert.InRange(e.RT!.Value, 0.01, 600);
             Assert.True(File.Exists(store.ResolveCheckpoint(e)));
-            Assert.All(store.List("fashion-mnist", "compact", 1).Where(x => x.IsBaseline), b => Assert.Equal(ExperimentStatus.Ready, b.Status));
+            Assert.All(store.List("fashion-mnist", "compact", 6).Where(x => x.IsBaseline), b => Assert.Equal(ExperimentStatus.Ready, b.Status));
             lock (events)
             {
                 Assert.Contains(events, j => j.Id == done.Id && j.Status == JobStatus.Running && j.Stage == JobRunner.Unlearn);
                 Assert.Contains(events, j => j.Id == done.Id && j.Stage == JobRunner.Analyze);
             }
 
-            var second = queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 1, Hyperparameters = new() { ["epochs"] = [5] } })[0];
+            var second = queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 6, Hyperparameters = new() { ["epochs"] = [5] } })[0];
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (queue.Get(second.Id)!.Stage != JobRunner.Unlearn && DateTime.UtcNow < deadline) Thread.Sleep(50);
             var reserved = queue.Get(second.Id)!.ReservedExperimentId;
