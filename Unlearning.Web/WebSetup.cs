@@ -11,6 +11,7 @@ public static class WebSetup
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        services.AddSingleton<Components.Views.ExperimentResultsCache>();
         services.AddOpenApi();
         // Malformed request bodies throw, so the API error middleware can answer with a clear message.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -1,0 +1,140 @@
+using Unlearning.Core.Evaluation.Privacy;
+using Bunit;
+using Unlearning.Web.Components.Attack;
+using Unlearning.Web.Components.Contrast;
+
+namespace Unlearning.Tests.Views;
+
+public class ContrastPanelTests : ViewTestContext
+{
+    private IRenderedComponent<ContrastPanel> RenderPanel() => Render<ContrastPanel>(p => p
+        .Add(c => c.Dataset, "fashion-mnist")
+        .Add(c => c.Architecture, "cnn")
+        .Add(c => c.ForgetClass, ViewFixtures.ForgetClass)
+        .Add(c => c.ModelAId, "aaaa")
+        .Add(c => c.ModelBId, "bbbb")
+        .Add(c => c.ResultsA, ViewFixtures.ModelA())
+        .Add(c => c.ResultsB, ViewFixtures.ModelB()));
+
+    [Fact]
+    public void Embedding_renders_two_plots_with_all_points()
+    {
+        var cut = RenderPanel();
+        var plots = cut.FindAll(".uc-embedding-plot");
+        Assert.Equal(2, plots.Count);
+        Assert.All(plots, p => Assert.Equal("6", p.GetAttribute("data-points")));
+        Assert.Contains("Model A (Unlearned, aaaa)", cut.Markup);
+        Assert.Contains("Model B (Unlearned, bbbb)", cut.Markup);
+    }
+
+    [Fact]
+    public void Highlight_tab_changes_the_highlighted_points_in_both_plots()
+    {
+        var cut = RenderPanel();
+        cut.Find(".uc-highlight-CorrectlyForgotten").Click();
+        Assert.All(cut.FindAll(".uc-embedding-plot"), p => Assert.Equal("2", p.GetAttribute("data-highlighted")));
+        cut.Find(".uc-highlight-OverlyForgotten").Click();
+        Assert.All(cut.FindAll(".uc-embedding-plot"), p => Assert.Equal("1", p.GetAttribute("data-highlighted")));
+    }
+
+    [Fact]
+    public void Embedding_traces_carry_colour_by_predicted_class_and_x_symbols_for_forget_samples()
+    {
+        var m = EmbeddingModel.Build(ViewFixtures.ModelA(), HighlightMode.All);
+        var traces = EmbeddingPlot.BuildTraces(m, 201, ["zero", "one", "two"]);
+        var main = Assert.IsType<Plotly.Blazor.Traces.ScatterGl>(traces[0]);
+        Assert.Equal(6, main.X.Count);
+        // Predictions 0, 2, 1, 1, 2, 2 in Tableau 10.
+        Assert.Equal(["#4E79A7", "#E15759", "#F28E2B", "#F28E2B", "#E15759", "#E15759"], main.Marker.ColorArray.Cast<string>());
+        Assert.Equal(3, main.Marker.SymbolArray.Count(s => s == Plotly.Blazor.Traces.ScatterGlLib.MarkerLib.SymbolEnum.X));
+        // The linked sample 201 sits at (1, 1).
+        var outline = Assert.IsType<Plotly.Blazor.Traces.ScatterGl>(traces[1]);
+        Assert.Equal([1.0], outline.X.Cast<double>());
+        Assert.Equal([1.0], outline.Y.Cast<double>());
+    }
+
+    [Fact]
+    public void Metrics_view_shows_gaps_matrices_and_cka_lines()
+    {
+        var cut = RenderPanel();
+        // Retain averages worked out in ClassAccuracyModelTests: −0.025 (train), 0.050 (test).
+        Assert.Contains("avg (retain): -0.025", cut.Markup);
+        Assert.Contains("avg (retain): 0.050", cut.Markup);
+        Assert.Equal(2 * 9, cut.FindAll(".uc-cell").Count);
+        Assert.Equal(2 * 9, cut.FindAll("polygon.uc-proportion").Count);
+        Assert.Equal(2, cut.FindAll("polyline.uc-cka-retain").Count);
+        Assert.Equal(2, cut.FindAll("polyline.uc-cka-forget").Count);
+    }
+
+    [Fact]
+    public void Cka_reference_toggle_reports_the_fallback()
+    {
+        var cut = RenderPanel();
+        Assert.DoesNotContain("no Retrained CKA stored", cut.Markup);
+        cut.FindAll(".uc-cka-reference button").Single(b => b.TextContent.Contains("Retrained")).Click();
+        Assert.Contains("no Retrained CKA stored", cut.Markup);
+    }
+}
+
+public class AttackPanelTests : ViewTestContext
+{
+    private IRenderedComponent<AttackPanel> RenderPanel(string modelBId = "bbbb") => Render<AttackPanel>(p => p
+        .Add(c => c.Dataset, "fashion-mnist")
+        .Add(c => c.Architecture, "cnn")
+        .Add(c => c.ForgetClass, ViewFixtures.ForgetClass)
+        .Add(c => c.ModelAId, "aaaa")
+        .Add(c => c.ModelBId, modelBId)
+        .Add(c => c.ResultsA, ViewFixtures.ModelA())
+        .Add(c => c.ResultsB, ViewFixtures.ModelB())
+        .Add(c => c.RetrainedResults, ViewFixtures.Retrained()));
+
+    private static string Info(IRenderedComponent<AttackPanel> cut, int side) =>
+        cut.FindAll(".uc-attack-side")[side].QuerySelector(".uc-threshold-info")!.TextContent;
+
+    [Fact]
+    public void Starts_with_the_custom_entropy_threshold_and_its_privacy_score()
+    {
+        var cut = RenderPanel();
+        Assert.Equal(2, cut.FindAll(".uc-attack-side").Count);
+        Assert.Contains("Threshold: 1.25", Info(cut, 0));
+        // 1 − 0.1 at τ = 1.25; success 4 of 6 = 66.67 %.
+        Assert.Contains("0.900", cut.FindAll(".uc-privacy-score")[0].TextContent);
+        Assert.Contains("66.67%", cut.FindAll(".uc-success-pct")[0].TextContent);
+        // 3 Retrained + 3 model circles per side.
+        Assert.Equal(6, cut.FindAll(".uc-attack-side")[0].QuerySelectorAll("circle.uc-dot").Length);
+    }
+
+    [Fact]
+    public void Switching_strategy_changes_the_displayed_threshold()
+    {
+        var cut = RenderPanel();
+        cut.Find(".uc-strategy-MaxAttackScore").Click();
+        Assert.Contains("Threshold: 0.50", Info(cut, 0));
+        Assert.Contains("Threshold: 1.00", Info(cut, 1));
+        Assert.Contains("0.300", cut.FindAll(".uc-privacy-score")[0].TextContent);
+
+        cut.Find(".uc-strategy-CommonThreshold").Click();
+        Assert.Contains("Threshold: 1.50", Info(cut, 0));
+        Assert.Contains("Threshold: 1.50", Info(cut, 1));
+        Assert.Equal(AttackMetric.Entropy, cut.Instance.Metric);
+    }
+
+    [Fact]
+    public void Worst_case_button_picks_the_models_metric_and_peak()
+    {
+        var cut = RenderPanel();
+        cut.Find(".uc-worst-a").Click();
+        Assert.Equal(AttackMetric.Confidence, cut.Instance.Metric);
+        Assert.Equal(ThresholdStrategy.MaxAttackScore, cut.Instance.Strategy);
+        Assert.Contains("Threshold: 2.50", Info(cut, 0));
+        Assert.Contains("0.200", cut.FindAll(".uc-privacy-score")[0].TextContent);
+    }
+
+    [Fact]
+    public void Original_model_side_asks_for_an_unlearned_model()
+    {
+        var cut = RenderPanel(modelBId: "0000-fashion-mnist-cnn");
+        Assert.Single(cut.FindAll(".uc-attack-side"));
+        Assert.Contains("Select an unlearned model to compare the attack results", cut.Find(".uc-original-note").TextContent);
+    }
+}

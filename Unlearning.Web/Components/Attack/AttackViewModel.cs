@@ -1,0 +1,158 @@
+using Unlearning.Core.Evaluation;
+using Unlearning.Core.Evaluation.Privacy;
+
+namespace Unlearning.Web.Components.Attack;
+
+/// <summary>The four threshold strategies of the attack view (REFERENCE §5.2).</summary>
+public enum ThresholdStrategy { Custom, MaxAttackScore, MaxSuccessRate, CommonThreshold }
+
+/// <summary>
+/// One side of the attack view: a model's forget-class subset values and stored curves against the Retrained
+/// model's values (REFERENCE §5.1). Samples are matched by position, not by image index (both lists are the
+/// same fixed subset, but nothing here depends on it).
+/// </summary>
+public sealed class AttackSideData
+{
+    public required AttackCurves Curves { get; init; }
+    public required IReadOnlyList<AttackValue> Retrained { get; init; }
+    public required IReadOnlyList<AttackValue> Model { get; init; }
+
+    /// <summary>The side's data, or null when either document lacks attack data or a curve is missing.</summary>
+    public static AttackSideData? From(ExperimentResults retrained, ExperimentResults model)
+    {
+        if (retrained.Attack is null || model.Attack is null) return null;
+        var curves = CurvesFrom(model.Attack);
+        if (curves is null) return null;
+        return new AttackSideData { Curves = curves, Retrained = retrained.Attack.Values, Model = model.Attack.Values };
+    }
+
+    /// <summary>The stored four curves (keys of REFERENCE §6) as <see cref="AttackCurves"/>; null when one is missing.</summary>
+    public static AttackCurves? CurvesFrom(AttackData data)
+    {
+        AttackPoint[]? Get(string key) => data.Results.TryGetValue(key, out var list)
+            ? [.. list.Select(p => new AttackPoint(p.Threshold, p.Fpr, p.Fnr, p.AttackScore))]
+            : null;
+        var eu = Get("entropy_above_unlearn");
+        var er = Get("entropy_above_retrain");
+        var cr = Get("confidence_above_retrain");
+        var cu = Get("confidence_above_unlearn");
+        return eu is null || er is null || cr is null || cu is null ? null : new AttackCurves(eu, er, cr, cu);
+    }
+
+    public MergedAttackPoint[] Merged(AttackMetric metric) => AttackStrategies.Merge(Curves, metric);
+
+    public double[] RetrainValues(AttackMetric metric) => [.. Retrained.Select(v => Value(v, metric))];
+    public double[] ModelValues(AttackMetric metric) => [.. Model.Select(v => Value(v, metric))];
+
+    public static double Value(AttackValue v, AttackMetric metric) => metric == AttackMetric.Entropy ? v.Entropy : v.Confidence;
+}
+
+/// <summary>One sample in the butterfly plot and the instance grids.</summary>
+/// <param name="FromModel">True for the compared model's sample, false for the Retrained model's.</param>
+/// <param name="Success">Whether the attack decides correctly for this sample (strict comparisons, see <see cref="AttackOutcome"/>).</param>
+public sealed record AttackSample(int Img, bool FromModel, double Value, bool Success)
+{
+    /// <summary>What the attack predicts for this sample: "the model" when it is right about a model sample or wrong about a Retrained one.</summary>
+    public bool PredictedModel => FromModel ? Success : !Success;
+}
+
+/// <summary>One row of the butterfly plot: the samples whose value falls in [Low, Low + step).</summary>
+public sealed record ButterflyBin(int Index, double Low, IReadOnlyList<AttackSample> Retrained, IReadOnlyList<AttackSample> Model);
+
+/// <summary>Everything one side of the attack view draws at the chosen threshold.</summary>
+/// <param name="Curve">The merged curve (per threshold the stronger direction) drawn in the threshold chart.</param>
+/// <param name="AtThreshold">The merged curve's point at the threshold (its direction decides the prediction side).</param>
+public sealed record AttackSideView(
+    AttackMetric Metric,
+    double Threshold,
+    MergedAttackPoint AtThreshold,
+    MergedAttackPoint[] Curve,
+    IReadOnlyList<ButterflyBin> Bins,
+    AttackOutcome Outcome,
+    IReadOnlyList<AttackSample> Successes,
+    IReadOnlyList<AttackSample> Failures)
+{
+    /// <summary>Privacy Score = 1 − attack_score at the threshold (REFERENCE §4.7).</summary>
+    public double PrivacyScore => AtThreshold.PrivacyScore;
+
+    public AttackDirection Direction => AtThreshold.Direction;
+
+    /// <summary>The largest bin population on either side (the butterfly's x extent).</summary>
+    public int MaxBinCount => Bins.Select(b => Math.Max(b.Retrained.Count, b.Model.Count)).DefaultIfEmpty(0).Max();
+}
+
+/// <summary>The attack view's computations (REFERENCE §5) on top of the pure functions in <c>Core.Evaluation.Privacy</c>.</summary>
+public static class AttackViewModel
+{
+    /// <summary>Index of the threshold nearest to <paramref name="threshold"/> on the metric's 51-point grid.</summary>
+    public static int ThresholdIndex(AttackMetric metric, double threshold)
+    {
+        var (lo, _) = AttackScore.Range(metric);
+        return Math.Clamp((int)Math.Round((threshold - lo) / AttackScore.Step(metric)), 0, AttackScore.ThresholdCount - 1);
+    }
+
+    /// <summary>
+    /// The threshold a strategy picks for <paramref name="side"/>: Custom → the snapped custom value; Max Attack
+    /// Score → argmax of the merged curve; Max Success Rate → the candidate with most correct decisions in the
+    /// direction of the merged point at <paramref name="currentThreshold"/>; Common Threshold → argmax of the sum of
+    /// both sides' merged curves (this side's Max Attack Score when there is no other side).
+    /// </summary>
+    public static double ThresholdFor(ThresholdStrategy strategy, AttackMetric metric, AttackSideData side, AttackSideData? other, double customThreshold, double currentThreshold)
+    {
+        var merged = side.Merged(metric);
+        switch (strategy)
+        {
+            case ThresholdStrategy.MaxAttackScore:
+                return AttackStrategies.MaxAttackScore(merged).Threshold;
+            case ThresholdStrategy.MaxSuccessRate:
+                var direction = merged[ThresholdIndex(metric, currentThreshold)].Direction;
+                return AttackStrategies.MaxSuccessRate(side.RetrainValues(metric), side.ModelValues(metric), AttackScore.Step(metric), direction).Threshold;
+            case ThresholdStrategy.CommonThreshold:
+                return other is null
+                    ? AttackStrategies.MaxAttackScore(merged).Threshold
+                    : AttackStrategies.CommonThreshold(merged, other.Merged(metric)).Threshold;
+            default:
+                return AttackStrategies.SnapThreshold(metric, customThreshold);
+        }
+    }
+
+    /// <summary>The side's view at <paramref name="threshold"/>: merged curve, butterfly bins, success and failure sets.</summary>
+    public static AttackSideView Build(AttackSideData side, AttackMetric metric, double threshold)
+    {
+        var merged = side.Merged(metric);
+        var at = merged[ThresholdIndex(metric, threshold)];
+        var direction = at.Direction;
+        var r = side.RetrainValues(metric);
+        var u = side.ModelValues(metric);
+        var outcome = AttackStrategies.Outcome(r, u, threshold, direction);
+
+        bool RetrainSuccess(double v) => direction == AttackDirection.AboveUnlearn ? v < threshold : v > threshold;
+        bool ModelSuccess(double v) => direction == AttackDirection.AboveUnlearn ? v > threshold : v < threshold;
+        var samples = side.Retrained.Select((v, i) => new AttackSample(v.Img, false, r[i], RetrainSuccess(r[i])))
+            .Concat(side.Model.Select((v, i) => new AttackSample(v.Img, true, u[i], ModelSuccess(u[i]))))
+            .ToList();
+
+        return new AttackSideView(metric, threshold, at, merged, Bin(samples, metric), outcome,
+            [.. samples.Where(s => s.Success)], [.. samples.Where(s => !s.Success)]);
+    }
+
+    /// <summary>
+    /// Butterfly rows: bins of the threshold step over the metric's range; values outside the range go to the first
+    /// or last bin (confidence above 10 lands in the 9.75 bin, as in the original).
+    /// </summary>
+    public static IReadOnlyList<ButterflyBin> Bin(IEnumerable<AttackSample> samples, AttackMetric metric)
+    {
+        var (lo, _) = AttackScore.Range(metric);
+        double step = AttackScore.Step(metric);
+        int count = AttackScore.ThresholdCount - 1;
+        var rows = Enumerable.Range(0, count).Select(_ => (R: new List<AttackSample>(), M: new List<AttackSample>())).ToArray();
+        foreach (var s in samples)
+        {
+            // The small epsilon keeps a value that is exactly a bin edge (1.25 = 25 × 0.05) in its own bin despite rounding.
+            int i = Math.Clamp((int)Math.Floor((s.Value - lo) / step + 1e-9), 0, count - 1);
+            (s.FromModel ? rows[i].M : rows[i].R).Add(s);
+        }
+        return [.. rows.Select((row, i) => new ButterflyBin(i, lo + i * step,
+            [.. row.R.OrderBy(s => s.Value)], [.. row.M.OrderBy(s => s.Value)]))];
+    }
+}
