@@ -107,3 +107,33 @@ public class JobQueueTests
         throw new TimeoutException($"Job {id} did not finish in {timeout}.");
     }
 }
+
+[Collection("Torch")]
+public class BaselineJobTests
+{
+    /// <summary>A Retrain job (the path used for datasets with nothing shipped) trains into the app folder and backs the Retrained row.</summary>
+    [Fact]
+    public void A_retrain_job_trains_evaluates_and_backs_the_retrained_row()
+    {
+        var (sp, store, dir) = StoreTests.NewStore(Core.DataPaths.ResolveDataRoot("data"));
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            queue.Start();
+            Assert.Throws<ArgumentException>(() => queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, ForgetClass = 6, Hyperparameters = new() { ["momentum"] = [0.5] } }));
+            var job = queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, ForgetClass = 6, Seed = 3, Hyperparameters = new() { ["epochs"] = [1], ["batch_size"] = [256] } })[0];
+            var end = DateTime.UtcNow.AddMinutes(10);
+            Job j;
+            while ((j = store.GetJob(job.Id)!).Status is JobStatus.Queued or JobStatus.Running && DateTime.UtcNow < end) Thread.Sleep(200);
+            Assert.True(j.Status == JobStatus.Succeeded, j.Error);
+            var row = store.Get(Core.Experiments.ExperimentIds.Retrained("fashion-mnist", "compact", 6))!;
+            Assert.Equal(ExperimentStatus.Ready, row.Status);
+            Assert.StartsWith(Path.Combine(dir, "app", "baselines"), store.ResolveCheckpoint(row));
+            Assert.Equal(1, row.Epochs);
+            Assert.True(row.UA < 0.05, $"a model that never saw class 6 has UA {row.UA}");
+            var manifest = Core.Training.BaselineManifest.TryLoad(store.TrainedBaselineFolder("fashion-mnist", "compact"))!;
+            Assert.Equal(54000, manifest.Retrained(6)!.TrainSamples);
+            queue.Dispose();
+        }
+    }
+}

@@ -145,19 +145,22 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         manifest.Models.RemoveAll(m => m.File == entry.File);
         manifest.Models.Add(entry);
         manifest.Save(folder);
-        // A new model replaces earlier evaluations of the rows it backs.
-        foreach (var id in store.List(info.Id, arch.Id).Where(x => x.Type == (fc is null ? ExperimentType.Original : ExperimentType.Retrained) && (fc is null || x.ForgetClass == fc)).Select(x => x.Id))
-            MarkPending(id);
+        // The new model backs its rows from now on (also where a shipped baseline existed) and replaces their evaluations.
+        store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
+        var stored = Path.Combine(folder, entry.File);
+        foreach (var row in store.List(info.Id, arch.Id).Where(x => x.Type == (fc is null ? ExperimentType.Original : ExperimentType.Retrained) && (fc is null || x.ForgetClass == fc)))
+        {
+            row.CheckpointPath = stored;
+            row.Status = ExperimentStatus.Pending;
+            row.RT = fc is null ? null : entry.TrainSeconds;
+            row.Epochs = recipe.Epochs;
+            row.BatchSize = recipe.BatchSize;
+            row.LearningRate = recipe.LearningRate;
+            row.Seed = recipe.Seed;
+            store.Update(row);
+        }
         var evaluated = EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0.9, 1.0);
         return fc is null ? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass) : evaluated ?? ExperimentIds.Retrained(info.Id, arch.Id, job.ForgetClass);
-    }
-
-    private void MarkPending(string id)
-    {
-        var e = store.Get(id);
-        if (e is null) return;
-        e.Status = ExperimentStatus.Pending;
-        store.Update(e);
     }
 
     /// <summary>
