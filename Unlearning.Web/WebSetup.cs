@@ -10,6 +10,8 @@ public static class WebSetup
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices();
+        // One comparison state per circuit (browser tab).
+        services.AddScoped<State.ComparisonState>();
         return services;
     }
 
