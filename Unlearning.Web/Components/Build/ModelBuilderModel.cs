@@ -75,7 +75,7 @@ public sealed class HyperparameterEntry
         return null;
     }
 
-    public static string FormatValue(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
+    public static string FormatValue(double v) => v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
 
 /// <summary>
