@@ -59,7 +59,7 @@ public class BrowserTests
         // The job appears in the queue panel, finishes (after the baselines' evaluation), and its model becomes Model B.
         await Assertions.Expect(page.Locator(".job").Filter(new() { HasText = "Fine-Tuning" }).First).ToBeVisibleAsync();
         var unlearnedRow = page.Locator("tbody tr").Filter(new() { Has = page.Locator(".badge-unlearned") });
-        await Assertions.Expect(unlearnedRow).ToHaveCountAsync(1, new() { Timeout = 540_000 });
+        await Assertions.Expect(unlearnedRow).ToHaveCountAsync(1, new() { Timeout = 900_000 });
         await Assertions.Expect(unlearnedRow.Locator(".radio-b")).ToBeCheckedAsync();
         await Assertions.Expect(unlearnedRow.Locator("td.c-method")).ToHaveTextAsync("Fine-Tuning");
         await Assertions.Expect(unlearnedRow.Locator("td.m-ua")).Not.ToHaveTextAsync("-", new() { Timeout = 30_000 });

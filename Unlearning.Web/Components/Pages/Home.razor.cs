@@ -20,6 +20,8 @@ public partial class Home : IDisposable
     /// <summary>(dataset, architecture, forget class) for which this circuit already queued a baseline evaluation.</summary>
     private readonly HashSet<(string, string, int)> _evaluationRequested = [];
     private bool _dialogOpen;
+    /// <summary>False while prerendering: a plain GET must not queue jobs.</summary>
+    private bool _interactive;
 
     [Inject] private ComparisonState State { get; set; } = null!;
     [Inject] private NavigationManager Nav { get; set; } = null!;
@@ -56,6 +58,8 @@ public partial class Home : IDisposable
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (!firstRender) return;
+        _interactive = true;
+        if (State.ActiveForgetClass is { } fc) RequestBaselineEvaluation(fc);
         SyncUrl();
         if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
     }
@@ -80,7 +84,7 @@ public partial class Home : IDisposable
     /// </summary>
     private void RequestBaselineEvaluation(int fc)
     {
-        if (!_experiments.Any(e => e.IsBaseline && e.Status == ExperimentStatus.Pending) || !DatasetAvailable) return;
+        if (!_interactive || !_experiments.Any(e => e.IsBaseline && e.Status == ExperimentStatus.Pending) || !DatasetAvailable) return;
         var key = (State.Dataset, State.Architecture, fc);
         bool running = Queue.List(100).Any(j => j.Kind == JobKind.Evaluate && j.Status is JobStatus.Queued or JobStatus.Running
                                                  && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == fc);
