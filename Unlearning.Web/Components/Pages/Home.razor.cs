@@ -17,6 +17,8 @@ namespace Unlearning.Web.Components.Pages;
 public partial class Home : IDisposable
 {
     private IReadOnlyList<Experiment> _experiments = [];
+    /// <summary>Queued/running Unlearn and Upload jobs of the active forget class (placeholder rows).</summary>
+    private IReadOnlyList<Job> _pendingJobs = [];
     /// <summary>(dataset, architecture, forget class) for which this circuit already queued a baseline evaluation.</summary>
     private readonly HashSet<(string, string, int)> _evaluationRequested = [];
     private bool _dialogOpen;
@@ -67,9 +69,10 @@ public partial class Home : IDisposable
     /// <summary>Loads the active forget class's rows, fills default A/B, and queues the baselines' evaluation when needed.</summary>
     private void LoadExperiments(bool ensureBaselines = false)
     {
-        if (State.ActiveForgetClass is not { } fc) { _experiments = []; return; }
+        if (State.ActiveForgetClass is not { } fc) { _experiments = []; _pendingJobs = []; return; }
         if (ensureBaselines) Store.EnsureBaselineRows(State.Dataset, State.Architecture, State.DatasetInfo.NumClasses);
         _experiments = Store.List(State.Dataset, State.Architecture, fc);
+        _pendingJobs = [.. Queue.List(100).Where(IsPendingBuild).OrderBy(j => j.Id)];
         var ids = _experiments.Select(e => e.Id).ToHashSet();
         if (State.ModelA is not null && !ids.Contains(State.ModelA)) State.ModelA = null;
         if (State.ModelB is not null && !ids.Contains(State.ModelB)) State.ModelB = null;
@@ -216,8 +219,21 @@ public partial class Home : IDisposable
         return Task.CompletedTask;
     }
 
+    private bool IsPendingBuild(Job j) =>
+        j.Kind is JobKind.Unlearn or JobKind.Upload && j.Status is JobStatus.Queued or JobStatus.Running
+        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == State.ActiveForgetClass;
+
     private void OnJobChanged(Job job)
     {
+        if (job.Kind is JobKind.Unlearn or JobKind.Upload)
+            _ = InvokeAsync(() =>
+            {
+                // Placeholder rows: re-render when a build of this forget class appears, progresses or ends.
+                bool shown = _pendingJobs.Any(j => j.Id == job.Id);
+                if (!shown && !IsPendingBuild(job)) return;
+                _pendingJobs = [.. _pendingJobs.Where(j => j.Id != job.Id).Concat(IsPendingBuild(job) ? [job] : []).OrderBy(j => j.Id)];
+                StateHasChanged();
+            });
         if (job.Status != JobStatus.Succeeded || !State.StartedJobs.Contains(job.Id)) return;
         _ = InvokeAsync(() =>
         {

@@ -27,6 +27,20 @@ public partial class ExperimentTable
     /// <summary>Called after the user confirmed deleting an (unlearned or uploaded) experiment.</summary>
     [Parameter] public EventCallback<Experiment> OnDelete { get; set; }
     [Parameter] public string EmptyText { get; set; } = "No models yet.";
+    /// <summary>Queued and running builds of this forget class, shown as placeholder rows (REFERENCE §8.4).</summary>
+    [Parameter] public IReadOnlyList<Job> PendingJobs { get; set; } = [];
+
+    private string MethodName(string? stored) =>
+        FilterOptions.FirstOrDefault(o => string.Equals(o.Name, stored, StringComparison.OrdinalIgnoreCase)).Display ?? stored ?? "-";
+
+    private static (string Epochs, string BatchSize, string LearningRate) JobHyperparameters(Job job)
+    {
+        Dictionary<string, double>? hp = null;
+        try { hp = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson); }
+        catch (System.Text.Json.JsonException) { }
+        string Get(string name) => hp is not null && hp.TryGetValue(name, out var v) ? v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "-";
+        return (Get("epochs"), Get("batch_size"), Get("learning_rate"));
+    }
 
     public ExperimentTableModel Model { get; private set; } = new();
 
