@@ -37,8 +37,21 @@ public class BrowserTests
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
         page.SetDefaultTimeout(60_000);
 
+        try
+        {
+            await DriveAsync(page, app.BaseUrl!, fc, original, retrained);
+        }
+        finally
+        {
+            // Kept for a human look at the page (and for diagnosis when an expectation failed).
+            await page.ScreenshotAsync(new() { Path = ScreenshotPath, FullPage = true });
+        }
+    }
+
+    private static async Task DriveAsync(IPage page, string baseUrl, int fc, string original, string retrained)
+    {
         // First use: the forced dialog asks for the forget class.
-        await page.GotoAsync(app.BaseUrl + "/?dataset=fashion-mnist&architecture=compact");
+        await page.GotoAsync(baseUrl + "/?dataset=fashion-mnist&architecture=compact");
         await page.Locator($".fc-choice[data-class='{fc}']").ClickAsync();
         await page.Locator(".fc-apply").ClickAsync();
         await Assertions.Expect(page.Locator($".fc-tab.active[data-class='{fc}']")).ToBeVisibleAsync();
@@ -56,15 +69,19 @@ public class BrowserTests
         await Assertions.Expect(page.Locator(".model-count")).ToHaveTextAsync("These settings will build 1 model.");
         await page.Locator(".builder-build").ClickAsync();
 
-        // The job appears in the queue panel, finishes (after the baselines' evaluation), and its model becomes Model B.
+        // The job appears in the queue panel and as a placeholder row, finishes, and its model becomes Model B. The temporary
+        // app folder starts empty, so the Original and Retrained models are evaluated first (UMAP, CKA, attacks): on a busy
+        // two-core machine that takes several minutes per model, hence the long wait.
         await Assertions.Expect(page.Locator(".job").Filter(new() { HasText = "Fine-Tuning" }).First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("tr.row-placeholder td.c-method")).ToHaveTextAsync("Fine-Tuning");
+        await Assertions.Expect(page.Locator(".job-running .stepper")).ToBeVisibleAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "unlearning-comparator-e2e-running.png") });
         var unlearnedRow = page.Locator("tbody tr").Filter(new() { Has = page.Locator(".badge-unlearned") });
-        await Assertions.Expect(unlearnedRow).ToHaveCountAsync(1, new() { Timeout = 900_000 });
+        await Assertions.Expect(unlearnedRow).ToHaveCountAsync(1, new() { Timeout = 1_800_000 });
         await Assertions.Expect(unlearnedRow.Locator(".radio-b")).ToBeCheckedAsync();
         await Assertions.Expect(unlearnedRow.Locator("td.c-method")).ToHaveTextAsync("Fine-Tuning");
         await Assertions.Expect(unlearnedRow.Locator("td.m-ua")).Not.ToHaveTextAsync("-", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator(".job-done").First).ToContainTextAsync("Model ID");
         await Assertions.Expect(page.Locator($"tr[data-id='{original}'] td.m-ua")).Not.ToHaveTextAsync("-");
-        await page.ScreenshotAsync(new() { Path = ScreenshotPath, FullPage = true });
     }
 }
