@@ -19,6 +19,13 @@ public class ModelBuilderTests : MudTestContext
             .Add(f => f.ForgetClass, 3)
             .Add(f => f.Submit, submit ?? (r => { _submitted = r; return []; })));
 
+    /// <summary>Types into a hyperparameter's field and waits until the form has taken the text (MudTextField updates asynchronously).</summary>
+    private static void Type(IRenderedComponent<ModelBuilderForm> cut, string name, string text)
+    {
+        cut.Find($".hp-{name} input").Input(text);
+        cut.WaitForState(() => cut.Instance.Model.Entry(name)!.Text == text, TimeSpan.FromSeconds(5));
+    }
+
     private static string Count(IRenderedComponent<ModelBuilderForm> cut) => cut.Find(".model-count").TextContent.Trim();
 
     private static string Errors(IRenderedComponent<ModelBuilderForm> cut, string name) =>
@@ -37,12 +44,12 @@ public class ModelBuilderTests : MudTestContext
     public void Grid_lists_multiply_into_the_model_count()
     {
         var cut = RenderForm();
-        cut.Find(".hp-epochs input").Input("3");
+        Type(cut, "epochs", "3");
         cut.Find("button.hp-add-epochs").Click();
         Assert.Equal("These settings will build 2 models.", Count(cut));
-        cut.Find(".hp-learning_rate input").Input("0.01");
+        Type(cut, "learning_rate", "0.01");
         cut.Find("button.hp-add-learning_rate").Click();
-        cut.Find(".hp-learning_rate input").Input("0.001");
+        Type(cut, "learning_rate", "0.001");
         cut.Find("button.hp-add-learning_rate").Click();
         Assert.Equal("These settings will build 6 models.", Count(cut));
         cut.Find(".builder-build").Click();
@@ -58,17 +65,17 @@ public class ModelBuilderTests : MudTestContext
     public void Typed_values_are_validated()
     {
         var cut = RenderForm();
-        cut.Find(".hp-epochs input").Input("abc");
+        Type(cut, "epochs", "abc");
         Assert.Equal("Not a number.", Errors(cut, "epochs"));
         Assert.True(cut.Find("button.hp-add-epochs").HasAttribute("disabled"));
-        cut.Find(".hp-epochs input").Input("2.5");
+        Type(cut, "epochs", "2.5");
         Assert.Equal("Must be a whole number.", Errors(cut, "epochs"));
-        cut.Find(".hp-epochs input").Input("500");
+        Type(cut, "epochs", "500");
         Assert.Equal("Must be between 1 and 200.", Errors(cut, "epochs"));
-        cut.Find(".hp-retain_fraction input").Input("NaN");
+        Type(cut, "retain_fraction", "NaN");
         Assert.Equal("Not a number.", Errors(cut, "retain_fraction"));
         Assert.True(cut.Find(".builder-build").HasAttribute("disabled"));
-        cut.Find(".hp-retain_fraction input").Input("0.1");
+        Type(cut, "retain_fraction", "0.1");
         Assert.Equal("", Errors(cut, "retain_fraction"));
     }
 
