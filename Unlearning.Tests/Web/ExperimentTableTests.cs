@@ -41,16 +41,16 @@ public class ExperimentTableTests : MudTestContext
     public void Header_clicks_sort_desc_then_asc_then_off_with_NA_last()
     {
         var cut = RenderTable();
-        Assert.Equal("0003,a003,b001,c003,d004", RowOrder(cut));
+        cut.WaitForAssertion(() => Assert.Equal("0003,a003,b001,c003,d004", RowOrder(cut)));
         cut.Find("th[data-col='PS']").Click();
-        Assert.Equal("a003,d004,b001,0003,c003", RowOrder(cut));
-        Assert.Contains("sorted-desc", cut.Find("th[data-col='PS']").ClassName);
+        cut.WaitForAssertion(() => Assert.Equal("a003,d004,b001,0003,c003", RowOrder(cut)));
+        cut.WaitForAssertion(() => Assert.Contains("sorted-desc", cut.Find("th[data-col='PS']").ClassName));
         cut.Find("th[data-col='PS']").Click();
-        Assert.Equal("b001,d004,a003,0003,c003", RowOrder(cut));
+        cut.WaitForAssertion(() => Assert.Equal("b001,d004,a003,0003,c003", RowOrder(cut)));
         cut.Find("th[data-col='PS']").Click();
-        Assert.Equal("0003,a003,b001,c003,d004", RowOrder(cut));
+        cut.WaitForAssertion(() => Assert.Equal("0003,a003,b001,c003,d004", RowOrder(cut)));
         cut.Find("th[data-col='UA']").Click();
-        Assert.Equal("0003,d004,c003,b001,a003", RowOrder(cut));
+        cut.WaitForAssertion(() => Assert.Equal("0003,d004,c003,b001,a003", RowOrder(cut)));
     }
 
     [Fact]
@@ -58,20 +58,20 @@ public class ExperimentTableTests : MudTestContext
     {
         string? a = null, b = null;
         var cut = RenderTable(v => a = v, v => b = v);
-        Assert.True(cut.Find($"tr[data-id='{Original}'] .radio-a").HasAttribute("checked"));
-        Assert.True(cut.Find($"tr[data-id='{Original}'] .radio-b").HasAttribute("disabled"));
-        Assert.True(cut.Find($"tr[data-id='{Retrained}'] .radio-a").HasAttribute("disabled"));
-        Assert.False(cut.Find("tr[data-id='b001'] .radio-a").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.True(cut.Find($"tr[data-id='{Original}'] .radio-a").HasAttribute("checked")));
+        cut.WaitForAssertion(() => Assert.True(cut.Find($"tr[data-id='{Original}'] .radio-b").HasAttribute("disabled")));
+        cut.WaitForAssertion(() => Assert.True(cut.Find($"tr[data-id='{Retrained}'] .radio-a").HasAttribute("disabled")));
+        cut.WaitForAssertion(() => Assert.False(cut.Find("tr[data-id='b001'] .radio-a").HasAttribute("disabled")));
 
         cut.Find("tr[data-id='b001'] .radio-a").Change(true);
-        Assert.Equal("b001", a);
-        Assert.True(cut.Find("tr[data-id='b001'] .radio-b").HasAttribute("disabled"));
-        Assert.False(cut.Find($"tr[data-id='{Original}'] .radio-b").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.Equal("b001", a));
+        cut.WaitForAssertion(() => Assert.True(cut.Find("tr[data-id='b001'] .radio-b").HasAttribute("disabled")));
+        cut.WaitForAssertion(() => Assert.False(cut.Find($"tr[data-id='{Original}'] .radio-b").HasAttribute("disabled")));
 
         cut.Find($"tr[data-id='{Original}'] .radio-b").Change(true);
-        Assert.Equal(Original, b);
-        Assert.True(cut.Find($"tr[data-id='{Original}'] .radio-a").HasAttribute("disabled"));
-        Assert.False(cut.Find($"tr[data-id='{Retrained}'] .radio-a").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.Equal(Original, b));
+        cut.WaitForAssertion(() => Assert.True(cut.Find($"tr[data-id='{Original}'] .radio-a").HasAttribute("disabled")));
+        cut.WaitForAssertion(() => Assert.False(cut.Find($"tr[data-id='{Retrained}'] .radio-a").HasAttribute("disabled")));
     }
 
     [Fact]

@@ -26,6 +26,15 @@ public class ModelBuilderTests : MudTestContext
         cut.WaitForState(() => cut.Instance.Model.Entry(name)!.Text == text, TimeSpan.FromSeconds(5));
     }
 
+    /// <summary>Clicks a list's "+" once the re-render after typing has enabled it.</summary>
+    private static void AddValue(IRenderedComponent<ModelBuilderForm> cut, string name)
+    {
+        int before = cut.Instance.Model.Entry(name)!.Values.Count;
+        cut.WaitForAssertion(() => Assert.False(cut.Find($"button.hp-add-{name}").HasAttribute("disabled")), TimeSpan.FromSeconds(5));
+        cut.Find($"button.hp-add-{name}").Click();
+        cut.WaitForState(() => cut.Instance.Model.Entry(name)!.Values.Count == before + 1, TimeSpan.FromSeconds(5));
+    }
+
     private static string Count(IRenderedComponent<ModelBuilderForm> cut) => cut.Find(".model-count").TextContent.Trim();
 
     private static string Errors(IRenderedComponent<ModelBuilderForm> cut, string name) =>
@@ -35,7 +44,7 @@ public class ModelBuilderTests : MudTestContext
     public void Defaults_come_from_the_architecture_and_build_one_model()
     {
         var cut = RenderForm();
-        Assert.Equal("These settings will build 1 model.", Count(cut));
+        cut.WaitForAssertion(() => Assert.Equal("These settings will build 1 model.", Count(cut)));
         Assert.Equal("2", cut.Find("tr[data-name='epochs'] .hp-chip").TextContent.Trim());   // compact default, not the original's 10
         Assert.Equal(5, cut.FindAll("tr.hp-row").Count);                                   // epochs, lr, batch, eta_min, retain_fraction
     }
@@ -45,13 +54,14 @@ public class ModelBuilderTests : MudTestContext
     {
         var cut = RenderForm();
         Type(cut, "epochs", "3");
-        cut.Find("button.hp-add-epochs").Click();
-        Assert.Equal("These settings will build 2 models.", Count(cut));
+        AddValue(cut, "epochs");
+        cut.WaitForAssertion(() => Assert.Equal("These settings will build 2 models.", Count(cut)));
         Type(cut, "learning_rate", "0.01");
-        cut.Find("button.hp-add-learning_rate").Click();
+        AddValue(cut, "learning_rate");
         Type(cut, "learning_rate", "0.001");
-        cut.Find("button.hp-add-learning_rate").Click();
-        Assert.Equal("These settings will build 6 models.", Count(cut));
+        AddValue(cut, "learning_rate");
+        cut.WaitForAssertion(() => Assert.Equal("These settings will build 6 models.", Count(cut)));
+        cut.WaitForAssertion(() => Assert.False(cut.Find(".builder-build").HasAttribute("disabled")));
         cut.Find(".builder-build").Click();
         Assert.NotNull(_submitted);
         Assert.Equal(6, GridExpansion.Count(_submitted!.Hyperparameters));
@@ -66,17 +76,17 @@ public class ModelBuilderTests : MudTestContext
     {
         var cut = RenderForm();
         Type(cut, "epochs", "abc");
-        Assert.Equal("Not a number.", Errors(cut, "epochs"));
-        Assert.True(cut.Find("button.hp-add-epochs").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.Equal("Not a number.", Errors(cut, "epochs")));
+        cut.WaitForAssertion(() => Assert.True(cut.Find("button.hp-add-epochs").HasAttribute("disabled")));
         Type(cut, "epochs", "2.5");
-        Assert.Equal("Must be a whole number.", Errors(cut, "epochs"));
+        cut.WaitForAssertion(() => Assert.Equal("Must be a whole number.", Errors(cut, "epochs")));
         Type(cut, "epochs", "500");
-        Assert.Equal("Must be between 1 and 200.", Errors(cut, "epochs"));
+        cut.WaitForAssertion(() => Assert.Equal("Must be between 1 and 200.", Errors(cut, "epochs")));
         Type(cut, "retain_fraction", "NaN");
-        Assert.Equal("Not a number.", Errors(cut, "retain_fraction"));
-        Assert.True(cut.Find(".builder-build").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.Equal("Not a number.", Errors(cut, "retain_fraction")));
+        cut.WaitForAssertion(() => Assert.True(cut.Find(".builder-build").HasAttribute("disabled")));
         Type(cut, "retain_fraction", "0.1");
-        Assert.Equal("", Errors(cut, "retain_fraction"));
+        cut.WaitForAssertion(() => Assert.Equal("", Errors(cut, "retain_fraction")));
     }
 
     [Fact]
@@ -84,9 +94,9 @@ public class ModelBuilderTests : MudTestContext
     {
         var cut = RenderForm();
         cut.Find("tr[data-name='batch_size'] .hp-chip .mud-chip-close-button").Click();
-        Assert.Equal("Add at least one value.", Errors(cut, "batch_size"));
-        Assert.Equal("These settings will build 0 models.", Count(cut));
-        Assert.True(cut.Find(".builder-build").HasAttribute("disabled"));
+        cut.WaitForAssertion(() => Assert.Equal("Add at least one value.", Errors(cut, "batch_size")));
+        cut.WaitForAssertion(() => Assert.Equal("These settings will build 0 models.", Count(cut)));
+        cut.WaitForAssertion(() => Assert.True(cut.Find(".builder-build").HasAttribute("disabled")));
     }
 
     [Fact]
@@ -107,6 +117,6 @@ public class ModelBuilderTests : MudTestContext
     {
         var cut = RenderForm(_ => throw new ArgumentException("Base experiment 'x' does not exist."));
         cut.Find(".builder-build").Click();
-        Assert.Contains("Base experiment 'x' does not exist.", cut.Find(".builder-error").TextContent);
+        cut.WaitForAssertion(() => Assert.Contains("Base experiment 'x' does not exist.", cut.Find(".builder-error").TextContent));
     }
 }
