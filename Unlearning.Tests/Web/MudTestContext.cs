@@ -11,6 +11,8 @@ public abstract class MudTestContext : BunitContext, IAsyncLifetime
 {
     protected MudTestContext()
     {
+        // WaitFor* default is 1 s; a test that is first to JIT MudBlazor's render path on a busy 2-core machine needs more.
+        DefaultWaitTimeout = TimeSpan.FromSeconds(10);
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
     }
