@@ -10,7 +10,10 @@ public static class WebSetup
     public static IServiceCollection AddUnlearningWeb(this IServiceCollection services)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
-        services.AddMudServices();
+        // Snackbars bottom-right, away from the table legend in the top-right corner.
+        services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
+        // One comparison state per circuit (browser tab).
+        services.AddScoped<State.ComparisonState>();
         services.AddSingleton<Components.Views.ExperimentResultsCache>();
         services.AddOpenApi();
         // Malformed request bodies throw, so the API error middleware can answer with a clear message.

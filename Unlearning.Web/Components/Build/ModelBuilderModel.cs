@@ -1,0 +1,145 @@
+using System.Globalization;
+using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Core.Methods;
+
+namespace Unlearning.Web.Components.Build;
+
+/// <summary>
+/// One hyperparameter in the builder: the text being typed and, for grid hyperparameters (epochs, learning rate,
+/// batch size), the list of values to build (at most <see cref="HyperparameterSpec.MaxGridValues"/>).
+/// </summary>
+public sealed class HyperparameterEntry
+{
+    public HyperparameterEntry(HyperparameterSpec spec, double initial)
+    {
+        Spec = spec;
+        Text = FormatValue(initial);
+        if (spec.Grid) Values.Add(initial);
+    }
+
+    public HyperparameterSpec Spec { get; }
+    /// <summary>The text field's content (for grid entries: the next value to add).</summary>
+    public string Text { get; set; }
+    /// <summary>Grid entries: the values the build will use.</summary>
+    public List<double> Values { get; } = [];
+
+    /// <summary>The validation message for <see cref="Text"/>, or null when it is a valid value.</summary>
+    public string? TextError => Validate(Spec, Text, out _);
+
+    /// <summary>The message shown for a grid list with no value.</summary>
+    public string? ListError => Spec.Grid && Values.Count == 0 ? "Add at least one value." : null;
+
+    public bool CanAdd => Spec.Grid && TextError is null && Values.Count < HyperparameterSpec.MaxGridValues
+                          && Validate(Spec, Text, out var v) is null && !Values.Contains(v);
+
+    /// <summary>Why the "+" button is disabled (null when it is enabled).</summary>
+    public string? AddBlockedReason =>
+        TextError ?? (Values.Count >= HyperparameterSpec.MaxGridValues ? $"At most {HyperparameterSpec.MaxGridValues} values."
+            : Validate(Spec, Text, out var v) is null && Values.Contains(v) ? "Already in the list." : null);
+
+    /// <summary>Adds the typed value to the grid list; returns false (and changes nothing) when it cannot.</summary>
+    public bool Add()
+    {
+        if (!CanAdd) return false;
+        Validate(Spec, Text, out var v);
+        Values.Add(v);
+        return true;
+    }
+
+    public void Remove(double value) => Values.Remove(value);
+
+    /// <summary>The values this entry contributes to the request, or null when it is invalid.</summary>
+    public double[]? RequestValues() => Spec.Grid
+        ? (Values.Count > 0 ? [.. Values] : null)
+        : (Validate(Spec, Text, out var v) is null ? [v] : null);
+
+    public bool IsValid => Spec.Grid ? ListError is null : TextError is null;
+
+    /// <summary>
+    /// Parses and checks a typed value against its spec; returns the message to show, or null when valid.
+    /// Accepts invariant-culture numbers ("0.01", "1e-3").
+    /// </summary>
+    public static string? Validate(HyperparameterSpec spec, string? text, out double value)
+    {
+        value = double.NaN;
+        if (string.IsNullOrWhiteSpace(text)) return "Enter a value.";
+        if (!double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !double.IsFinite(value))
+            return "Not a number.";
+        if (spec.Type == HyperparameterType.Bool)
+            return value is 0 or 1 ? null : "Must be 0 (off) or 1 (on).";
+        if (spec.Type == HyperparameterType.Int && value != Math.Floor(value))
+            return "Must be a whole number.";
+        if (value < spec.Min || value > spec.Max)
+            return $"Must be between {FormatValue(spec.Min)} and {FormatValue(spec.Max)}.";
+        return null;
+    }
+
+    public static string FormatValue(double v) => v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+}
+
+/// <summary>
+/// View model of the Model Builder dialog (REFERENCE §8.5, extended to every hyperparameter of every method):
+/// the chosen method or Upload, per-hyperparameter entries with the architecture's defaults, the "N models"
+/// count and the <see cref="JobRequest"/> the BUILD button enqueues.
+/// </summary>
+public sealed class ModelBuilderModel
+{
+    /// <summary>Pseudo method name of the upload option.</summary>
+    public const string UploadMethod = "Upload";
+
+    private readonly IReadOnlyList<IUnlearningMethod> _methods;
+
+    public ModelBuilderModel(IReadOnlyList<IUnlearningMethod> methods, string dataset, string architecture, int forgetClass, string? baseExperimentId)
+    {
+        _methods = methods;
+        Dataset = dataset;
+        Architecture = architecture;
+        ForgetClass = forgetClass;
+        BaseExperimentId = baseExperimentId;
+        SelectMethod(methods.Count > 0 ? methods[0].Name : UploadMethod);
+    }
+
+    public string Dataset { get; }
+    public string Architecture { get; }
+    public int ForgetClass { get; }
+    public string? BaseExperimentId { get; set; }
+    public string MethodName { get; private set; } = UploadMethod;
+    public IUnlearningMethod? Method => _methods.FirstOrDefault(m => m.Name == MethodName);
+    public bool IsUpload => MethodName == UploadMethod;
+    public List<HyperparameterEntry> Entries { get; } = [];
+    /// <summary>Upload: the stored upload path relative to the app folder, once a file was saved.</summary>
+    public string? UploadPath { get; set; }
+
+    /// <summary>Chooses a method and pre-fills its hyperparameters with the defaults for the architecture.</summary>
+    public void SelectMethod(string name)
+    {
+        MethodName = name;
+        Entries.Clear();
+        if (Method is not { } m) { MethodName = UploadMethod; return; }
+        var defaults = m.DefaultsFor(Architecture);
+        foreach (var spec in m.Hyperparameters)
+            Entries.Add(new HyperparameterEntry(spec, defaults.TryGetValue(spec.Name, out var d) ? d : spec.Default));
+    }
+
+    public HyperparameterEntry? Entry(string name) => Entries.FirstOrDefault(e => e.Spec.Name == name);
+
+    /// <summary>Number of models the build queues: the product of the grid lists' lengths (an empty list counts as 0).</summary>
+    public int ModelCount => IsUpload ? (UploadPath is null ? 0 : 1)
+        : Entries.Where(e => e.Spec.Grid).Aggregate(1, (n, e) => n * e.Values.Count);
+
+    /// <summary>Why BUILD is disabled, or null when the request is complete.</summary>
+    public string? BlockedReason =>
+        IsUpload ? (UploadPath is null ? "Choose a .pth file to upload." : null)
+        : Entries.FirstOrDefault(e => !e.IsValid) is { } bad ? $"{bad.Spec.DisplayName}: {bad.ListError ?? bad.TextError}"
+        : BaseExperimentId is null ? "Choose a base model." : null;
+
+    public JobRequest ToRequest() => IsUpload
+        ? new JobRequest { Kind = JobKind.Upload, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, UploadPath = UploadPath }
+        : new JobRequest
+        {
+            Kind = JobKind.Unlearn, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, Method = MethodName,
+            BaseExperimentId = BaseExperimentId,
+            Hyperparameters = Entries.ToDictionary(e => e.Spec.Name, e => e.RequestValues() ?? throw new ArgumentException($"{e.Spec.DisplayName}: {e.ListError ?? e.TextError}")),
+        };
+}

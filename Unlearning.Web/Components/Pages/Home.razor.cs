@@ -1,0 +1,264 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Unlearning.Core.Data;
+using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Core.Methods;
+using Unlearning.Web.Components.Build;
+using Unlearning.Web.Components.Layout;
+using Unlearning.Web.State;
+
+namespace Unlearning.Web.Components.Pages;
+
+/// <summary>
+/// The comparator page: restores <see cref="ComparisonState"/> from the URL, keeps the URL in step with it, loads
+/// the active forget class's experiments and reacts to the job queue's events (raised on a background thread).
+/// </summary>
+public partial class Home : IDisposable
+{
+    private IReadOnlyList<Experiment> _experiments = [];
+    /// <summary>Queued/running Unlearn and Upload jobs of the active forget class (placeholder rows).</summary>
+    private IReadOnlyList<Job> _pendingJobs = [];
+    /// <summary>(dataset, architecture, forget class) for which this circuit already queued a baseline evaluation.</summary>
+    private readonly HashSet<(string, string, int)> _evaluationRequested = [];
+    private bool _dialogOpen;
+    /// <summary>False while prerendering: a plain GET must not queue jobs.</summary>
+    private bool _interactive;
+
+    [Inject] private ComparisonState State { get; set; } = null!;
+    [Inject] private NavigationManager Nav { get; set; } = null!;
+    [Inject] private ExperimentStore Store { get; set; } = null!;
+    [Inject] private JobQueue Queue { get; set; } = null!;
+    [Inject] private MethodCatalog Catalog { get; set; } = null!;
+    [Inject] private DatasetLoader Datasets { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private ISnackbar Snackbar { get; set; } = null!;
+
+    private bool DatasetAvailable => Datasets.IsAvailable(State.DatasetInfo);
+    private bool CanBuild => State.ActiveForgetClass is not null && DatasetAvailable && _experiments.Any(e => e.Type == ExperimentType.Original);
+
+    private string? BuildDisabledReason =>
+        State.ActiveForgetClass is null ? "Open a forget class first."
+        : !DatasetAvailable ? $"{State.DatasetInfo.DisplayName} is not installed on this server."
+        : !_experiments.Any(e => e.Type == ExperimentType.Original) ? "No Original model for this dataset and architecture yet." : null;
+
+    private string EmptyTableText => $"No baseline models for {State.DatasetInfo.DisplayName} / {State.Architecture}: train them first (see README, \"train-baselines\").";
+
+    private IReadOnlyList<(string Name, string Display)> FilterOptions =>
+        [.. Catalog.All.Select(m => (m.Name, m.DisplayName)), ("Custom", "Upload (Custom)")];
+
+    protected override void OnInitialized()
+    {
+        var uri = Nav.ToAbsoluteUri(Nav.Uri);
+        var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query);
+        State.Apply(key => query.TryGetValue(key, out var v) ? v.ToString() : null);
+        LoadExperiments(ensureBaselines: true);
+        Queue.JobChanged += OnJobChanged;
+        Queue.ExperimentsChanged += OnExperimentsChanged;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender) return;
+        _interactive = true;
+        if (State.ActiveForgetClass is { } fc) RequestBaselineEvaluation(fc);
+        SyncUrl();
+        if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
+    }
+
+    /// <summary>Loads the active forget class's rows, fills default A/B, and queues the baselines' evaluation when needed.</summary>
+    private void LoadExperiments(bool ensureBaselines = false)
+    {
+        if (State.ActiveForgetClass is not { } fc) { _experiments = []; _pendingJobs = []; return; }
+        if (ensureBaselines) Store.EnsureBaselineRows(State.Dataset, State.Architecture, State.DatasetInfo.NumClasses);
+        _experiments = Store.List(State.Dataset, State.Architecture, fc);
+        _pendingJobs = [.. Queue.List(100).Where(IsPendingBuild).OrderBy(j => j.Id)];
+        var ids = _experiments.Select(e => e.Id).ToHashSet();
+        if (State.ModelA is not null && !ids.Contains(State.ModelA)) State.ModelA = null;
+        if (State.ModelB is not null && !ids.Contains(State.ModelB)) State.ModelB = null;
+        State.ModelA ??= _experiments.FirstOrDefault(e => e.Type == ExperimentType.Original && e.Id != State.ModelB)?.Id;
+        State.ModelB ??= _experiments.FirstOrDefault(e => e.Type == ExperimentType.Retrained && e.Id != State.ModelA)?.Id;
+        if (ensureBaselines) RequestBaselineEvaluation(fc);
+    }
+
+    /// <summary>
+    /// Shipped baselines are Pending until evaluated: queue one Evaluate job for (dataset, architecture, forget class)
+    /// unless one is already queued or running.
+    /// </summary>
+    private void RequestBaselineEvaluation(int fc)
+    {
+        if (!_interactive || !_experiments.Any(e => e.IsBaseline && e.Status == ExperimentStatus.Pending) || !DatasetAvailable) return;
+        var key = (State.Dataset, State.Architecture, fc);
+        bool running = Queue.List(100).Any(j => j.Kind == JobKind.Evaluate && j.Status is JobStatus.Queued or JobStatus.Running
+                                                 && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == fc);
+        if (running || !_evaluationRequested.Add(key)) return;
+        try
+        {
+            Queue.Enqueue(new JobRequest { Kind = JobKind.Evaluate, Dataset = State.Dataset, Architecture = State.Architecture, ForgetClass = fc });
+        }
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException)
+        {
+            Snackbar.Add($"Could not evaluate the baselines: {e.Message}", Severity.Error);
+        }
+    }
+
+    private void SyncUrl()
+    {
+        var target = Nav.GetUriWithQueryParameters(Nav.Uri.Split('?')[0], State.ToQuery());
+        if (target != Nav.Uri) Nav.NavigateTo(target, replace: true);
+    }
+
+    private void Changed(bool reload = true, bool ensureBaselines = false)
+    {
+        if (reload) LoadExperiments(ensureBaselines);
+        SyncUrl();
+        StateHasChanged();
+    }
+
+    private async Task SetDatasetAsync(string id)
+    {
+        State.SetDataset(id);
+        Changed(ensureBaselines: true);
+        if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
+    }
+
+    private Task SetArchitectureAsync(string id)
+    {
+        State.SetArchitecture(id);
+        Changed(ensureBaselines: true);
+        return Task.CompletedTask;
+    }
+
+    private Task ActivateAsync(int fc)
+    {
+        if (State.ActiveForgetClass == fc) return Task.CompletedTask;
+        State.Activate(fc);
+        Changed(ensureBaselines: true);
+        return Task.CompletedTask;
+    }
+
+    private async Task CloseAsync(int fc)
+    {
+        State.CloseForgetClass(fc);
+        Changed(ensureBaselines: true);
+        if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
+    }
+
+    private Task SetModelAAsync(string? id) { State.ModelA = id; Changed(reload: false); return Task.CompletedTask; }
+    private Task SetModelBAsync(string? id) { State.ModelB = id; Changed(reload: false); return Task.CompletedTask; }
+
+    private Task SetViewAsync(int index)
+    {
+        State.View = (ComparisonView)index;
+        Changed(reload: false);
+        return Task.CompletedTask;
+    }
+
+    private async Task OpenForgetClassDialogAsync(bool forced)
+    {
+        if (_dialogOpen) return;
+        _dialogOpen = true;
+        try
+        {
+            var parameters = new DialogParameters<ForgetClassDialog>
+            {
+                { d => d.Forced, forced },
+                { d => d.Dataset, State.Dataset },
+                { d => d.Architecture, State.Architecture },
+                { d => d.Open, forced ? [] : State.OpenForgetClasses.ToList() },
+                { d => d.Available, Datasets.IsAvailable },
+            };
+            var options = new DialogOptions { BackdropClick = !forced, CloseOnEscapeKey = !forced, CloseButton = !forced, MaxWidth = MaxWidth.Small };
+            var dialog = await Dialogs.ShowAsync<ForgetClassDialog>(forced ? "Unlearning Comparator" : "Select a forget class", parameters, options);
+            var result = await dialog.Result;
+            if (result is { Canceled: false, Data: ForgetClassChoice choice })
+            {
+                State.SetDataset(choice.Dataset);
+                State.SetArchitecture(choice.Architecture);
+                State.OpenForgetClass(choice.ForgetClass);
+                Changed(ensureBaselines: true);
+            }
+        }
+        finally { _dialogOpen = false; }
+    }
+
+    private async Task OpenBuilderAsync()
+    {
+        if (State.ActiveForgetClass is not { } fc) return;
+        var bases = _experiments.Where(e => e.CheckpointPath is not null && (e.Status == ExperimentStatus.Ready || e.IsBaseline)).ToList();
+        var parameters = new DialogParameters<ModelBuilderDialog>
+        {
+            { d => d.Dataset, State.Dataset },
+            { d => d.Architecture, State.Architecture },
+            { d => d.ForgetClass, fc },
+            { d => d.ClassName, State.DatasetInfo.ClassNames[fc] },
+            { d => d.BaseModels, bases },
+        };
+        var dialog = await Dialogs.ShowAsync<ModelBuilderDialog>("Model Builder", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Medium, CloseButton = true, BackdropClick = false });
+        var result = await dialog.Result;
+        if (result is { Canceled: false, Data: IReadOnlyList<Job> jobs })
+        {
+            State.StartedJobs.UnionWith(jobs.Select(j => j.Id));
+            Snackbar.Add(jobs.Count == 1 ? $"Queued job #{jobs[0].Id}." : $"Queued {jobs.Count} jobs (#{jobs[0].Id}–#{jobs[^1].Id}).", Severity.Success);
+        }
+    }
+
+    private Task DeleteAsync(Experiment e)
+    {
+        try
+        {
+            Store.Delete(e.Id);
+            Snackbar.Add($"Deleted {ExperimentIds.Display(e.Id)}.", Severity.Info);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+        Changed();
+        return Task.CompletedTask;
+    }
+
+    private bool IsPendingBuild(Job j) =>
+        j.Kind is JobKind.Unlearn or JobKind.Upload && j.Status is JobStatus.Queued or JobStatus.Running
+        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == State.ActiveForgetClass;
+
+    private void OnJobChanged(Job job)
+    {
+        if (job.Kind is JobKind.Unlearn or JobKind.Upload)
+            _ = InvokeAsync(() =>
+            {
+                // Placeholder rows: re-render when a build of this forget class appears, progresses or ends.
+                bool shown = _pendingJobs.Any(j => j.Id == job.Id);
+                if (!shown && !IsPendingBuild(job)) return;
+                _pendingJobs = [.. _pendingJobs.Where(j => j.Id != job.Id).Concat(IsPendingBuild(job) ? [job] : []).OrderBy(j => j.Id)];
+                StateHasChanged();
+            });
+        if (job.Status != JobStatus.Succeeded || !State.StartedJobs.Contains(job.Id)) return;
+        _ = InvokeAsync(() =>
+        {
+            // A build this tab started finished: its model becomes Model B (REFERENCE §8.4).
+            if (!State.StartedJobs.Remove(job.Id) || job.ResultExperimentId is not { } id) return;
+            if (job.Dataset != State.Dataset || job.Architecture != State.Architecture || job.ForgetClass != State.ActiveForgetClass) return;
+            LoadExperiments();
+            if (_experiments.Any(e => e.Id == id) && State.ModelA != id) State.ModelB = id;
+            SyncUrl();
+            StateHasChanged();
+        });
+    }
+
+    private void OnExperimentsChanged(string dataset, string architecture, int forgetClass) => _ = InvokeAsync(() =>
+    {
+        if (dataset != State.Dataset || architecture != State.Architecture || forgetClass != State.ActiveForgetClass) return;
+        LoadExperiments();
+        SyncUrl();
+        StateHasChanged();
+    });
+
+    public void Dispose()
+    {
+        Queue.JobChanged -= OnJobChanged;
+        Queue.ExperimentsChanged -= OnExperimentsChanged;
+        GC.SuppressFinalize(this);
+    }
+}

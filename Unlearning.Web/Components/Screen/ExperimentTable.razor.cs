@@ -1,0 +1,130 @@
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+using Unlearning.Core.Experiments;
+
+namespace Unlearning.Web.Components.Screen;
+
+/// <summary>
+/// The Model Screening table (REFERENCE §8.4): colour-scaled metrics, header sorting, method filter, Model A/B
+/// radios (a row chosen in one column is disabled in the other) and row actions.
+/// </summary>
+public partial class ExperimentTable
+{
+    private static int _instances;
+    private readonly int _uid = Interlocked.Increment(ref _instances);
+    private bool _expanded;
+
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+
+    /// <summary>Rows of the active forget class in the store's default order (Original, Retrained, then by creation).</summary>
+    [Parameter, EditorRequired] public IReadOnlyList<Experiment> Experiments { get; set; } = [];
+    /// <summary>Display names of the methods that can be filtered on: (stored name, display name).</summary>
+    [Parameter] public IReadOnlyList<(string Name, string Display)> FilterOptions { get; set; } = [];
+    [Parameter] public string? ModelA { get; set; }
+    [Parameter] public EventCallback<string?> ModelAChanged { get; set; }
+    [Parameter] public string? ModelB { get; set; }
+    [Parameter] public EventCallback<string?> ModelBChanged { get; set; }
+    /// <summary>Called after the user confirmed deleting an (unlearned or uploaded) experiment.</summary>
+    [Parameter] public EventCallback<Experiment> OnDelete { get; set; }
+    [Parameter] public string EmptyText { get; set; } = "No models yet.";
+    /// <summary>Queued and running builds of this forget class, shown as placeholder rows (REFERENCE §8.4).</summary>
+    [Parameter] public IReadOnlyList<Job> PendingJobs { get; set; } = [];
+
+    private string MethodName(string? stored) =>
+        FilterOptions.FirstOrDefault(o => string.Equals(o.Name, stored, StringComparison.OrdinalIgnoreCase)).Display ?? stored ?? "-";
+
+    private static (string Epochs, string BatchSize, string LearningRate) JobHyperparameters(Job job)
+    {
+        Dictionary<string, double>? hp = null;
+        try { hp = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson); }
+        catch (System.Text.Json.JsonException) { }
+        string Get(string name) => hp is not null && hp.TryGetValue(name, out var v) ? v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "-";
+        return (Get("epochs"), Get("batch_size"), Get("learning_rate"));
+    }
+
+    public ExperimentTableModel Model { get; private set; } = new();
+
+    private IReadOnlyList<ExperimentRow> Rows => Model.Rows(Experiments);
+
+    protected override void OnParametersSet()
+    {
+        var names = FilterOptions.ToDictionary(o => o.Name, o => o.Display, StringComparer.OrdinalIgnoreCase);
+        var old = Model;
+        Model = new ExperimentTableModel(m => m is null ? "-" : names.TryGetValue(m, out var d) ? d : m);
+        if (old.SortColumn is { } c)
+        {
+            Model.ToggleSort(c);
+            if (old.Direction == SortDirection.Ascending) Model.ToggleSort(c);
+        }
+        Model.MethodFilter.UnionWith(old.MethodFilter);
+    }
+
+    internal static readonly (TableColumn Column, string Label, string Help)[] NumericHeaders =
+    [
+        (TableColumn.Epoch, "Epoch", "Epochs of unlearning (or of training, for the baselines)."),
+        (TableColumn.BatchSize, "BS", "Batch size: images per SGD step."),
+        (TableColumn.LearningRate, "LR", "Learning rate: initial SGD learning rate."),
+        (TableColumn.UA, "UA", "Unlearning Accuracy: accuracy on the forget class's training images. Lower = more forgetting."),
+        (TableColumn.RA, "RA", "Retain Accuracy: macro mean of the training accuracy over the other (retain) classes. Higher = better."),
+        (TableColumn.TUA, "TUA", "Test Unlearning Accuracy: accuracy on the forget class's test images. Lower = more forgetting."),
+        (TableColumn.TRA, "TRA", "Test Retain Accuracy: macro mean of the test accuracy over the retain classes. Higher = better."),
+        (TableColumn.RT, "RT", "Run Time: wall-clock seconds of the unlearning loop (for Retrained: its training time). Lower = better."),
+        (TableColumn.PS, "PS", "Privacy Score: worst case over the membership-inference attacks, 1 − max attack score. Higher = more private."),
+    ];
+
+    private static readonly (string Title, string Gradient, string Lo, string Hi, string Help)[] Legend =
+    [
+        ("Accuracy", ColorScales.LegendGradient(ColorScales.InterpolateGreens), "Worst", "Best", "UA, TUA: 0.2 → 0 (lower is better); RA: 0.8 → 1; TRA: 0.8 → best TRA in the table."),
+        ("Efficiency", ColorScales.LegendGradient(ColorScales.InterpolateBlues), "Worst", "Best", "RT: 160 s → 0 s (faster is darker)."),
+        ("Privacy", ColorScales.LegendGradient(ColorScales.InterpolateOranges), "0", "1", "PS: 0 → 1 (more private is darker)."),
+    ];
+
+    private string SortClass(TableColumn c) => Model.DirectionOf(c) switch
+    {
+        SortDirection.Descending => "sorted-desc",
+        SortDirection.Ascending => "sorted-asc",
+        _ => "",
+    };
+
+    private string SortArrow(TableColumn c) => Model.DirectionOf(c) switch
+    {
+        SortDirection.Descending => "▼",
+        SortDirection.Ascending => "▲",
+        _ => "⇅",
+    };
+
+    private string RowClass(Experiment e) =>
+        (ModelA == e.Id ? "row-a " : "") + (ModelB == e.Id ? "row-b " : "") + (e.Status != ExperimentStatus.Ready ? "row-pending" : "");
+
+    private void FilterChanged(IEnumerable<string?>? values)
+    {
+        Model.MethodFilter.Clear();
+        foreach (var v in values ?? []) if (v is not null) Model.MethodFilter.Add(v);
+    }
+
+    private string FilterText(IReadOnlyList<string> selected) =>
+        selected.Count == 0 ? "All" : string.Join(", ", FilterOptions.Where(o => selected.Contains(o.Name)).Select(o => o.Display));
+
+    private async Task SelectA(string id)
+    {
+        if (id == ModelB) return;
+        ModelA = id;
+        await ModelAChanged.InvokeAsync(id);
+    }
+
+    private async Task SelectB(string id)
+    {
+        if (id == ModelA) return;
+        ModelB = id;
+        await ModelBChanged.InvokeAsync(id);
+    }
+
+    private async Task DeleteAsync(Experiment e)
+    {
+        if (e.IsBaseline) return;
+        var ok = await Dialogs.ShowMessageBoxAsync("Delete model",
+            $"Delete {e.Type} model {ExperimentIds.Display(e.Id)} with its checkpoint and results? This cannot be undone.",
+            yesText: "Delete", cancelText: "Cancel");
+        if (ok == true) await OnDelete.InvokeAsync(e);
+    }
+}
