@@ -120,10 +120,10 @@ public sealed partial class Evaluator
     /// </summary>
     private void CkaStage(EvaluationInput input, ExperimentResults results, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
     {
-        var references = new List<(Classifier Model, Action<CkaResult> Store)>();
-        if (input.Original is not null) references.Add((input.Original, r => results.Cka = r));
-        if (input.Retrained is not null) references.Add((input.Retrained, r => results.CkaRetrain = r));
-        else if (input.IsRetrained) references.Add((input.Model, r => results.CkaRetrain = r));
+        var references = new List<(Classifier Model, string? CacheKey, Action<CkaResult> Store)>();
+        if (input.Original is not null) references.Add((input.Original, input.OriginalCacheKey, r => results.Cka = r));
+        if (input.Retrained is not null) references.Add((input.Retrained, input.RetrainedCacheKey, r => results.CkaRetrain = r));
+        else if (input.IsRetrained) references.Add((input.Model, null, r => results.CkaRetrain = r));
         if (references.Count == 0) return;
         foreach (var r in references) r.Model.eval();
 
@@ -139,8 +139,10 @@ public sealed partial class Evaluator
         for (int si = 0; si < sets.Length; si++)
         {
             var accumulators = references.Select(r => new MinibatchCka(r.Model.LayerNames.Count, layers, CkaGramType)).ToArray();
+            int bi = -1;
             foreach (var batch in TensorData.Plan(sets[si].Indices, CkaBatchSize, null))
             {
+                bi++;
                 cancellation.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
@@ -150,7 +152,7 @@ public sealed partial class Evaluator
                 var evaluated = accumulators[0].Grams(input.Model.ForwardLayers(x));
                 for (int r = 0; r < references.Count; r++)
                 {
-                    var reference = ReferenceEquals(references[r].Model, input.Model) ? evaluated : accumulators[r].Grams(references[r].Model.ForwardLayers(x));
+                    var reference = ReferenceEquals(references[r].Model, input.Model) ? evaluated : ReferenceGrams(references[r].Model, references[r].CacheKey, si, bi, x, accumulators[r]);
                     accumulators[r].AddGrams(reference, evaluated);
                 }
                 progress?.Report(new EvaluationProgress(Stages[4], 4, Stages.Length, ++done / (double)totalBatches));
@@ -169,6 +171,18 @@ public sealed partial class Evaluator
     }
 
     public int CkaBatchSize { get; init; } = 1000;
+
+    /// <summary>Optional cache of the reference models' Gram matrices, kept across evaluations by the job worker.</summary>
+    public ReferenceGramCache? GramCache { get; init; }
+
+    private Tensor[] ReferenceGrams(Classifier reference, string? cacheKey, int set, int batch, Tensor x, MinibatchCka accumulator)
+    {
+        if (GramCache is null || cacheKey is null) return accumulator.Grams(reference.ForwardLayers(x));
+        if (GramCache.Get(cacheKey, set, batch) is { } cached) return cached;
+        var grams = accumulator.Grams(reference.ForwardLayers(x));
+        GramCache.Put(cacheKey, set, batch, grams);
+        return grams;
+    }
 
     /// <summary>
     /// Precision of the Gram products XXᵀ (HSIC sums are always float64). float32 halves the dominant cost on CPU

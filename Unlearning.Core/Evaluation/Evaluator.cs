@@ -22,7 +22,10 @@ public sealed record EvaluationInput(
     /// <summary>The Original model's stored subset embedding, for Procrustes alignment; null when evaluating the Original itself.</summary>
     ExperimentResults? OriginalResults,
     bool IsRetrained,
-    long Seed = 42);
+    long Seed = 42,
+    /// <summary>Identity of the reference models for the Gram cache (e.g. experiment id + checkpoint time); null = no caching.</summary>
+    string? OriginalCacheKey = null,
+    string? RetrainedCacheKey = null);
 
 /// <summary>The scalars of the table plus the results document and the subset's penultimate features.</summary>
 public sealed record EvaluationOutput(ExperimentResults Results, double UA, double RA, double TUA, double TRA, double? PS, float[] Features, int FeatureDim);

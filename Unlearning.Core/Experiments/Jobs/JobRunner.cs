@@ -28,6 +28,9 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
 
     private (string Key, TensorData Train, TensorData Test)? _data;
 
+    /// <summary>Reference Gram matrices for CKA, shared by consecutive evaluations of one forget class.</summary>
+    private readonly Evaluation.Cka.ReferenceGramCache _gramCache = new();
+
     public Device Device { get; } = device;
 
     /// <summary>Runs the job; returns the id of the experiment it produced.</summary>
@@ -200,6 +203,13 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     /// subset attack curves and PS are computed from the stored signals, and its CKA against the Retrained
     /// model is the transpose of the Retrained model's CKA against the Original (HSIC is symmetric).
     /// </summary>
+    /// <summary>A reference model's identity for the Gram cache: its row (dataset, architecture, forget class) and checkpoint version.</summary>
+    private string CacheKey(Experiment e)
+    {
+        var path = store.ResolveCheckpoint(e);
+        return $"{e.Id}@{path}@{(File.Exists(path) ? File.GetLastWriteTimeUtc(path).Ticks : 0)}";
+    }
+
     private void CompleteOriginalAgainstRetrained(Experiment original, Experiment retrained)
     {
         var o = LoadResults(original);
@@ -249,10 +259,12 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             var input = new EvaluationInput(model, train, test, split, subset, originalModel, retrainedModel,
                 retrainedExp is { Status: ExperimentStatus.Ready } ? LoadResults(retrainedExp) : null,
                 originalExp is { Status: ExperimentStatus.Ready } ? LoadResults(originalExp) : null,
-                isRetrained);
+                isRetrained,
+                OriginalCacheKey: originalExp is null ? null : CacheKey(originalExp),
+                RetrainedCacheKey: retrainedExp is null ? null : CacheKey(retrainedExp));
             var progress = new CallbackProgress<EvaluationProgress>(p => report(new JobProgressUpdate(
                 p.StageIndex < 2 ? Evaluate : Analyze, from + (to - from) * (p.StageIndex + p.Fraction) / p.StageCount)));
-            var output = new Evaluator().Evaluate(input, progress, ct);
+            var output = new Evaluator { GramCache = _gramCache }.Evaluate(input, progress, ct);
             ct.ThrowIfCancellationRequested();
 
             var resultsPath = SaveResults(experiment.Id, output.Results);
