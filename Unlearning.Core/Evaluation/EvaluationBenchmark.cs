@@ -43,14 +43,20 @@ internal static class EvaluationBenchmark
         retrained.to(device).eval();
         var split = ForgetSplit.Create(data, fc);
         var subset = FixedSubset.Select(data.Train.Labels, data.Info.NumClasses);
-        var evaluator = new Evaluator();
-        var o0 = evaluator.Evaluate(new EvaluationInput(original, train, test, split, subset, original, retrained, null, null, false));
-        var r0 = evaluator.Evaluate(new EvaluationInput(retrained, train, test, split, subset, original, null, null, o0.Results, true));
-        var clock = Stopwatch.StartNew();
-        var e = evaluator.Evaluate(new EvaluationInput(original, train, test, split, subset, original, retrained, r0.Results, o0.Results, false));
-        var total = clock.Elapsed.TotalSeconds;
-        log.WriteLine($"full evaluation {arch.Id} (forget class {fc}): {total:F1} s total; " +
-            string.Join("; ", e.Results.StageSeconds.Select(kv => $"{kv.Key} {kv.Value:F2} s")));
+        using var cache = new Cka.ReferenceGramCache();
+        var evaluator = new Evaluator { GramCache = cache };
+        var o0 = evaluator.Evaluate(new EvaluationInput(original, train, test, split, subset, original, retrained, null, null, false, RetrainedCacheKey: "retrained"));
+        var r0 = evaluator.Evaluate(new EvaluationInput(retrained, train, test, split, subset, original, null, null, o0.Results, true, OriginalCacheKey: "original"));
+        EvaluationOutput e = o0;
+        foreach (var cached in new[] { false, true })
+        {
+            var clock = Stopwatch.StartNew();
+            e = (cached ? evaluator : new Evaluator()).Evaluate(new EvaluationInput(original, train, test, split, subset, original, retrained, r0.Results, o0.Results, false,
+                OriginalCacheKey: "original", RetrainedCacheKey: "retrained"));
+            var total = clock.Elapsed.TotalSeconds;
+            log.WriteLine($"full evaluation {arch.Id} (forget class {fc}, reference Gram matrices {(cached ? "cached, as for every model after the first of a class" : "computed")}): {total:F1} s total; " +
+                string.Join("; ", e.Results.StageSeconds.Select(kv => $"{kv.Key} {kv.Value:F2} s")));
+        }
         log.WriteLine($"  {(data.Train.Count + data.Test.Count) / (e.Results.StageSeconds[Evaluator.Stages[0]] + e.Results.StageSeconds[Evaluator.Stages[1]]):N0} img/s in the accuracy passes; " +
             $"Original vs Retrained: UA {e.UA:F3} RA {e.RA:F3} TUA {e.TUA:F3} TRA {e.TRA:F3} PS {e.PS:F3}; Retrained UA {r0.UA:F3} TRA {r0.TRA:F3}");
         var features = Enumerable.Range(0, subset.Length).Select(i => e.Features[(i * e.FeatureDim)..((i + 1) * e.FeatureDim)]).ToArray();

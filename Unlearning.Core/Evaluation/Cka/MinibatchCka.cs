@@ -76,12 +76,38 @@ public sealed class MinibatchCka
             throw new ArgumentException($"Expected {LayersA} and {LayersB} Gram matrices; got {gramsA.Count} and {gramsB.Count}.");
         long n = gramsA[0].shape[0];
         if (gramsA.Concat(gramsB).Any(g => g.shape[0] != n)) throw new ArgumentException("All Gram matrices must be of the same samples.");
-        for (int i = 0; i < LayersA; i++) _selfHsicA[i] += Hsic1(gramsA[i], gramsA[i], n);
-        for (int j = 0; j < LayersB; j++) _selfHsicB[j] += Hsic1(gramsB[j], gramsB[j], n);
+        using var scope = NewDisposeScope();
+        // All layer pairs at once: with G = the Gram matrices as rows of n² values and R = their row sums,
+        // tr(K̃ᵢL̃ⱼ) = (G_A G_Bᵀ)ᵢⱼ, 1ᵀK̃1 = ΣR and 1ᵀK̃ᵢL̃ⱼ1 = (R_A R_Bᵀ)ᵢⱼ — the HSIC₁ formula, vectorised.
+        var ga = stack(gramsA.Select(g => g.to(ScalarType.Float64)).ToArray());
+        var gb = stack(gramsB.Select(g => g.to(ScalarType.Float64)).ToArray());
+        var (flatA, flatB) = (ga.reshape(LayersA, -1), gb.reshape(LayersB, -1));
+        var (rowsA, rowsB) = (ga.sum(2), gb.sum(2));
+        var cross = Hsic1Batch(flatA.mm(flatB.t()), rowsA.sum(1), rowsB.sum(1), rowsA.mm(rowsB.t()), n);
+        var selfA = Hsic1Batch((flatA * flatA).sum(1).unsqueeze(1), rowsA.sum(1), rowsA.sum(1), (rowsA * rowsA).sum(1).unsqueeze(1), n, diagonal: true);
+        var selfB = Hsic1Batch((flatB * flatB).sum(1).unsqueeze(1), rowsB.sum(1), rowsB.sum(1), (rowsB * rowsB).sum(1).unsqueeze(1), n, diagonal: true);
+        var c = cross.to(CPU).data<double>().ToArray();
+        var sa = selfA.to(CPU).data<double>().ToArray();
+        var sb = selfB.to(CPU).data<double>().ToArray();
         for (int i = 0; i < LayersA; i++)
-            for (int j = 0; j < LayersB; j++)
-                _crossHsic[i, j] += Hsic1(gramsA[i], gramsB[j], n);
+        {
+            _selfHsicA[i] += sa[i];
+            for (int j = 0; j < LayersB; j++) _crossHsic[i, j] += c[i * LayersB + j];
+        }
+        for (int j = 0; j < LayersB; j++) _selfHsicB[j] += sb[j];
         Batches++;
+    }
+
+    /// <summary>
+    /// HSIC₁ for many pairs: <paramref name="traces"/>ᵢⱼ = tr(K̃ᵢL̃ⱼ), <paramref name="sumsK"/>ᵢ = 1ᵀK̃ᵢ1,
+    /// <paramref name="sumsL"/>ⱼ = 1ᵀL̃ⱼ1, <paramref name="rowDots"/>ᵢⱼ = 1ᵀK̃ᵢL̃ⱼ1. With <paramref name="diagonal"/> the
+    /// inputs are per-layer columns (K = L) and the sums pair element-wise.
+    /// </summary>
+    private static Tensor Hsic1Batch(Tensor traces, Tensor sumsK, Tensor sumsL, Tensor rowDots, long n, bool diagonal = false)
+    {
+        double nn = n;
+        var sumProducts = diagonal ? (sumsK * sumsL).unsqueeze(1) : sumsK.unsqueeze(1) * sumsL.unsqueeze(0);
+        return (traces + sumProducts / ((nn - 1) * (nn - 2)) - rowDots * (2.0 / (nn - 2))) / (nn * (nn - 3));
     }
 
     /// <summary>The LayersA × LayersB CKA matrix of all batches so far (full precision).</summary>

@@ -6,7 +6,8 @@ namespace Unlearning.Core.Evaluation.Cka;
 /// Keeps the zero-diagonal Gram matrices of the reference models (Original, Retrained) between evaluations:
 /// every model of one forget class is compared with the same references on the same CKA samples, so their
 /// Gram matrices — two thirds of the CKA cost — are formed once. Holds at most <see cref="Capacity"/>
-/// references (least recently used goes first; ~300 MB each for the compact model). Not thread-safe: it lives
+/// references (least recently used goes first). Matrices are kept in float32 — the precision of the Gram
+/// products themselves — about 300 MB per reference for the compact model on Fashion-MNIST. Not thread-safe: it lives
 /// on the job worker's thread, like every tensor.
 /// </summary>
 public sealed class ReferenceGramCache(int capacity = 2) : IDisposable
@@ -34,7 +35,7 @@ public sealed class ReferenceGramCache(int capacity = 2) : IDisposable
         }
         Touch(referenceKey);
         if (batches.Remove((set, batch), out var old)) foreach (var t in old) t.Dispose();
-        batches[(set, batch)] = [.. grams.Select(g => g.detach().clone().DetachFromDisposeScope())];
+        batches[(set, batch)] = [.. grams.Select(g => g.detach().to(ScalarType.Float32).clone().DetachFromDisposeScope())];
     }
 
     private void Touch(string key)
