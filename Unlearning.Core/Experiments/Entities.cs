@@ -93,4 +93,7 @@ public sealed class Job
     public DateTime? StartedUtc { get; set; }
     public DateTime? FinishedUtc { get; set; }
     public string? Device { get; set; }
+
+    /// <summary>A shallow copy: the snapshot handed to subscribers while the worker keeps updating the original.</summary>
+    public Job Snapshot() => (Job)MemberwiseClone();
 }

@@ -172,13 +172,12 @@ public sealed class JobQueue : IDisposable
 
     private void Publish(Job job)
     {
-        var snapshot = Clone(job);
+        var snapshot = job.Snapshot();
         _live[job.Id] = snapshot;
         try { JobChanged?.Invoke(snapshot); }
         catch (Exception e) { _logger.LogWarning(e, "A job subscriber failed."); }
     }
 
-    private static Job Clone(Job j) => (Job)j.GetType().GetMethod("MemberwiseClone", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic)!.Invoke(j, null)!;
 
     private void WorkerLoop()
     {
