@@ -43,6 +43,15 @@ public sealed record BaselineManifest
     public BaselineEntry? Original => Models.FirstOrDefault(m => m.Kind == "Original");
     public BaselineEntry? Retrained(int forgetClass) => Models.FirstOrDefault(m => m.Kind == "Retrained" && m.ForgetClass == forgetClass);
 
+    /// <summary>Replaces the entry of the same file (or adds it), keeps the Original first and the classes in order, and saves.</summary>
+    public void Upsert(BaselineEntry entry, string folder)
+    {
+        Models.RemoveAll(m => m.File == entry.File);
+        Models.Add(entry);
+        Models.Sort((a, b) => (a.ForgetClass ?? -1).CompareTo(b.ForgetClass ?? -1));
+        Save(folder);
+    }
+
     public static BaselineManifest? TryLoad(string folder)
     {
         var path = Path.Combine(folder, FileName);

@@ -63,10 +63,7 @@ public static class BaselineTrainer
             var (model, entry) = TrainOne(data, arch, recipe, fc, device, progress, cancellation);
             using (model)
                 Checkpoint.Save(model, Path.Combine(folder, entry.File));
-            manifest.Models.RemoveAll(m => m.File == entry.File);
-            manifest.Models.Add(entry);
-            manifest.Models.Sort((a, b) => (a.ForgetClass ?? -1).CompareTo(b.ForgetClass ?? -1));
-            manifest.Save(folder);
+            manifest.Upsert(entry, folder);
             log.WriteLine($"   test accuracy {entry.TestAccuracy:P2}" + (fc is null ? "" : $", forget class {entry.ForgetClassTestAccuracy:P2}, other classes {entry.OtherClassesTestAccuracy:P2}") + $", {entry.TrainSeconds}s, {entry.TrainImagesPerSecond} img/s");
         }
         return manifest;

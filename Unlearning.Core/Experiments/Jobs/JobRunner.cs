@@ -145,9 +145,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             Checkpoint.Save(model, Path.Combine(folder, entry.File));
         }
         var manifest = BaselineManifest.TryLoad(folder) ?? new BaselineManifest { Dataset = info.Id, Architecture = arch.Id, Recipe = recipe };
-        manifest.Models.RemoveAll(m => m.File == entry.File);
-        manifest.Models.Add(entry);
-        manifest.Save(folder);
+        manifest.Upsert(entry, folder);
         // The new model backs its rows from now on (also where a shipped baseline existed) and replaces their evaluations.
         store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
         var stored = Path.Combine(folder, entry.File);
