@@ -18,7 +18,13 @@ public abstract class Classifier : nn.Module<Tensor, Tensor>
     public abstract (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor x);
 
     /// <summary>Every named layer's output, flattened to N×D, in the order of <see cref="LayerNames"/>.</summary>
-    public abstract IReadOnlyList<Tensor> ForwardLayers(Tensor x);
+    public IReadOnlyList<Tensor> ForwardLayers(Tensor x) => ForwardAll(x).Layers;
+
+    /// <summary>
+    /// Logits, penultimate features and every named layer's output from one forward pass, so that the
+    /// evaluation's CKA batches also yield their accuracy and embedding inputs.
+    /// </summary>
+    public abstract (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Layers) ForwardAll(Tensor x);
 
     public override Tensor forward(Tensor x) => ForwardWithFeatures(x).Logits;
 
@@ -49,9 +55,9 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var y = nn.functional.relu(bn1.call(conv1.call(x)));
+        var y = bn1.call(conv1.call(x)).relu_();
         y = bn2.call(conv2.call(y));
         var shortcut = downsample is null ? x : downsample.call(x);
-        return nn.functional.relu(y.add_(shortcut));
+        return y.add_(shortcut).relu_();
     }
 }

@@ -42,7 +42,7 @@ public sealed class ResNet18 : Classifier
         return (fc.call(features), features);
     }
 
-    public override IReadOnlyList<Tensor> ForwardLayers(Tensor x)
+    public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Layers) ForwardAll(Tensor x)
     {
         var outputs = new List<Tensor>(Layers.Length);
         var c = conv1.call(x);
@@ -54,7 +54,9 @@ public sealed class ResNet18 : Classifier
                 y = block.call(y);
                 outputs.Add(y.flatten(1));
             }
-        outputs.Add(fc.call(nn.functional.adaptive_avg_pool2d(y, 1).flatten(1)));
-        return outputs;
+        var features = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
+        var logits = fc.call(features);
+        outputs.Add(logits);
+        return (logits, features, outputs);
     }
 }

@@ -45,6 +45,43 @@ public class ModelTests
         Assert.True(layers[^1].allclose(logits, rtol: 1e-5, atol: 1e-5));
     }
 
+    [Theory]
+    [InlineData(28)]
+    [InlineData(7)]
+    public void Strided_maximum_pool_equals_max_pool2d_in_values_and_gradients(int size)
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(5);
+        // Continuous random values: no ties, so the gradient of each window goes to the same single element.
+        var a = randn(3, 4, size, size).requires_grad_(true);
+        var b = a.detach().clone().requires_grad_(true);
+        var upstream = randn(3, 4, size / 2, size / 2);
+        var ours = CompactResNet.MaxPool2x2(a);
+        var reference = nn.functional.max_pool2d(b, 2);
+        Assert.True(ours.eq(reference).all().item<bool>());
+        (ours * upstream).sum().backward();
+        (reference * upstream).sum().backward();
+        Assert.True(a.grad!.eq(b.grad!).all().item<bool>());
+    }
+
+    [Theory]
+    [InlineData("compact", 1, 28)]
+    [InlineData("resnet18", 3, 32)]
+    public void ForwardAll_gives_the_same_logits_features_and_layers_as_the_single_forwards(string archId, int channels, int size)
+    {
+        using var scope = NewDisposeScope();
+        using var m = ModelCatalog.Get(archId).Create(TestData.Info(channels, size));
+        m.eval();
+        using var noGrad = no_grad();
+        var x = randn(3, channels, size, size);
+        var (logits, features, layers) = m.ForwardAll(x);
+        var (logits1, features1) = m.ForwardWithFeatures(x);
+        Assert.True(logits.allclose(logits1, rtol: 1e-5, atol: 1e-6));
+        Assert.True(features.allclose(features1, rtol: 1e-5, atol: 1e-6));
+        Assert.True(layers[^1].eq(logits).all().item<bool>());
+        Assert.Equal(m.LayerNames.Count, layers.Count);
+    }
+
     [Fact]
     public void Compact_default_is_small_with_at_least_six_named_layers()
     {
