@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using TorchSharp;
 using Unlearning.Core.Data;
 using Unlearning.Core.Evaluation.Cka;
@@ -18,47 +19,34 @@ public sealed partial class Evaluator
 
     /// <summary>
     /// The fixed subset: penultimate features, predictions, T = 2 probabilities, the forget-class samples'
-    /// attack values, a seeded UMAP aligned to the Original's embedding, and the subset attack curves.
+    /// attack values, a seeded UMAP aligned to the Original's embedding, and the subset attack curves. The logits
+    /// and features come from the train pass (<see cref="SubsetCapture"/>).
     /// </summary>
-    private (float[] Features, int Dim) SubsetStage(EvaluationInput input, ExperimentResults results, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
+    private (float[] Features, int Dim) SubsetStage(EvaluationInput input, ExperimentResults results, SubsetCapture capture, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
     {
         const int stage = 2;
         var data = input.Train;
         int n = input.Subset.Length, k = data.Info.NumClasses, fc = input.Split.ForgetClass;
-        var plan = TensorData.Plan(input.Subset, 250, null);
-        float[]? features = null;
-        int dim = 0, offset = 0;
+        cancellation.ThrowIfCancellationRequested();
+        var (features, dim) = capture.Features();
         var preds = new int[n];
         var probs = new double[n][];
-        var entropy = new double[n];
-        var confidence = new double[n];
-        using (no_grad())
+        double[] entropy, confidence;
+        using (var scope = NewDisposeScope())
         {
-            foreach (var batch in plan)
+            var logits = tensor(capture.Logits(), [n, k]);
+            var p = nn.functional.softmax(logits / SubsetTemperature, 1).to(ScalarType.Float64).data<double>().ToArray();
+            var pr = logits.argmax(1).data<long>().ToArray();
+            (entropy, confidence) = MiaSignals.Compute(logits);
+            for (int i = 0; i < n; i++)
             {
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (x, _) = data.Batch(batch);
-                var (logits, feats) = input.Model.ForwardWithFeatures(x);
-                dim = (int)feats.shape[1];
-                features ??= new float[n * dim];
-                feats.to(CPU).data<float>().ToArray().CopyTo(features, offset * dim);
-                var p = nn.functional.softmax(logits / SubsetTemperature, 1).to(ScalarType.Float64).to(CPU).data<double>().ToArray();
-                var pr = logits.argmax(1).to(CPU).data<long>().ToArray();
-                var (e, c) = MiaSignals.Compute(logits);
-                for (int i = 0; i < batch.Length; i++)
-                {
-                    preds[offset + i] = (int)pr[i];
-                    probs[offset + i] = p[(i * k)..((i + 1) * k)];
-                    entropy[offset + i] = e[i];
-                    confidence[offset + i] = c[i];
-                }
-                offset += batch.Length;
+                preds[i] = (int)pr[i];
+                probs[i] = p[(i * k)..((i + 1) * k)];
             }
         }
         progress?.Report(new EvaluationProgress(Stages[stage], stage, Stages.Length, 0.2));
 
-        var embedding = Embedding.Umap.Embed(features!, n, dim, Umap with { Seed = (int)input.Seed }, cancellation);
+        var embedding = Embedding.Umap.Embed(features, n, dim, Umap with { Seed = (int)input.Seed }, cancellation);
         progress?.Report(new EvaluationProgress(Stages[stage], stage, Stages.Length, 0.9));
         if (input.OriginalResults is { Points.Count: > 0 } original && original.Points.Count == n)
         {
@@ -85,7 +73,7 @@ public sealed partial class Evaluator
             results.Attack.Results = ToStored(curves);
         }
         progress?.Report(new EvaluationProgress(Stages[stage], stage, Stages.Length, 1));
-        return (features!, dim);
+        return (features, dim);
     }
 
     public static Dictionary<string, List<AttackCurvePoint>> ToStored(AttackCurves curves) => new()
@@ -113,82 +101,150 @@ public sealed partial class Evaluator
         return PrivacyScore.From(curves);
     }
 
-    /// <summary>
-    /// Layer-wise linear minibatch CKA (unbiased HSIC) of the reference models (rows) against the evaluated
-    /// model (columns), on the deterministic CKA samples of REFERENCE §4.10: the first ⌊n/10⌋ train and
-    /// ⌊n/2⌋ test samples of the forget class and of the other classes, in batches of 1,000.
-    /// </summary>
-    private void CkaStage(EvaluationInput input, ExperimentResults results, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
-    {
-        var references = new List<(Classifier Model, string? CacheKey, Action<CkaResult> Store)>();
-        if (input.Original is not null) references.Add((input.Original, input.OriginalCacheKey, r => results.Cka = r));
-        if (input.Retrained is not null) references.Add((input.Retrained, input.RetrainedCacheKey, r => results.CkaRetrain = r));
-        else if (input.IsRetrained) references.Add((input.Model, null, r => results.CkaRetrain = r));
-        if (references.Count == 0) return;
-        foreach (var r in references) r.Model.eval();
-
-        var s = input.Split;
-        var sets = new (TensorData Data, int[] Indices)[]
-        {
-            (input.Train, s.Forget[..(s.Forget.Length / 10)]), (input.Train, s.Retain[..(s.Retain.Length / 10)]),
-            (input.Test, s.TestForget[..(s.TestForget.Length / 2)]), (input.Test, s.TestRetain[..(s.TestRetain.Length / 2)]),
-        };
-        int totalBatches = sets.Sum(t => (t.Indices.Length + CkaBatchSize - 1) / CkaBatchSize), done = 0;
-        var matrices = new double[sets.Length][][,];
-        var layers = input.Model.LayerNames.Count;
-        for (int si = 0; si < sets.Length; si++)
-        {
-            var accumulators = references.Select(r => new MinibatchCka(r.Model.LayerNames.Count, layers, CkaGramType)).ToArray();
-            int bi = -1;
-            foreach (var batch in TensorData.Plan(sets[si].Indices, CkaBatchSize, null))
-            {
-                bi++;
-                cancellation.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                if (batch.Length <= 3) continue;
-                var (x, _) = sets[si].Data.Batch(batch);
-                // Each model's Gram matrices are formed once per batch and shared by both references.
-                var evaluated = accumulators[0].Grams(input.Model.ForwardLayers(x));
-                for (int r = 0; r < references.Count; r++)
-                {
-                    var reference = ReferenceEquals(references[r].Model, input.Model) ? evaluated : ReferenceGrams(references[r].Model, references[r].CacheKey, si, bi, x, accumulators[r]);
-                    accumulators[r].AddGrams(reference, evaluated);
-                }
-                progress?.Report(new EvaluationProgress(Stages[4], 4, Stages.Length, ++done / (double)totalBatches));
-            }
-            matrices[si] = [.. accumulators.Select(a => a.Batches == 0 ? new double[0, 0] : a.Result())];
-        }
-        for (int r = 0; r < references.Count; r++)
-        {
-            references[r].Store(new CkaResult
-            {
-                Layers = [.. input.Model.LayerNames],
-                Train = new CkaSplit { ForgetClass = Jagged(matrices[0][r]), OtherClasses = Jagged(matrices[1][r]) },
-                Test = new CkaSplit { ForgetClass = Jagged(matrices[2][r]), OtherClasses = Jagged(matrices[3][r]) },
-            });
-        }
-    }
-
     public int CkaBatchSize { get; init; } = 1000;
 
     /// <summary>Optional cache of the reference models' Gram matrices, kept across evaluations by the job worker.</summary>
     public ReferenceGramCache? GramCache { get; init; }
-
-    private Tensor[] ReferenceGrams(Classifier reference, string? cacheKey, int set, int batch, Tensor x, MinibatchCka accumulator)
-    {
-        if (GramCache is null || cacheKey is null) return accumulator.Grams(reference.ForwardLayers(x));
-        if (GramCache.Get(cacheKey, set, batch) is { } cached) return cached;
-        var grams = accumulator.Grams(reference.ForwardLayers(x));
-        GramCache.Put(cacheKey, set, batch, grams);
-        return grams;
-    }
 
     /// <summary>
     /// Precision of the Gram products XXᵀ (HSIC sums are always float64). float32 halves the dominant cost on CPU
     /// and agreed with float64 to 6 decimals in the CKA benchmark; results are stored to 3 decimals.
     /// </summary>
     public ScalarType CkaGramType { get; init; } = ScalarType.Float32;
+
+    /// <summary>
+    /// Layer-wise linear minibatch CKA (unbiased HSIC) of the reference models (rows) against the evaluated
+    /// model (columns), on the deterministic CKA samples of REFERENCE §4.10: the first ⌊n/10⌋ train and
+    /// ⌊n/2⌋ test samples of the forget class and of the other classes, in batches of 1,000. The evaluated
+    /// model's activations arrive from the train and test passes (<see cref="Add"/>), batch by batch in the
+    /// order of the sets; the references are run here (or their Gram matrices taken from the cache).
+    /// </summary>
+    private sealed class CkaCollector
+    {
+        private readonly Evaluator _owner;
+        private readonly EvaluationInput _input;
+        private readonly List<(Classifier Model, string? CacheKey, bool IsOriginal)> _references;
+        private readonly MinibatchCka[][] _accumulators;
+        private readonly Stopwatch _clock = new();
+        private double _lapStart;
+
+        private CkaCollector(Evaluator owner, EvaluationInput input, List<(Classifier Model, string? CacheKey, bool IsOriginal)> references)
+        {
+            _owner = owner;
+            _input = input;
+            _references = references;
+            var s = input.Split;
+            TrainSets = [(0, s.Forget[..(s.Forget.Length / 10)]), (1, s.Retain[..(s.Retain.Length / 10)])];
+            TestSets = [(2, s.TestForget[..(s.TestForget.Length / 2)]), (3, s.TestRetain[..(s.TestRetain.Length / 2)])];
+            int layers = input.Model.LayerNames.Count;
+            _accumulators = [.. Enumerable.Range(0, 4).Select(_ => references.Select(r => new MinibatchCka(r.Model.LayerNames.Count, layers, owner.CkaGramType)).ToArray())];
+        }
+
+        public static CkaCollector? Create(Evaluator owner, EvaluationInput input)
+        {
+            var references = new List<(Classifier Model, string? CacheKey, bool IsOriginal)>();
+            if (input.Original is not null) references.Add((input.Original, input.OriginalCacheKey, true));
+            if (input.Retrained is not null) references.Add((input.Retrained, input.RetrainedCacheKey, false));
+            else if (input.IsRetrained) references.Add((input.Model, null, false));
+            if (references.Count == 0) return null;
+            foreach (var (model, _, _) in references) model.eval();
+            return new CkaCollector(owner, input, references);
+        }
+
+        public (int Set, int[] Indices)[] TrainSets { get; }
+        public (int Set, int[] Indices)[] TestSets { get; }
+
+        /// <summary>Seconds of CKA work so far.</summary>
+        public double Seconds => _clock.Elapsed.TotalSeconds;
+
+        /// <summary>Seconds of CKA work since the previous call.</summary>
+        public double TakeLap()
+        {
+            var now = Seconds;
+            var lap = now - _lapStart;
+            _lapStart = now;
+            return lap;
+        }
+
+        /// <summary>One CKA batch: <paramref name="layers"/> are the evaluated model's activations of <paramref name="x"/>.</summary>
+        public void Add(int set, int batch, Tensor x, IReadOnlyList<Tensor> layers)
+        {
+            if (x.shape[0] <= 3) return; // unbiased HSIC needs n > 3; such a remainder batch is left out
+            _clock.Start();
+            try
+            {
+                var accumulators = _accumulators[set];
+                // Each model's Gram matrices are formed once per batch and shared by both references.
+                var evaluated = accumulators[0].Grams(layers);
+                for (int r = 0; r < _references.Count; r++)
+                {
+                    var (model, cacheKey, _) = _references[r];
+                    var reference = ReferenceEquals(model, _input.Model) ? evaluated : ReferenceGrams(model, cacheKey, set, batch, x, accumulators[r]);
+                    accumulators[r].AddGrams(reference, evaluated);
+                }
+            }
+            finally { _clock.Stop(); }
+        }
+
+        private Tensor[] ReferenceGrams(Classifier reference, string? cacheKey, int set, int batch, Tensor x, MinibatchCka accumulator)
+        {
+            var cache = _owner.GramCache;
+            if (cache is null || cacheKey is null) return accumulator.Grams(reference.ForwardLayers(x));
+            if (cache.Get(cacheKey, set, batch) is { } cached) return cached;
+            var grams = accumulator.Grams(reference.ForwardLayers(x));
+            cache.Put(cacheKey, set, batch, grams);
+            return grams;
+        }
+
+        /// <summary>Writes the CKA matrices: against the Original to <c>cka</c>, against the Retrained model to <c>cka_retrain</c>.</summary>
+        public void Store(ExperimentResults results)
+        {
+            for (int r = 0; r < _references.Count; r++)
+            {
+                double[][] M(int set) => Jagged(_accumulators[set][r].Batches == 0 ? new double[0, 0] : _accumulators[set][r].Result());
+                var result = new CkaResult
+                {
+                    Layers = [.. _input.Model.LayerNames],
+                    Train = new CkaSplit { ForgetClass = M(0), OtherClasses = M(1) },
+                    Test = new CkaSplit { ForgetClass = M(2), OtherClasses = M(3) },
+                };
+                if (_references[r].IsOriginal) results.Cka = result;
+                else results.CkaRetrain = result;
+            }
+        }
+    }
+
+    /// <summary>Keeps the logits and penultimate features of the fixed subset's samples as the train pass meets them.</summary>
+    private sealed class SubsetCapture(int[] subset, int numClasses)
+    {
+        private readonly Dictionary<int, int> _row = subset.Select((idx, row) => (idx, row)).ToDictionary(t => t.idx, t => t.row);
+        private readonly float[] _logits = new float[subset.Length * numClasses];
+        private float[]? _features;
+        private int _dim, _seen;
+
+        public void Take(long[] batch, Tensor logits, Tensor features)
+        {
+            var rows = batch.Select((idx, row) => (idx, row)).Where(t => _row.ContainsKey((int)t.idx)).ToArray();
+            if (rows.Length == 0) return;
+            _dim = (int)features.shape[1];
+            _features ??= new float[subset.Length * _dim];
+            using var scope = NewDisposeScope();
+            using var sel = tensor(rows.Select(r => (long)r.row).ToArray(), device: logits.device);
+            var l = logits.index_select(0, sel).to(CPU).data<float>().ToArray();
+            var f = features.index_select(0, sel).to(CPU).data<float>().ToArray();
+            for (int i = 0; i < rows.Length; i++)
+            {
+                int target = _row[(int)rows[i].idx];
+                Array.Copy(l, i * numClasses, _logits, target * numClasses, numClasses);
+                Array.Copy(f, i * _dim, _features, target * _dim, _dim);
+                _seen++;
+            }
+        }
+
+        public float[] Logits() => _seen == subset.Length ? _logits : throw new InvalidOperationException($"The train pass met {_seen} of the {subset.Length} subset samples.");
+
+        public (float[] Features, int Dim) Features() => (_seen == subset.Length ? _features! : throw new InvalidOperationException($"The train pass met {_seen} of the {subset.Length} subset samples."), _dim);
+    }
 
     private static double[][] Jagged(double[,] m) =>
         [.. Enumerable.Range(0, m.GetLength(0)).Select(i => Enumerable.Range(0, m.GetLength(1)).Select(j => m[i, j]).ToArray())];

@@ -49,30 +49,40 @@ public sealed partial class Evaluator
         var clock = Stopwatch.StartNew();
         int fc = input.Split.ForgetClass;
         input.Model.eval();
+        // The CKA samples are part of the train and test passes (one forward per image gives its logits and its
+        // layer activations); the Gram/HSIC work on them is timed separately and reported as the CKA stage.
+        var cka = CkaCollector.Create(this, input);
+        var subset = new SubsetCapture(input.Subset, input.Train.Info.NumClasses);
 
-        // 1–2: per-class accuracy and distributions; the train pass also yields the forget-class signals.
-        var train = ClassPass(input.Model, input.Train, 0, progress, cancellation, input.Split.Forget, out var forgetSignals);
+        // 1–2: per-class accuracy and distributions; the train pass also yields the forget-class signals and the subset's logits/features.
+        var train = ClassPass(input.Model, input.Train, 0, progress, cancellation, input.Split.Forget, cka?.TrainSets ?? [], cka, subset, out var forgetSignals);
         results.Accs = train.Accuracy();
         results.LabelDist = train.LabelDistribution();
         results.ConfDist = train.ConfidenceDistribution();
         results.ForgetEntropy = forgetSignals.Entropy;
         results.ForgetConfidence = forgetSignals.Confidence;
-        results.StageSeconds[Stages[0]] = Lap(clock);
+        results.StageSeconds[Stages[0]] = Lap(clock, cka);
 
-        var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, null, out _);
+        var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, null, cka?.TestSets ?? [], cka, null, out _);
         results.TAccs = test.Accuracy();
         results.TLabelDist = test.LabelDistribution();
         results.TConfDist = test.ConfidenceDistribution();
-        results.StageSeconds[Stages[1]] = Lap(clock);
+        results.StageSeconds[Stages[1]] = Lap(clock, cka);
 
-        var (features, dim) = SubsetStage(input, results, progress, cancellation);
-        results.StageSeconds[Stages[2]] = Lap(clock);
+        var (features, dim) = SubsetStage(input, results, subset, progress, cancellation);
+        results.StageSeconds[Stages[2]] = Lap(clock, null);
 
         double? ps = PrivacyStage(input, results);
-        results.StageSeconds[Stages[3]] = Lap(clock);
+        results.StageSeconds[Stages[3]] = Lap(clock, null);
 
-        CkaStage(input, results, progress, cancellation);
-        results.StageSeconds[Stages[4]] = Lap(clock);
+        if (cka is not null)
+        {
+            var spent = cka.Seconds;
+            cka.Store(results);
+            progress?.Report(new EvaluationProgress(Stages[4], 4, Stages.Length, 1));
+            results.StageSeconds[Stages[4]] = Math.Round(spent + clock.Elapsed.TotalSeconds, 3);
+        }
+        else results.StageSeconds[Stages[4]] = 0;
         results.FeatureDim = dim;
 
         return new EvaluationOutput(results,
@@ -81,37 +91,62 @@ public sealed partial class Evaluator
             ps, features, dim);
     }
 
-    private static double Lap(Stopwatch clock)
+    /// <summary>Seconds since the last lap, less the CKA work done meanwhile (reported as its own stage).</summary>
+    private static double Lap(Stopwatch clock, CkaCollector? cka)
     {
-        var s = clock.Elapsed.TotalSeconds;
+        var s = clock.Elapsed.TotalSeconds - (cka?.TakeLap() ?? 0);
         clock.Restart();
-        return Math.Round(s, 3);
+        return Math.Round(Math.Max(0, s), 3);
     }
 
     internal sealed record Signals(double[] Entropy, double[] Confidence);
 
-    /// <summary>One pass over a whole split: class metrics at T = 1; for <paramref name="signalIndices"/> also entropy (T = 2) and confidence (T = 1).</summary>
+    /// <summary>
+    /// One pass over a whole split: class metrics at T = 1; for <paramref name="signalIndices"/> also entropy (T = 2)
+    /// and confidence (T = 1); the samples of <paramref name="ckaSets"/> go first, in the CKA batches, through
+    /// <see cref="Classifier.ForwardAll"/>, which also feeds <paramref name="cka"/>; <paramref name="subset"/> keeps the
+    /// logits and penultimate features of its samples.
+    /// </summary>
     private ClassMetricsAccumulator ClassPass(Classifier model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
-        CancellationToken cancellation, int[]? signalIndices, out Signals signals)
+        CancellationToken cancellation, int[]? signalIndices, IReadOnlyList<(int Set, int[] Indices)> ckaSets, CkaCollector? cka,
+        SubsetCapture? subset, out Signals signals)
     {
         var acc = new ClassMetricsAccumulator(data.Info.NumClasses);
-        var plan = TensorData.Plan(Enumerable.Range(0, data.Count).ToArray(), BatchSize, null);
+        var plan = new List<(long[] Batch, int CkaSet, int CkaBatch)>();
+        var covered = new HashSet<int>();
+        foreach (var (set, indices) in ckaSets)
+        {
+            var batches = TensorData.Plan(indices, CkaBatchSize, null);
+            for (int bi = 0; bi < batches.Length; bi++) plan.Add((batches[bi], set, bi));
+            covered.UnionWith(indices);
+        }
+        var rest = Enumerable.Range(0, data.Count).Where(i => !covered.Contains(i)).ToArray();
+        plan.AddRange(TensorData.Plan(rest, BatchSize, null).Select(b => (b, -1, -1)));
         var wanted = signalIndices is null ? null : new HashSet<int>(signalIndices);
         var entropy = new Dictionary<int, double>();
         var confidence = new Dictionary<int, double>();
         using var noGrad = no_grad();
-        for (int b = 0; b < plan.Length; b++)
+        for (int b = 0; b < plan.Count; b++)
         {
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var (x, y) = data.Batch(plan[b]);
-            var logits = model.call(x);
+            var (batch, ckaSet, ckaBatch) = plan[b];
+            var (x, y) = data.Batch(batch);
+            Tensor logits, features;
+            if (ckaSet >= 0)
+            {
+                var (l, f, layers) = model.ForwardAll(x);
+                (logits, features) = (l, f);
+                cka!.Add(ckaSet, ckaBatch, x, layers);
+            }
+            else (logits, features) = model.ForwardWithFeatures(x);
             var probs = nn.functional.softmax(logits, 1);
             var pred = logits.argmax(1);
             acc.Add(y.to(CPU).data<long>().ToArray(), pred.to(CPU).data<long>().ToArray(), probs.to(CPU).data<float>().ToArray());
+            subset?.Take(batch, logits, features);
             if (wanted is not null)
             {
-                var rows = plan[b].Select((idx, row) => (idx, row)).Where(t => wanted.Contains((int)t.idx)).ToArray();
+                var rows = batch.Select((idx, row) => (idx, row)).Where(t => wanted.Contains((int)t.idx)).ToArray();
                 if (rows.Length > 0)
                 {
                     var sel = logits.index_select(0, tensor(rows.Select(r => (long)r.row).ToArray(), device: logits.device));
@@ -119,7 +154,7 @@ public sealed partial class Evaluator
                     for (int i = 0; i < rows.Length; i++) { entropy[(int)rows[i].idx] = e[i]; confidence[(int)rows[i].idx] = c[i]; }
                 }
             }
-            progress?.Report(new EvaluationProgress(Stages[stageIndex], stageIndex, Stages.Length, (b + 1.0) / plan.Length));
+            progress?.Report(new EvaluationProgress(Stages[stageIndex], stageIndex, Stages.Length, (b + 1.0) / plan.Count));
         }
         signals = signalIndices is null
             ? new Signals([], [])

@@ -33,6 +33,58 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Cka_subset_and_attack_values_from_the_shared_passes_equal_separate_computations()
+    {
+        // The evaluator takes the CKA activations and the subset's logits/features from its accuracy passes;
+        // here each is recomputed on its own with plain forwards of the same samples.
+        var w = Build();
+        var evaluator = new Evaluator { CkaBatchSize = 100, CkaGramType = ScalarType.Float64 };
+        var r = evaluator.Evaluate(new EvaluationInput(w.Original, w.Train, w.Test, w.Split, w.Subset, w.Original, w.Retrained, null, null, false)).Results;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        w.Original.eval();
+        w.Retrained.eval();
+
+        // CKA, Retrained (rows) against the evaluated Original (columns), other classes, train: the first tenth of the retain set (36 samples, one batch).
+        var retainCka = w.Split.Retain[..(w.Split.Retain.Length / 10)];
+        var (xr, _) = w.Train.Batch([.. retainCka.Select(i => (long)i)]);
+        var direct = new Unlearning.Core.Evaluation.Cka.MinibatchCka(7, 7, ScalarType.Float64);
+        direct.Add(w.Retrained.ForwardLayers(xr), w.Original.ForwardLayers(xr));
+        var expected = direct.Result();
+        // Test, forget class: the first half of the test forget set (6 samples).
+        var testForget = w.Split.TestForget[..(w.Split.TestForget.Length / 2)];
+        var (xt, _) = w.Test.Batch([.. testForget.Select(i => (long)i)]);
+        var directTest = new Unlearning.Core.Evaluation.Cka.MinibatchCka(7, 7, ScalarType.Float64);
+        directTest.Add(w.Retrained.ForwardLayers(xt), w.Original.ForwardLayers(xt));
+        var expectedTest = directTest.Result();
+        for (int i = 0; i < 7; i++)
+            for (int j = 0; j < 7; j++)
+            {
+                Assert.Equal(expected[i, j], r.CkaRetrain!.Train.OtherClasses[i][j], 4);
+                Assert.Equal(expectedTest[i, j], r.CkaRetrain.Test.ForgetClass[i][j], 4);
+            }
+
+        // Subset: predictions, T = 2 probabilities and the forget samples' entropy/confidence from a direct forward.
+        var (xs, _) = w.Train.Batch([.. w.Subset.Select(i => (long)i)]);
+        var logits = w.Original.call(xs);
+        var pred = logits.argmax(1).data<long>().ToArray();
+        var probs = nn.functional.softmax(logits / 2.0, 1).to(ScalarType.Float64).data<double>().ToArray();
+        for (int i = 0; i < w.Subset.Length; i++)
+        {
+            Assert.Equal(pred[i], r.Points[i].Pred);
+            for (int c = 0; c < 10; c++) Assert.Equal(probs[i * 10 + c], r.Points[i].Probs[c], 5);
+        }
+        var forgetRows = Enumerable.Range(0, w.Subset.Length).Where(i => w.Data.Train.Labels[w.Subset[i]] == 2).ToArray();
+        var (entropy, confidence) = Unlearning.Core.Evaluation.Privacy.MiaSignals.Compute(logits.index_select(0, tensor(forgetRows.Select(i => (long)i).ToArray())));
+        for (int i = 0; i < forgetRows.Length; i++)
+        {
+            Assert.Equal(w.Subset[forgetRows[i]], r.Attack!.Values[i].Img);
+            Assert.Equal(entropy[i], r.Attack.Values[i].Entropy, 4);
+            Assert.Equal(confidence[i], r.Attack.Values[i].Confidence, 3);
+        }
+    }
+
+    [Fact]
     public void Evaluation_matches_independent_accuracies_and_fills_every_part_of_the_results()
     {
         var w = Build();
