@@ -14,10 +14,11 @@ internal static class EvaluationBenchmark
 {
     public static void Run(Dictionary<string, string> o, DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log)
     {
-        RunUmap(log);
+        var dump = o.TryGetValue("dump", out var d) ? Directory.CreateDirectory(d).FullName : null;
+        RunUmap(log, dump);
         var archs = CommandLine.Get(o, "arch", "compact,resnet18").Split(',').Select(ModelCatalog.Get).ToList();
         foreach (var arch in archs) RunCka(arch, test, device, log);
-        foreach (var arch in archs) RunFullEvaluation(o, arch, data, train, test, device, log);
+        foreach (var arch in archs) RunFullEvaluation(o, arch, data, train, test, device, log, dump);
     }
 
     /// <summary>
@@ -25,7 +26,7 @@ internal static class EvaluationBenchmark
     /// (default 0): the Original and Retrained references are evaluated first (untimed), then the Original is
     /// evaluated again as an ordinary experiment against both references — the work every new model costs.
     /// </summary>
-    internal static void RunFullEvaluation(Dictionary<string, string> o, ArchitectureInfo arch, DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log)
+    internal static void RunFullEvaluation(Dictionary<string, string> o, ArchitectureInfo arch, DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log, string? dump = null)
     {
         int fc = int.Parse(CommandLine.Get(o, "class", "0"));
         var folder = DataPaths.BaselineFolder(DataPaths.ResolveDataRoot(CommandLine.Get(o, "data", "data")), data.Info.Id, arch.Id);
@@ -63,10 +64,11 @@ internal static class EvaluationBenchmark
         var umapClock = Stopwatch.StartNew();
         var embedding = Umap.Embed(features, evaluator.Umap);
         log.WriteLine($"  UMAP of the real subset features (2000x{e.FeatureDim}): {umapClock.Elapsed.TotalSeconds:F2} s, trustworthiness(k=10) {Trustworthiness.Compute(features, embedding, 10):F4}");
+        if (dump is not null) Dump(dump, $"subset-{arch.Id}", features, embedding, log);
     }
 
     /// <summary>UMAP (default options) of 10 Gaussian clusters, 2,000 × 64 and 2,000 × 512, with trustworthiness (k = 10).</summary>
-    internal static void RunUmap(TextWriter log)
+    internal static void RunUmap(TextWriter log, string? dump = null)
     {
         foreach (int dim in new[] { 64, 512 })
         {
@@ -79,7 +81,21 @@ internal static class EvaluationBenchmark
             double seconds = clock.Elapsed.TotalSeconds;
             double trust = Trustworthiness.Compute(points, embedding, 10);
             log.WriteLine($"UMAP 2000x{dim}: {seconds:F2} s, trustworthiness(k=10) {trust:F4}");
+            if (dump is not null) Dump(dump, $"clusters-{dim}", points, embedding, log);
         }
+    }
+
+    /// <summary>
+    /// Writes the UMAP input (<c>NAME.features.csv</c>) and our embedding (<c>NAME.umap.csv</c>) for an outside
+    /// comparison, e.g. <c>tools/umap_compare.py</c> with umap-learn and scikit-learn's trustworthiness.
+    /// </summary>
+    private static void Dump(string folder, string name, float[][] features, double[,] embedding, TextWriter log)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        File.WriteAllLines(Path.Combine(folder, name + ".features.csv"), features.Select(row => string.Join(',', row.Select(v => v.ToString("R", inv)))));
+        File.WriteAllLines(Path.Combine(folder, name + ".umap.csv"),
+            Enumerable.Range(0, embedding.GetLength(0)).Select(i => $"{embedding[i, 0].ToString("R", inv)},{embedding[i, 1].ToString("R", inv)}"));
+        log.WriteLine($"  wrote {name}.features.csv and {name}.umap.csv to {folder}");
     }
 
     /// <summary>CKA of all layer pairs of two freshly initialised models on one batch of 1,000 test images.</summary>

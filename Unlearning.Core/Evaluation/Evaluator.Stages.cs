@@ -176,6 +176,8 @@ public sealed partial class Evaluator
                 var accumulators = _accumulators[set];
                 // Each model's Gram matrices are formed once per batch and shared by both references.
                 var evaluated = accumulators[0].Grams(layers);
+                if (_input.OwnCacheKey is { } own && _owner.GramCache is { } cache && cache.Get(own, set, batch) is null)
+                    cache.Put(own, set, batch, evaluated);
                 for (int r = 0; r < _references.Count; r++)
                 {
                     var (model, cacheKey, _) = _references[r];

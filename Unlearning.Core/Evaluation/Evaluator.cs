@@ -25,7 +25,9 @@ public sealed record EvaluationInput(
     long Seed = 42,
     /// <summary>Identity of the reference models for the Gram cache (e.g. experiment id + checkpoint time); null = no caching.</summary>
     string? OriginalCacheKey = null,
-    string? RetrainedCacheKey = null);
+    string? RetrainedCacheKey = null,
+    /// <summary>The evaluated model's own key when it is itself a reference (a baseline): its Gram matrices are then cached for the models that follow.</summary>
+    string? OwnCacheKey = null);
 
 /// <summary>The scalars of the table plus the results document and the subset's penultimate features.</summary>
 public sealed record EvaluationOutput(ExperimentResults Results, double UA, double RA, double TUA, double TRA, double? PS, float[] Features, int FeatureDim);

@@ -85,6 +85,27 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Cached_reference_Gram_matrices_give_the_same_cka_as_computing_them()
+    {
+        var w = Build();
+        using var cache = new Unlearning.Core.Evaluation.Cka.ReferenceGramCache();
+        var cached = new Evaluator { CkaBatchSize = 100, GramCache = cache };
+        // The Retrained baseline is evaluated first with its own key: its Gram matrices go into the cache;
+        // the Original is a reference there, so its matrices are cached too.
+        var r = cached.Evaluate(new EvaluationInput(w.Retrained, w.Train, w.Test, w.Split, w.Subset, w.Original, null, null, null, true,
+            OriginalCacheKey: "original", OwnCacheKey: "retrained"));
+        Assert.NotNull(cache.Get("retrained", 1, 0));
+        Assert.NotNull(cache.Get("original", 3, 0));
+        var viaCache = cached.Evaluate(new EvaluationInput(w.Original, w.Train, w.Test, w.Split, w.Subset, w.Original, w.Retrained, r.Results, null, false,
+            OriginalCacheKey: "original", RetrainedCacheKey: "retrained")).Results;
+        var direct = new Evaluator { CkaBatchSize = 100 }.Evaluate(new EvaluationInput(w.Original, w.Train, w.Test, w.Split, w.Subset, w.Original, w.Retrained, r.Results, null, false)).Results;
+        foreach (var (a, b) in new[] { (viaCache.Cka!, direct.Cka!), (viaCache.CkaRetrain!, direct.CkaRetrain!) })
+            foreach (var (ma, mb) in new[] { (a.Train.ForgetClass, b.Train.ForgetClass), (a.Train.OtherClasses, b.Train.OtherClasses), (a.Test.ForgetClass, b.Test.ForgetClass), (a.Test.OtherClasses, b.Test.OtherClasses) })
+                for (int i = 0; i < ma.Length; i++)
+                    for (int j = 0; j < ma[i].Length; j++) Assert.Equal(mb[i][j], ma[i][j], 9);
+    }
+
+    [Fact]
     public void Evaluation_matches_independent_accuracies_and_fills_every_part_of_the_results()
     {
         var w = Build();

@@ -259,7 +259,8 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
                 originalExp is { Status: ExperimentStatus.Ready } ? LoadResults(originalExp) : null,
                 isRetrained,
                 OriginalCacheKey: originalExp is null ? null : CacheKey(originalExp),
-                RetrainedCacheKey: retrainedExp is null ? null : CacheKey(retrainedExp));
+                RetrainedCacheKey: retrainedExp is null ? null : CacheKey(retrainedExp),
+                OwnCacheKey: isOriginal || isRetrained ? CacheKey(experiment) : null);
             var progress = new CallbackProgress<EvaluationProgress>(p => report(new JobProgressUpdate(
                 p.StageIndex < 2 ? Evaluate : Analyze, from + (to - from) * (p.StageIndex + p.Fraction) / p.StageCount)));
             var output = new Evaluator { GramCache = _gramCache }.Evaluate(input, progress, ct);
