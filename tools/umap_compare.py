@@ -4,7 +4,7 @@
 Usage:
   dotnet run --project Unlearning.Web -c Release -- benchmark --arch compact --class 6 --dump /tmp/umap-dump
   sudo apt-get install umap-learn python3-sklearn     # Debian packages; not needed by the app or the tests
-  python3 tools/umap_compare.py /tmp/umap-dump
+  /usr/bin/python3 tools/umap_compare.py /tmp/umap-dump   # Debian's python3, where apt installs the packages
 
 For every NAME.features.csv / NAME.umap.csv pair written by the benchmark it embeds the features with umap-learn
 (n_neighbors 9, min_dist 0.45, as the app; several seeds) and prints scikit-learn's trustworthiness (k = 10) of
