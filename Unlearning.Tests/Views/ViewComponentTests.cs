@@ -41,16 +41,37 @@ public class ContrastPanelTests : ViewTestContext
     public void Embedding_traces_carry_colour_by_predicted_class_and_x_symbols_for_forget_samples()
     {
         var m = EmbeddingModel.Build(ViewFixtures.ModelA(), HighlightMode.All);
-        var traces = EmbeddingPlot.BuildTraces(m, 201, ["zero", "one", "two"]);
-        var main = Assert.IsType<Plotly.Blazor.Traces.ScatterGl>(traces[0]);
+        var main = Assert.IsType<Plotly.Blazor.Traces.ScatterGl>(Assert.Single(EmbeddingPlot.BuildTraces(m, ["zero", "one", "two"])));
         Assert.Equal(6, main.X.Count);
         // Predictions 0, 2, 1, 1, 2, 2 in Tableau 10.
         Assert.Equal(["#4E79A7", "#E15759", "#F28E2B", "#F28E2B", "#E15759", "#E15759"], main.Marker.ColorArray.Cast<string>());
         Assert.Equal(3, main.Marker.SymbolArray.Count(s => s == Plotly.Blazor.Traces.ScatterGlLib.MarkerLib.SymbolEnum.X));
-        // The linked sample 201 sits at (1, 1).
-        var outline = Assert.IsType<Plotly.Blazor.Traces.ScatterGl>(traces[1]);
-        Assert.Equal([1.0], outline.X.Cast<double>());
-        Assert.Equal([1.0], outline.Y.Cast<double>());
+    }
+
+    [Fact]
+    public void Embedding_points_carry_their_image_and_highlight_flag_for_the_linked_hover()
+    {
+        // Overly Forgotten highlights only retain sample 201 (true 1, predicted 2).
+        var m = EmbeddingModel.Build(ViewFixtures.ModelA(), HighlightMode.OverlyForgotten);
+        var main = Assert.IsType<Plotly.Blazor.Traces.ScatterGl>(Assert.Single(EmbeddingPlot.BuildTraces(m, [])));
+        Assert.Equal(
+            [[100, 0], [101, 0], [102, 0], [200, 0], [201, 1], [300, 0]],
+            main.CustomData.Cast<int[]>());
+    }
+
+    [Fact]
+    public void Embedding_view_attaches_the_browser_side_linked_hover_to_both_plots()
+    {
+        var module = JSInterop.SetupModule("./js/embedding-link.js");
+        var cut = RenderPanel();
+        var call = Assert.Single(module.Invocations, i => i.Identifier == "link");
+        Assert.Equal("uc-embedding-a", call.Arguments[1]);
+        Assert.Equal("uc-embedding-b", call.Arguments[2]);
+        // The overlay the script draws into sits above both plots, inside the element passed to it.
+        Assert.NotNull(cut.Find(".uc-embedding-pair > svg.uc-embedding-link"));
+        // Changing the highlight rebuilds the points: the hover is re-attached (which clears a stale outline).
+        cut.Find(".uc-highlight-TargetToForget").Click();
+        Assert.Equal(2, module.Invocations.Count(i => i.Identifier == "link"));
     }
 
     [Fact]
