@@ -16,7 +16,7 @@ public class BrowserTests
     /// <summary>Where the last run's screenshot goes (for a human look at the page).</summary>
     public static readonly string ScreenshotPath = Path.Combine(Path.GetTempPath(), "unlearning-comparator-e2e.png");
 
-    private static readonly string[] ChromiumArgs =
+    internal static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
     [Fact]
