@@ -80,12 +80,78 @@ public class ComparisonBrowserTests
             // Leaving the point removes the outlines and the line.
             await page.Mouse.MoveAsync(10, 10);
             await Assertions.Expect(pair.Locator("svg.uc-embedding-link circle")).ToHaveCountAsync(0);
+
+            await AttackAsync(page);
         }
         finally
         {
             await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "unlearning-comparator-seeded.png"), FullPage = true });
         }
     }
+
+    /// <summary>Attack view: drag the threshold line, hover a circle, pan the crowded butterfly with the wheel.</summary>
+    private static async Task AttackAsync(IPage page)
+    {
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Attack" }).ClickAsync();
+        var sideA = page.Locator(".uc-attack-side[data-side='A']");
+        var sideB = page.Locator(".uc-attack-side[data-side='B']");
+        var handle = sideA.Locator("line.uc-threshold-handle");
+        await Assertions.Expect(handle).ToHaveCountAsync(1);
+        await Assertions.Expect(sideA.Locator(".uc-threshold-info")).ToContainTextAsync("Threshold: 1.25");
+        // Wait until the side's pointer module is attached.
+        await page.WaitForFunctionAsync("() => document.querySelectorAll('.uc-attack-side').length === 2 && [...document.querySelectorAll('.uc-attack-side')].every(s => s.__ucAttack)");
+
+        // Drag the line up by a fifth of the plot: entropy 1.25 + 0.2 · 2.5 = 1.75 (within a step of the pixel rounding).
+        await sideA.Locator("svg.uc-butterfly").ScrollIntoViewIfNeededAsync();
+        var box = (await handle.BoundingBoxAsync())!;
+        var plot = (await sideA.Locator("rect.uc-butterfly-bg").BoundingBoxAsync())!;
+        float x = box.X + box.Width / 3, y = box.Y + box.Height / 2;
+        await page.Mouse.MoveAsync(x, y);
+        await page.Mouse.DownAsync();
+        for (int i = 1; i <= 5; i++) await page.Mouse.MoveAsync(x, y - plot.Height * 0.2f * i / 5);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(sideA.Locator(".uc-threshold-info")).ToContainTextAsync(new System.Text.RegularExpressions.Regex("Threshold: 1\\.(70|75|80)"));
+        DragMilliseconds = clock.Elapsed.TotalMilliseconds;
+        // The Custom threshold is shared: side B moved too, and so did the number field.
+        var threshold = (await sideA.Locator(".uc-threshold-info text").First.TextContentAsync())!.Trim();
+        await Assertions.Expect(sideB.Locator(".uc-threshold-info")).ToContainTextAsync(threshold);
+        Console.WriteLine($"Threshold dragged to {threshold}; the redraw landed {DragMilliseconds:F0} ms after the pointer was released");
+
+        // Hovering a circle away from the line highlights that image on the side and labels its value.
+        await sideA.Locator("svg.uc-butterfly").ScrollIntoViewIfNeededAsync();
+        var dot = await page.EvaluateAsync<double[]>(@"() => {
+            const side = document.querySelector("".uc-attack-side[data-side='A']""), line = side.querySelector('line.uc-threshold-line');
+            const ly = line.getBoundingClientRect().top;
+            for (const c of side.querySelectorAll('circle.uc-dot-model')) {
+                const r = c.getBoundingClientRect();
+                if (Math.abs(r.top - ly) > 20) return [r.left + r.width / 2, r.top + r.height / 2, +c.getAttribute('data-img')];
+            }
+            return null; }");
+        Assert.NotNull(dot);
+        await page.Mouse.MoveAsync((float)dot[0], (float)dot[1]);
+        await Assertions.Expect(sideA).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("uc-hovering"));
+        await Assertions.Expect(sideA).ToHaveAttributeAsync("data-hovered-img", ((int)dot[2]).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(sideA.Locator(".uc-hover-label")).ToHaveCountAsync(1);
+        await Assertions.Expect(sideA.Locator(".uc-hover-label")).ToContainTextAsync("Entropy: ");
+        // The Retrained circle and the grid images of the same image are highlighted too.
+        Assert.True(await sideA.Locator($"[data-img='{(int)dot[2]}'].uc-hovered").CountAsync() >= 3);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "unlearning-comparator-attack-hover.png"), FullPage = true });
+        await page.Mouse.MoveAsync(5, 5);
+        await Assertions.Expect(sideA.Locator(".uc-hover-label")).ToHaveCountAsync(0);
+
+        // Model B's crowded rows overflow to the right: the wheel pans them (negative shift).
+        var svgB = sideB.Locator("svg.uc-butterfly");
+        await Assertions.Expect(svgB).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("uc-pannable"));
+        await svgB.ScrollIntoViewIfNeededAsync();
+        var bgB = (await sideB.Locator("rect.uc-butterfly-bg").BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(bgB.X + bgB.Width / 2, bgB.Y + 20);
+        await page.Mouse.WheelAsync(0, 120);
+        await Assertions.Expect(svgB).ToHaveAttributeAsync("data-pan", new System.Text.RegularExpressions.Regex("^-"));
+    }
+
+    /// <summary>Milliseconds from releasing the dragged threshold line to the redrawn threshold (last run).</summary>
+    public static double DragMilliseconds { get; private set; }
 
     /// <summary>Milliseconds from the mouse move onto a point to the linked outline being drawn (last run).</summary>
     public static double HoverMilliseconds { get; private set; }
@@ -140,7 +206,8 @@ public class ComparisonBrowserTests
             Points = points,
             Attack = new AttackData
             {
-                Values = [.. Enumerable.Range(0, AttackValues).Select(i => new AttackValue(ForgetClass + i * k, rng.NextDouble() * 2.5, rng.NextDouble() * 12 - 2.5))],
+                // Model B's entropies crowd into the lowest bins, so its butterfly rows overflow and can be panned.
+                Values = [.. Enumerable.Range(0, AttackValues).Select(i => new AttackValue(ForgetClass + i * k, rng.NextDouble() * (seed == 4 ? 0.1 : 2.5), rng.NextDouble() * 12 - 2.5))],
                 Results = new()
                 {
                     ["entropy_above_unlearn"] = Curve(0, 0.05),
