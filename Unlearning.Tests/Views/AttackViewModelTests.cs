@@ -152,4 +152,15 @@ public class AttackViewModelTests
         Assert.Equal([false, true, false, true], legend.Select(e => e.FromModel));
         Assert.Equal([false, false, true, true], legend.Select(e => e.PredictedModel));
     }
+
+    [Fact]
+    public void Thumbnail_strip_orders_distinct_images_and_offsets_each_by_its_position()
+    {
+        var strip = new ThumbnailStrip([42, 7, 42, 19, 7]);
+        Assert.Equal([7, 19, 42], strip.Images);
+        Assert.Equal("/api/images/fashion-mnist/train/strip?ids=7,19,42", strip.Url("fashion-mnist"));
+        Assert.Equal("0 0", strip.BackgroundPosition(7, 20));
+        Assert.Equal("-40px 0", strip.BackgroundPosition(42, 20));
+        Assert.Equal("60px 20px", strip.BackgroundSize(20));
+    }
 }

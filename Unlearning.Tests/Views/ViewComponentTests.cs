@@ -256,7 +256,7 @@ public class AttackPanelTests : ViewTestContext
         foreach (var img in new[] { "100", "101", "102" })
         {
             Assert.Equal(2, first.QuerySelectorAll($"circle.uc-dot[data-img='{img}']").Length);
-            Assert.Equal(2, first.QuerySelectorAll($".uc-image-grid img[data-img='{img}']").Length);
+            Assert.Equal(2, first.QuerySelectorAll($".uc-image-grid .uc-thumb[data-img='{img}']").Length);
         }
         // Model entropy of image 102 is 1.33.
         Assert.Equal("Entropy: 1.33", first.QuerySelector("circle.uc-dot-model[data-img='102']")!.GetAttribute("data-label"));

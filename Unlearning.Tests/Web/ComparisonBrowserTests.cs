@@ -140,6 +140,15 @@ public class ComparisonBrowserTests
         await page.Mouse.MoveAsync(5, 5);
         await Assertions.Expect(sideA.Locator(".uc-hover-label")).ToHaveCountAsync(0);
 
+        // The grids' thumbnails come from one sprite strip, not one request per image.
+        await Assertions.Expect(sideA.Locator(".uc-thumb").First).ToBeVisibleAsync();
+        var requests = await page.EvaluateAsync<int[]>(@"() => {
+            const urls = performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/api/images/'));
+            return [urls.filter(n => n.includes('/strip?')).length, urls.filter(n => !n.includes('/strip?')).length]; }");
+        Console.WriteLine($"Attack grids: {await page.Locator(".uc-thumb").CountAsync()} thumbnails from {requests[0]} strip request(s) and {requests[1]} single-image request(s)");
+        Assert.Equal(1, requests[0]);
+        Assert.Equal(0, requests[1]);
+
         // Model B's crowded rows overflow to the right: the wheel pans them (negative shift).
         var svgB = sideB.Locator("svg.uc-butterfly");
         await Assertions.Expect(svgB).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("uc-pannable"));

@@ -63,7 +63,23 @@ public partial class AttackSide : IAsyncDisposable
     /// <summary>Circles on the side the attack attributes to the unlearned model are opaque, the others faded (REFERENCE §5.3).</summary>
     private static bool Opaque(AttackSample s) => s.PredictedModel;
 
-    private string ImageUrl(int img, int scale) => $"/api/images/{Uri.EscapeDataString(Dataset)}/train/{img}?scale={scale}";
+    private ThumbnailStrip? strip;
+    private AttackSideView? stripView;
+
+    /// <summary>The grids' thumbnails as one sprite strip (rebuilt when the view changes; the images stay the same set).</summary>
+    private ThumbnailStrip Strip
+    {
+        get
+        {
+            if (strip is null || !ReferenceEquals(stripView, View))
+            {
+                var next = new ThumbnailStrip(View.Successes.Concat(View.Failures).Select(s => s.Img));
+                if (strip is null || !strip.Images.SequenceEqual(next.Images)) strip = next;
+                stripView = View;
+            }
+            return strip;
+        }
+    }
 
     private void Select(AttackSample s)
     {

@@ -117,6 +117,38 @@ public sealed record ButterflyLayout(double Radius, double Spacing, double PanMi
         halfWidth, rowHeight);
 }
 
+/// <summary>
+/// The thumbnails of the attack grids as one sprite strip (<c>/api/images/{dataset}/train/strip?ids=…</c>): the distinct
+/// images in ascending order, image k at x = k·size. Both sides show the same forget-class subset, so they ask for the
+/// same URL and the browser fetches it once, instead of one request per thumbnail.
+/// </summary>
+public sealed class ThumbnailStrip
+{
+    private readonly Dictionary<int, int> positions;
+
+    public ThumbnailStrip(IEnumerable<int> images)
+    {
+        Images = [.. images.Distinct().Order()];
+        positions = Images.Select((img, k) => (img, k)).ToDictionary(p => p.img, p => p.k);
+    }
+
+    /// <summary>The strip's images, left to right.</summary>
+    public IReadOnlyList<int> Images { get; }
+
+    /// <summary>Position of <paramref name="img"/> in the strip (its x offset in thumbnails).</summary>
+    public int PositionOf(int img) => positions[img];
+
+    public string Url(string dataset) =>
+        $"/api/images/{Uri.EscapeDataString(dataset)}/train/strip?ids={string.Join(",", Images.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)))}";
+
+    /// <summary>CSS background-position that shows <paramref name="img"/> in a thumbnail of <paramref name="size"/> px.</summary>
+    public string BackgroundPosition(int img, int size) =>
+        (PositionOf(img) == 0 ? "0" : $"-{(PositionOf(img) * size).ToString(System.Globalization.CultureInfo.InvariantCulture)}px") + " 0";
+
+    /// <summary>CSS background-size of the whole strip for thumbnails of <paramref name="size"/> px.</summary>
+    public string BackgroundSize(int size) => $"{(Images.Count * size).ToString(System.Globalization.CultureInfo.InvariantCulture)}px {size.ToString(System.Globalization.CultureInfo.InvariantCulture)}px";
+}
+
 /// <summary>One entry of the butterfly legend: where a sample comes from and what the attack predicts for it.</summary>
 public sealed record ButterflyLegendEntry(string Label, string Color, bool FromModel, bool PredictedModel);
 
