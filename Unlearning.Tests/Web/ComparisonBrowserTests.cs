@@ -17,7 +17,7 @@ public class ComparisonBrowserTests
     private const string Dataset = "fashion-mnist", Architecture = "resnet18", ModelA = "5e1a", ModelB = "6f2b";
 
     [Fact]
-    public async Task Hovering_an_embedding_point_outlines_it_in_both_plots_and_connects_them_without_a_server_round_trip()
+    public async Task Linked_embedding_hover_threshold_drag_attack_hover_and_pan_work_in_the_browser()
     {
         using var app = new AppHost();
         Seed(app);
