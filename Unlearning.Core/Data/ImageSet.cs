@@ -30,6 +30,26 @@ public sealed class ImageSet
     public ReadOnlySpan<byte> Image(int index) =>
         Pixels.AsSpan(index * Info.PixelsPerImage, Info.PixelsPerImage);
 
+    /// <summary>
+    /// The samples <paramref name="indices"/> side by side, in that order, as one C×H×(n·W) image (a sprite sheet: sample k
+    /// occupies columns k·W .. k·W + W − 1), so that a page showing hundreds of thumbnails needs one image, not hundreds.
+    /// </summary>
+    public byte[] Strip(IReadOnlyList<int> indices)
+    {
+        int c = Info.Channels, h = Info.Height, w = Info.Width, n = indices.Count;
+        foreach (var i in indices)
+            if (i < 0 || i >= Count) throw new KeyNotFoundException($"{Info.DisplayName} has samples 0..{Count - 1}; {i} does not exist.");
+        var strip = new byte[c * h * n * w];
+        for (int k = 0; k < n; k++)
+        {
+            var image = Image(indices[k]);
+            for (int ch = 0; ch < c; ch++)
+                for (int y = 0; y < h; y++)
+                    image.Slice(ch * h * w + y * w, w).CopyTo(strip.AsSpan(ch * h * n * w + y * n * w + k * w, w));
+        }
+        return strip;
+    }
+
     /// <summary>Indices of all samples whose label is (or is not) the given class, ascending.</summary>
     public int[] IndicesWhere(Func<int, bool> labelPredicate)
     {

@@ -131,4 +131,30 @@ public class DatasetReaderTests
         // A permutation draw, not the first indices of each class.
         Assert.False(a[..20].SequenceEqual(Enumerable.Range(0, 3000).Where(i => labels[i] == 0).Take(20)));
     }
+
+    [Fact]
+    public void Strip_puts_the_chosen_samples_side_by_side_per_channel()
+    {
+        // Two channels of 2×3 images; pixel (c, y, x) of sample i = 50·i + 10·c + 3·y + x, unique everywhere.
+        var info = TestData.Info(channels: 2, size: 2, classes: 3) with { Width = 3 };
+        var pixels = new byte[4 * info.PixelsPerImage];
+        for (int i = 0; i < 4; i++)
+            for (int c = 0; c < 2; c++)
+                for (int y = 0; y < 2; y++)
+                    for (int x = 0; x < 3; x++)
+                        pixels[i * 12 + c * 6 + y * 3 + x] = (byte)(50 * i + 10 * c + 3 * y + x);
+        var set = new ImageSet(info, pixels, [0, 1, 2, 0]);
+
+        var strip = set.Strip([3, 1]);
+
+        // C × H × (2·W): channel 0 row 0 = sample 3's row then sample 1's row, and so on.
+        Assert.Equal(new byte[]
+        {
+            150, 151, 152, 50, 51, 52,   // c0 y0
+            153, 154, 155, 53, 54, 55,   // c0 y1
+            160, 161, 162, 60, 61, 62,   // c1 y0
+            163, 164, 165, 63, 64, 65,   // c1 y1
+        }, strip);
+        Assert.Throws<KeyNotFoundException>(() => set.Strip([4]));
+    }
 }

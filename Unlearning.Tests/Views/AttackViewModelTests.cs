@@ -103,4 +103,64 @@ public class AttackViewModelTests
         Assert.Equal(-2.5 + 20 * 0.25, w.Threshold, 9);
         Assert.Equal(0.8, w.AttackScore, 9);
     }
+
+    [Fact]
+    public void Dragging_maps_the_pointer_height_to_a_snapped_clamped_threshold()
+    {
+        // Entropy spans 0–2.5 from bottom to top in steps of 0.05.
+        Assert.Equal(2.5, AttackViewModel.ThresholdAtFraction(AttackMetric.Entropy, 0), 9);
+        Assert.Equal(0.0, AttackViewModel.ThresholdAtFraction(AttackMetric.Entropy, 1), 9);
+        Assert.Equal(1.75, AttackViewModel.ThresholdAtFraction(AttackMetric.Entropy, 0.3), 9);
+        // 2.5 − 0.405 · 2.5 = 1.4875, nearer 1.50 than 1.45.
+        Assert.Equal(1.5, AttackViewModel.ThresholdAtFraction(AttackMetric.Entropy, 0.405), 9);
+        // Outside the plot: clamped to the range.
+        Assert.Equal(0.0, AttackViewModel.ThresholdAtFraction(AttackMetric.Entropy, 1.3), 9);
+        Assert.Equal(2.5, AttackViewModel.ThresholdAtFraction(AttackMetric.Entropy, -0.2), 9);
+        // Confidence spans −2.5–10 in steps of 0.25: 10 − 0.115 · 12.5 = 8.5625 → 8.50.
+        Assert.Equal(8.5, AttackViewModel.ThresholdAtFraction(AttackMetric.Confidence, 0.115), 9);
+        Assert.Equal(3.75, AttackViewModel.ThresholdAtFraction(AttackMetric.Confidence, 0.5), 9);
+    }
+
+    [Fact]
+    public void Butterfly_layout_keeps_circle_size_and_pans_by_the_overflow()
+    {
+        // Rows 7.6 high: radius min(3.3, 3.8 − 0.2) = 3.3, spacing 7.2. 40 model circles need 288 of 100: 188 over.
+        var wide = ButterflyLayout.For(maxRetrained: 3, maxModel: 40, halfWidth: 100, rowHeight: 7.6);
+        Assert.Equal(3.3, wide.Radius, 9);
+        Assert.Equal(7.2, wide.Spacing, 9);
+        Assert.Equal(-188, wide.PanMin, 9);
+        Assert.Equal(0, wide.PanMax, 9);
+        Assert.True(wide.CanPan);
+        // Thin rows shrink the circles (radius 2 − 0.2 = 1.8, spacing 4.2); 30 Retrained circles need 126 of 100.
+        var thin = ButterflyLayout.For(maxRetrained: 30, maxModel: 10, halfWidth: 100, rowHeight: 4);
+        Assert.Equal(1.8, thin.Radius, 9);
+        Assert.Equal(26, thin.PanMax, 9);
+        Assert.Equal(0, thin.PanMin, 9);
+        // Everything fits: no panning.
+        Assert.False(ButterflyLayout.For(5, 5, 100, 7.6).CanPan);
+    }
+
+    [Fact]
+    public void Butterfly_legend_has_the_four_source_and_prediction_combinations()
+    {
+        var legend = AttackViewModel.Legend("Model A", "#10B981", "#C8EBDA");
+        Assert.Equal(
+            ["From Retrained / Pred. Retrained", "From Model A / Pred. Retrained", "From Retrained / Pred. Model A", "From Model A / Pred. Model A"],
+            legend.Select(e => e.Label));
+        // Predicted Retrained → light colours; predicted the model → the full colours (REFERENCE §5.3, §8.8).
+        Assert.Equal(["#D4D4D4", "#C8EBDA", "#6a6a6a", "#10B981"], legend.Select(e => e.Color));
+        Assert.Equal([false, true, false, true], legend.Select(e => e.FromModel));
+        Assert.Equal([false, false, true, true], legend.Select(e => e.PredictedModel));
+    }
+
+    [Fact]
+    public void Thumbnail_strip_orders_distinct_images_and_offsets_each_by_its_position()
+    {
+        var strip = new ThumbnailStrip([42, 7, 42, 19, 7]);
+        Assert.Equal([7, 19, 42], strip.Images);
+        Assert.Equal("/api/images/fashion-mnist/train/strip?ids=7,19,42", strip.Url("fashion-mnist"));
+        Assert.Equal("0 0", strip.BackgroundPosition(7, 20));
+        Assert.Equal("-40px 0", strip.BackgroundPosition(42, 20));
+        Assert.Equal("60px 20px", strip.BackgroundSize(20));
+    }
 }

@@ -1,3 +1,4 @@
+using Unlearning.Web.Components.Screen;
 using Unlearning.Web.Components.Contrast;
 using Unlearning.Web.Components.Views;
 
@@ -52,11 +53,23 @@ public class PredictionMatrixModelTests
     }
 
     [Fact]
-    public void Greyscale_maps_0_to_near_white_and_1_to_black()
+    public void Greyscale_is_d3_greys_from_0_05_to_1()
     {
-        // 0.05 + 0.95·0 = 0.05 → 255·0.95 = 242.25 → 242 = F2; 1 → 0.
-        Assert.Equal("#F2F2F2", ViewColors.Grey(0));
+        // interpolateGreys(0.05): 0.05·8 = 0.4 into the first segment of the 9 ColorBrewer greys (255, 240, 217, …), with
+        // the phantom point 2·255 − 240 = 270: (0.216·270 + 3.232·255 + 2.488·240 + 0.064·217) / 6 = 248.9 → f9.
+        Assert.Equal("#f9f9f9", ViewColors.Grey(0));
+        // v = 0.5 → t = 0.525: 0.2 into segment 4 (189, 150, 115, 82): (0.512·189 + 3.784·150 + 1.696·115 + 0.008·82) / 6 = 143.3 → 8f.
+        Assert.Equal("#8f8f8f", ViewColors.Grey(0.5));
         Assert.Equal("#000000", ViewColors.Grey(1));
+    }
+
+    [Fact]
+    public void Bubble_colour_is_turbo_from_0_05_to_1()
+    {
+        Assert.Equal(ColorScales.InterpolateTurbo(0.05), ViewColors.Heat(0));
+        Assert.Equal(ColorScales.InterpolateTurbo(0.525), ViewColors.Heat(0.5));
+        Assert.Equal(ColorScales.InterpolateTurbo(1), ViewColors.Heat(1));
+        Assert.Equal(ViewColors.Heat(1), ViewColors.Heat(3));
     }
 }
 

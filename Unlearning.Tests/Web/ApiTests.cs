@@ -151,6 +151,49 @@ public sealed class ApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Sample_images_may_be_cached_by_the_browser()
+    {
+        var r = await Client.GetAsync("/api/images/fashion-mnist/train/3");
+        r.EnsureSuccessStatusCode();
+        Assert.True(r.Headers.CacheControl?.Public);
+        Assert.Equal(TimeSpan.FromDays(365), r.Headers.CacheControl?.MaxAge);
+    }
+
+    [Fact]
+    public async Task A_strip_is_one_png_of_the_samples_side_by_side()
+    {
+        var r = await Client.GetAsync("/api/images/fashion-mnist/test/strip?ids=7,2,7");
+        r.EnsureSuccessStatusCode();
+        Assert.Equal("image/png", r.Content.Headers.ContentType?.MediaType);
+        Assert.True(r.Headers.CacheControl?.Public);
+        var png = await r.Content.ReadAsByteArrayAsync();
+        Assert.Equal(3 * 28, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(28, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+        // Sample 2's pixels sit in columns 28..55 of each row.
+        int idat = IndexOf(png, "IDAT"u8.ToArray());
+        int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat - 4));
+        using var z = new ZLibStream(new MemoryStream(png, idat + 4, len), CompressionMode.Decompress);
+        var raw = new MemoryStream();
+        z.CopyTo(raw);
+        var bytes = raw.ToArray();
+        var sample2 = new Core.Data.DatasetLoader(Core.DataPaths.ResolveDataRoot("data")).Load("fashion-mnist").Test.Image(2).ToArray();
+        int stride = 3 * 28 + 1;
+        for (int y = 0; y < 28; y++)
+            Assert.Equal(sample2[(y * 28)..(y * 28 + 28)], bytes[(y * stride + 1 + 28)..(y * stride + 1 + 56)]);
+    }
+
+    [Theory]
+    [InlineData("/api/images/fashion-mnist/train/strip?ids=", "1..1000")]
+    [InlineData("/api/images/fashion-mnist/train/strip?ids=1,x", "'x'")]
+    [InlineData("/api/images/fashion-mnist/train/strip?ids=1,60000", "60000")]
+    public async Task Bad_strip_requests_say_what_is_wrong(string url, string message)
+    {
+        var r = await Client.GetAsync(url);
+        Assert.True((int)r.StatusCode is >= 400 and < 500);
+        Assert.Contains(message, await ErrorOf(r));
+    }
+
+    [Fact]
     public async Task Sample_images_are_valid_pngs_of_the_stored_pixels()
     {
         var png = await Client.GetByteArrayAsync("/api/images/fashion-mnist/test/7?scale=2");

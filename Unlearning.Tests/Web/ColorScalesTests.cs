@@ -46,4 +46,38 @@ public class ColorScalesTests
         "blues" => ColorScales.InterpolateBlues,
         _ => ColorScales.InterpolateOranges,
     };
+
+    // Turbo's published polynomial (Mikhailov 2019) evaluated independently term by term, ×255, rounded:
+    // t = 0: (34.61, 23.31, 27.20); 0.1: (73.46, 88.11, 221.01); 0.25: (37.82, 188.82, 224.58); 0.5: (150.07, 250.38, 79.86);
+    // 0.75: (260.26 → 255, 127.94, 29.07); 1: (144.29, 12.85, −6.51 → 0).
+    [Theory]
+    [InlineData(0, "#23171b")]
+    [InlineData(0.1, "#4958dd")]
+    [InlineData(0.25, "#26bde1")]
+    [InlineData(0.5, "#96fa50")]
+    [InlineData(0.75, "#ff801d")]
+    [InlineData(1, "#900d00")]
+    public void Turbo_matches_the_published_polynomial(double t, string expected) =>
+        Assert.Equal(expected, ColorScales.InterpolateTurbo(t));
+
+    [Fact]
+    public void Turbo_runs_from_dark_blue_through_green_to_dark_red()
+    {
+        static (int R, int G, int B) Rgb(string hex) => (Convert.ToInt32(hex[1..3], 16), Convert.ToInt32(hex[3..5], 16), Convert.ToInt32(hex[5..7], 16));
+        var low = Rgb(ColorScales.InterpolateTurbo(0.1));
+        var mid = Rgb(ColorScales.InterpolateTurbo(0.5));
+        var high = Rgb(ColorScales.InterpolateTurbo(0.9));
+        Assert.True(low.B > low.R && low.B > low.G);
+        Assert.True(mid.G > mid.R && mid.G > mid.B);
+        Assert.True(high.R > high.G && high.R > high.B);
+        Assert.Equal(ColorScales.InterpolateTurbo(0), ColorScales.InterpolateTurbo(-1));
+        Assert.Equal(ColorScales.InterpolateTurbo(1), ColorScales.InterpolateTurbo(double.PositiveInfinity));
+    }
+
+    [Fact]
+    public void Greys_start_white_and_end_black()
+    {
+        Assert.Equal("#ffffff", ColorScales.InterpolateGreys(0));
+        Assert.Equal("#000000", ColorScales.InterpolateGreys(1));
+    }
 }

@@ -15,6 +15,8 @@ public static class ApiEndpoints
 {
     /// <summary>Largest accepted checkpoint upload.</summary>
     public const long MaxUploadBytes = 200L * 1024 * 1024;
+    /// <summary>Most samples one strip request may ask for (the attack view needs the 200 of the forget-class subset).</summary>
+    public const int MaxStripImages = 1000;
 
     public static WebApplication MapUnlearningApi(this WebApplication app)
     {
@@ -130,7 +132,26 @@ public static class ApiEndpoints
         }).WithSummary("Upload a checkpoint (.pth state dict or ours) of the chosen architecture and enqueue its evaluation")
           .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes)).DisableAntiforgery();
 
-        api.MapGet("/images/{dataset}/{split}/{index:int}", (string dataset, string split, int index, int? scale, DatasetLoader loader) =>
+        api.MapGet("/images/{dataset}/{split}/strip", (string dataset, string split, string? ids, DatasetLoader loader, HttpResponse response) =>
+        {
+            var info = DatasetCatalog.TryGet(dataset) ?? throw new KeyNotFoundException($"Unknown dataset '{dataset}'.");
+            var set = split switch
+            {
+                "train" => loader.Load(info).Train,
+                "test" => loader.Load(info).Test,
+                _ => throw new ArgumentException($"Split must be 'train' or 'test', not '{split}'."),
+            };
+            var indices = new List<int>();
+            foreach (var part in (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                indices.Add(int.TryParse(part, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i)
+                    ? i : throw new ArgumentException($"ids must be comma-separated sample indices; '{part}' is not one."));
+            if (indices.Count is 0 or > MaxStripImages) throw new ArgumentException($"ids must name 1..{MaxStripImages} samples.");
+            var png = PngEncoder.Encode(set.Strip(indices), info.Channels, info.Height, info.Width * indices.Count);
+            response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            return Results.File(png, "image/png");
+        }).WithSummary("Several samples side by side as one PNG (ids=3,17,42): sample k at x = k·width; cacheable for a year");
+
+        api.MapGet("/images/{dataset}/{split}/{index:int}", (string dataset, string split, int index, int? scale, DatasetLoader loader, HttpResponse response) =>
         {
             var info = DatasetCatalog.TryGet(dataset) ?? throw new KeyNotFoundException($"Unknown dataset '{dataset}'.");
             var set = split switch
@@ -141,8 +162,11 @@ public static class ApiEndpoints
             };
             if (index < 0 || index >= set.Count) throw new KeyNotFoundException($"{info.DisplayName} {split} has samples 0..{set.Count - 1}; {index} does not exist.");
             var png = PngEncoder.Encode(set.Image(index), info.Channels, info.Height, info.Width, Math.Clamp(scale ?? 1, 1, 16));
+            // A dataset sample never changes: the attack grids' hundreds of thumbnails are fetched once per browser, not on
+            // every redraw or model switch.
+            response.Headers.CacheControl = "public, max-age=31536000, immutable";
             return Results.File(png, "image/png");
-        }).WithSummary("One sample as PNG (scale=1..16 enlarges it)");
+        }).WithSummary("One sample as PNG (scale=1..16 enlarges it); cacheable for a year");
 
         return app;
     }

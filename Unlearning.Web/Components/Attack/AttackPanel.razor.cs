@@ -137,6 +137,6 @@ public partial class AttackPanel
         ThresholdStrategy.MaxAttackScore => "Per model, the threshold where the attack score (the stronger direction) peaks.",
         ThresholdStrategy.MaxSuccessRate => "Per model, the threshold that classifies the most samples correctly.",
         ThresholdStrategy.CommonThreshold => "One threshold for both models, maximising the sum of their attack scores.",
-        _ => "Set the threshold with the slider or the number field (snaps to the step).",
+        _ => "Drag the dashed threshold line in either chart, or use the slider or the number field (snaps to the step).",
     };
 }

@@ -81,9 +81,103 @@ public sealed record AttackSideView(
     public int MaxBinCount => Bins.Select(b => Math.Max(b.Retrained.Count, b.Model.Count)).DefaultIfEmpty(0).Max();
 }
 
+/// <summary>
+/// Horizontal geometry of a butterfly plot (REFERENCE §5.3): circles keep their size and spacing instead of shrinking,
+/// so a crowded bin runs past the half-width, and the user pans by up to that overflow on each side.
+/// </summary>
+/// <param name="Radius">Circle radius (3.3 as the original, less when the rows are thinner).</param>
+/// <param name="Spacing">Distance between neighbouring circles' centres in a row.</param>
+/// <param name="PanMin">Most negative horizontal shift (reveals the model side's overflow on the right); ≤ 0.</param>
+/// <param name="PanMax">Largest horizontal shift (reveals the Retrained side's overflow on the left); ≥ 0.</param>
+public sealed record ButterflyLayout(double Radius, double Spacing, double PanMin, double PanMax)
+{
+    /// <summary>Largest circle radius, as the original.</summary>
+    public const double MaxRadius = 3.3;
+
+    /// <summary>Whether any bin overflows, i.e. whether panning does anything.</summary>
+    public bool CanPan => PanMin < 0 || PanMax > 0;
+
+    /// <summary>
+    /// The layout for rows of height <paramref name="rowHeight"/> and <paramref name="halfWidth"/> of room on each
+    /// side of the centre line: radius = min(3.3, rowHeight / 2 − 0.2) (at least 0.8), spacing = 2·radius + 0.6,
+    /// overflow on a side = max(0, its longest row · spacing − halfWidth).
+    /// </summary>
+    public static ButterflyLayout For(int maxRetrained, int maxModel, double halfWidth, double rowHeight)
+    {
+        double r = Math.Min(MaxRadius, Math.Max(0.8, rowHeight / 2 - 0.2));
+        double dx = 2 * r + 0.6;
+        double left = Math.Max(0, maxRetrained * dx - halfWidth);
+        double right = Math.Max(0, maxModel * dx - halfWidth);
+        return new ButterflyLayout(r, dx, -right, left);
+    }
+
+    public static ButterflyLayout For(AttackSideView view, double halfWidth, double rowHeight) => For(
+        view.Bins.Select(b => b.Retrained.Count).DefaultIfEmpty(0).Max(),
+        view.Bins.Select(b => b.Model.Count).DefaultIfEmpty(0).Max(),
+        halfWidth, rowHeight);
+}
+
+/// <summary>
+/// The thumbnails of the attack grids as one sprite strip (<c>/api/images/{dataset}/train/strip?ids=…</c>): the distinct
+/// images in ascending order, image k at x = k·size. Both sides show the same forget-class subset, so they ask for the
+/// same URL and the browser fetches it once, instead of one request per thumbnail.
+/// </summary>
+public sealed class ThumbnailStrip
+{
+    private readonly Dictionary<int, int> positions;
+
+    public ThumbnailStrip(IEnumerable<int> images)
+    {
+        Images = [.. images.Distinct().Order()];
+        positions = Images.Select((img, k) => (img, k)).ToDictionary(p => p.img, p => p.k);
+    }
+
+    /// <summary>The strip's images, left to right.</summary>
+    public IReadOnlyList<int> Images { get; }
+
+    /// <summary>Position of <paramref name="img"/> in the strip (its x offset in thumbnails).</summary>
+    public int PositionOf(int img) => positions[img];
+
+    public string Url(string dataset) =>
+        $"/api/images/{Uri.EscapeDataString(dataset)}/train/strip?ids={string.Join(",", Images.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)))}";
+
+    /// <summary>CSS background-position that shows <paramref name="img"/> in a thumbnail of <paramref name="size"/> px.</summary>
+    public string BackgroundPosition(int img, int size) =>
+        (PositionOf(img) == 0 ? "0" : $"-{(PositionOf(img) * size).ToString(System.Globalization.CultureInfo.InvariantCulture)}px") + " 0";
+
+    /// <summary>CSS background-size of the whole strip for thumbnails of <paramref name="size"/> px.</summary>
+    public string BackgroundSize(int size) => $"{(Images.Count * size).ToString(System.Globalization.CultureInfo.InvariantCulture)}px {size.ToString(System.Globalization.CultureInfo.InvariantCulture)}px";
+}
+
+/// <summary>One entry of the butterfly legend: where a sample comes from and what the attack predicts for it.</summary>
+public sealed record ButterflyLegendEntry(string Label, string Color, bool FromModel, bool PredictedModel);
+
 /// <summary>The attack view's computations (REFERENCE §5) on top of the pure functions in <c>Core.Evaluation.Privacy</c>.</summary>
 public static class AttackViewModel
 {
+    /// <summary>
+    /// The threshold under a drag at <paramref name="fractionFromTop"/> of the plot height (0 = top = the metric's
+    /// maximum, 1 = bottom = its minimum), snapped to the step and clamped to the range (REFERENCE §5.2, Custom).
+    /// </summary>
+    public static double ThresholdAtFraction(AttackMetric metric, double fractionFromTop)
+    {
+        var (lo, hi) = AttackScore.Range(metric);
+        double f = double.IsNaN(fractionFromTop) ? 0 : Math.Clamp(fractionFromTop, 0, 1);
+        return AttackStrategies.SnapThreshold(metric, hi - f * (hi - lo));
+    }
+
+    /// <summary>
+    /// The four legend entries of a side's butterfly plot (REFERENCE §5.3), in the original's order: a sample the attack
+    /// attributes to the Retrained model is drawn faded (light colour), one it attributes to the model opaque.
+    /// </summary>
+    public static IReadOnlyList<ButterflyLegendEntry> Legend(string modelName, string modelColor, string modelLightColor) =>
+    [
+        new("From Retrained / Pred. Retrained", Views.ViewColors.RetrainedLight, false, false),
+        new($"From {modelName} / Pred. Retrained", modelLightColor, true, false),
+        new($"From Retrained / Pred. {modelName}", Views.ViewColors.Retrained, false, true),
+        new($"From {modelName} / Pred. {modelName}", modelColor, true, true),
+    ];
+
     /// <summary>Index of the threshold nearest to <paramref name="threshold"/> on the metric's 51-point grid.</summary>
     public static int ThresholdIndex(AttackMetric metric, double threshold)
     {

@@ -11,11 +11,13 @@ public static class ColorScales
 {
     private static readonly string[] GreensScheme = ["#f7fcf5", "#e5f5e0", "#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45", "#006d2c", "#00441b"];
     private static readonly string[] BluesScheme = ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b"];
+    private static readonly string[] GreysScheme = ["#ffffff", "#f0f0f0", "#d9d9d9", "#bdbdbd", "#969696", "#737373", "#525252", "#252525", "#000000"];
     private static readonly string[] OrangesScheme = ["#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801", "#a63603", "#7f2704"];
 
     private static readonly (double R, double G, double B)[] Greens = Parse(GreensScheme);
     private static readonly (double R, double G, double B)[] Blues = Parse(BluesScheme);
     private static readonly (double R, double G, double B)[] Oranges = Parse(OrangesScheme);
+    private static readonly (double R, double G, double B)[] Greys = Parse(GreysScheme);
 
     /// <summary>d3.interpolateGreens(t), t clamped to [0, 1], as <c>#rrggbb</c>.</summary>
     public static string InterpolateGreens(double t) => Basis(Greens, t);
@@ -23,6 +25,29 @@ public static class ColorScales
     public static string InterpolateBlues(double t) => Basis(Blues, t);
     /// <summary>d3.interpolateOranges(t), t clamped to [0, 1].</summary>
     public static string InterpolateOranges(double t) => Basis(Oranges, t);
+    /// <summary>d3.interpolateGreys(t), t clamped to [0, 1]: white to black.</summary>
+    public static string InterpolateGreys(double t) => Basis(Greys, t);
+
+    // Turbo as the quintic polynomial per channel that Anton Mikhailov published with the colormap (Google AI blog,
+    // "Turbo, An Improved Rainbow Colormap for Visualization", 2019): channel(t) = Σₖ cₖ·tᵏ, k = 0..5, in [0, 1].
+    // d3.interpolateTurbo, which the original's bubble matrix uses, evaluates the same polynomial (coefficients
+    // pre-multiplied by 255), so the colours agree to within one unit per channel.
+    private static readonly double[] TurboRed = [0.13572138, 4.61539260, -42.66032258, 132.13108234, -152.94239396, 59.28637943];
+    private static readonly double[] TurboGreen = [0.09140261, 2.19418839, 4.84296658, -14.18503333, 4.27729857, 2.82956604];
+    private static readonly double[] TurboBlue = [0.10667330, 12.64194608, -60.58204836, 110.36276771, -89.90310912, 27.34824973];
+
+    /// <summary>The Turbo colormap at t (clamped to [0, 1]): dark blue → cyan → green → yellow → red → dark red.</summary>
+    public static string InterpolateTurbo(double t)
+    {
+        t = double.IsNaN(t) ? 0 : Math.Clamp(t, 0, 1);
+        static double Channel(double[] c, double t)
+        {
+            double v = 0;
+            for (int k = c.Length - 1; k >= 0; k--) v = v * t + c[k];
+            return 255 * v;
+        }
+        return ToHex(Channel(TurboRed, t), Channel(TurboGreen, t), Channel(TurboBlue, t));
+    }
 
     /// <summary>
     /// The table's mapping of a normalised value onto a ramp (REFERENCE §8.4): <c>interpolateX(0.03 + 0.72·t)</c>

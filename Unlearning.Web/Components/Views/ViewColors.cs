@@ -24,33 +24,15 @@ public static class ViewColors
     public static string Model(ModelSide side) => side == ModelSide.A ? ModelA : ModelB;
     public static string ModelLight(ModelSide side) => side == ModelSide.A ? ModelALight : ModelBLight;
 
-    /// <summary>
-    /// d3's interpolateGreys(0.05 + 0.95·v) approximated linearly from white (#FFFFFF) to black: the
-    /// prediction matrix's grayscale for a value v in [0, 1].
-    /// </summary>
-    public static string Grey(double v)
-    {
-        double t = 0.05 + 0.95 * Math.Clamp(v, 0, 1);
-        int c = (int)Math.Round(255 * (1 - t));
-        return $"#{c:X2}{c:X2}{c:X2}";
-    }
+    /// <summary>The prediction matrix's grayscale for a value v in [0, 1]: d3's interpolateGreys(0.05 + 0.95·v) (REFERENCE §8.7).</summary>
+    public static string Grey(double v) => Screen.ColorScales.InterpolateGreys(0.05 + 0.95 * Math.Clamp(double.IsNaN(v) ? 0 : v, 0, 1));
 
-    /// <summary>A sequential blue → red colour (a compact stand-in for d3's Turbo) for the bubble mode's confidence.</summary>
-    public static string Heat(double v)
-    {
-        double t = 0.05 + 0.95 * Math.Clamp(v, 0, 1);
-        // Stops of Turbo at 0, .25, .5, .75, 1 (rounded), interpolated linearly.
-        (double p, int r, int g, int b)[] stops = [(0, 48, 18, 59), (0.25, 40, 188, 235), (0.5, 164, 252, 60), (0.75, 251, 128, 34), (1, 122, 4, 3)];
-        for (int i = 1; i < stops.Length; i++)
-        {
-            if (t > stops[i].p) continue;
-            var (p0, r0, g0, b0) = stops[i - 1];
-            var (p1, r1, g1, b1) = stops[i];
-            double f = (t - p0) / (p1 - p0);
-            return $"#{(int)Math.Round(r0 + f * (r1 - r0)):X2}{(int)Math.Round(g0 + f * (g1 - g0)):X2}{(int)Math.Round(b0 + f * (b1 - b0)):X2}";
-        }
-        return "#7A0403";
-    }
+    /// <summary>The bubble mode's colour for a confidence v in [0, 1]: d3's interpolateTurbo(0.05 + 0.95·v) (REFERENCE §8.7).</summary>
+    public static string Heat(double v) => Screen.ColorScales.InterpolateTurbo(0.05 + 0.95 * Math.Clamp(double.IsNaN(v) ? 0 : v, 0, 1));
+
+    /// <summary>CSS gradient of a matrix colour scale (<see cref="Grey"/> or <see cref="Heat"/>) from v = 0 to 1, for the legend.</summary>
+    public static string Gradient(Func<double, string> scale, int stops = 11) =>
+        "linear-gradient(to right, " + string.Join(", ", Enumerable.Range(0, stops).Select(i => scale(i / (double)(stops - 1)))) + ")";
 }
 
 /// <summary>Which side of the comparison a view belongs to.</summary>
