@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Unlearning.Core.Experiments;
 using Unlearning.Core.Experiments.Jobs;
@@ -91,6 +93,52 @@ public class JobQueueTests
             Assert.NotNull(reserved);
             Assert.Null(store.Get(reserved!));
             Assert.False(Directory.Exists(store.Artifacts.FolderOf(reserved!)));
+            queue.Dispose();
+        }
+    }
+
+    /// <summary>Throws on every call from the job worker's thread, as a database disposed under it would.</summary>
+    private sealed class FailingOnWorker(IDbContextFactory<UnlearningDbContext> inner) : IDbContextFactory<UnlearningDbContext>
+    {
+        public int Failures;
+
+        public UnlearningDbContext CreateDbContext()
+        {
+            if (Thread.CurrentThread.Name != "unlearning-jobs") return inner.CreateDbContext();
+            Interlocked.Increment(ref Failures);
+            throw new ObjectDisposedException("UnlearningDbContext", "database gone");
+        }
+    }
+
+    private sealed class CountingLogger : ILogger<JobQueue>
+    {
+        public int Errors;
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => true;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error) Interlocked.Increment(ref Errors);
+        }
+    }
+
+    [Fact]
+    public void A_store_failure_on_the_worker_is_logged_and_retried_not_fatal()
+    {
+        // Before the fix the exception escaped the worker thread and ended the whole process (seen when a host was
+        // disposed under a running job).
+        var (sp, store, _) = StoreTests.NewStore();
+        using (sp)
+        {
+            var factory = new FailingOnWorker(sp.GetRequiredService<IDbContextFactory<UnlearningDbContext>>());
+            var failingStore = new ExperimentStore(factory, store.Artifacts, store.DataRoot);
+            var logger = new CountingLogger();
+            var queue = new JobQueue(failingStore, sp.GetRequiredService<Core.Data.DatasetLoader>(), sp.GetRequiredService<Core.Methods.MethodCatalog>(),
+                () => throw new InvalidOperationException("no runner needed"), logger);
+            queue.Start();
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (logger.Errors < 2 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            Assert.True(logger.Errors >= 2, $"errors logged: {logger.Errors}");
+            Assert.True(factory.Failures >= 2);
             queue.Dispose();
         }
     }

@@ -185,14 +185,35 @@ public sealed class JobQueue : IDisposable
         while (!_shutdown.IsCancellationRequested)
         {
             try { _signal.Wait(TimeSpan.FromSeconds(2), _shutdown.Token); }
-            catch (OperationCanceledException) { break; }
-            Job? job;
-            while (!_shutdown.IsCancellationRequested && (job = _store.NextQueuedJob()) is not null)
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException) { break; }
+            try
             {
-                runner ??= _runnerFactory();
-                RunOne(runner, job);
+                Job? job;
+                while (!_shutdown.IsCancellationRequested && (job = _store.NextQueuedJob()) is not null)
+                {
+                    runner ??= _runnerFactory();
+                    RunOne(runner, job);
+                }
+            }
+            catch (Exception) when (_shutdown.IsCancellationRequested)
+            {
+                // The host is going down under a running job (its database may already be disposed): stop quietly;
+                // start-up recovery marks the job failed and removes its partial files.
+                break;
+            }
+            catch (Exception e)
+            {
+                // A store failure must not kill the process from this background thread; the worker retries at the
+                // next signal or after its 2-second wait. A job caught mid-run stays "Running" until start-up recovery.
+                TryLog(() => _logger.LogError(e, "The job worker failed; it retries with the next queued job."));
             }
         }
+    }
+
+    private static void TryLog(Action log)
+    {
+        try { log(); }
+        catch (ObjectDisposedException) { }
     }
 
     private void RunOne(JobRunner runner, Job job)
