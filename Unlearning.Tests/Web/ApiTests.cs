@@ -170,12 +170,7 @@ public sealed class ApiTests : IDisposable
         Assert.Equal(3 * 28, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
         Assert.Equal(28, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
         // Sample 2's pixels sit in columns 28..55 of each row.
-        int idat = IndexOf(png, "IDAT"u8.ToArray());
-        int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat - 4));
-        using var z = new ZLibStream(new MemoryStream(png, idat + 4, len), CompressionMode.Decompress);
-        var raw = new MemoryStream();
-        z.CopyTo(raw);
-        var bytes = raw.ToArray();
+        var bytes = DecodeIdat(png);
         var sample2 = new Core.Data.DatasetLoader(Core.DataPaths.ResolveDataRoot("data")).Load("fashion-mnist").Test.Image(2).ToArray();
         int stride = 3 * 28 + 1;
         for (int y = 0; y < 28; y++)
@@ -201,17 +196,23 @@ public sealed class ApiTests : IDisposable
         Assert.Equal(56, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
         Assert.Equal(56, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
         // Decompress IDAT independently and compare with the dataset's bytes (row filter byte 0, then pixels).
+        var bytes = DecodeIdat(png);
+        var data = new Core.Data.DatasetLoader(Core.DataPaths.ResolveDataRoot("data")).Load("fashion-mnist").Test.Image(7).ToArray();
+        Assert.Equal(56 * 57, bytes.Length);
+        Assert.Equal(0, bytes[0]);
+        Assert.Equal(data[0], bytes[1]);
+        Assert.Equal(data[27 * 28 + 27], bytes[55 * 57 + 56]);
+    }
+
+    /// <summary>The filtered scanlines of a PNG with one IDAT chunk, inflated independently of the encoder.</summary>
+    private static byte[] DecodeIdat(byte[] png)
+    {
         int idat = IndexOf(png, "IDAT"u8.ToArray());
         int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(idat - 4));
         using var z = new ZLibStream(new MemoryStream(png, idat + 4, len), CompressionMode.Decompress);
         var raw = new MemoryStream();
         z.CopyTo(raw);
-        var data = new Core.Data.DatasetLoader(Core.DataPaths.ResolveDataRoot("data")).Load("fashion-mnist").Test.Image(7).ToArray();
-        var bytes = raw.ToArray();
-        Assert.Equal(56 * 57, bytes.Length);
-        Assert.Equal(0, bytes[0]);
-        Assert.Equal(data[0], bytes[1]);
-        Assert.Equal(data[27 * 28 + 27], bytes[55 * 57 + 56]);
+        return raw.ToArray();
     }
 
     private static int IndexOf(byte[] haystack, byte[] needle)
