@@ -13,7 +13,7 @@ namespace Unlearning.Web.Components.Attack;
 /// the forget class. A side whose model is the Original shows "Select an unlearned model to compare the attack
 /// results", as the original does. Results load through <see cref="ExperimentResultsCache"/> unless given.
 /// </summary>
-public partial class AttackPanel
+public partial class AttackPanel : ComparisonPanelBase
 {
     private static readonly int[] ImageSizes = [12, 16, 20, 24, 28, 42];
 
@@ -24,17 +24,6 @@ public partial class AttackPanel
     private int imageSize = 20;
     private (string?, string?, object?, object?, object?, string, string, int) loadedKey;
 
-    [Inject] private IServiceProvider Services { get; set; } = default!;
-
-    [Parameter, EditorRequired] public string Dataset { get; set; } = "";
-    [Parameter, EditorRequired] public string Architecture { get; set; } = "";
-    [Parameter] public int ForgetClass { get; set; }
-    [Parameter] public string? ModelAId { get; set; }
-    [Parameter] public string? ModelBId { get; set; }
-    /// <summary>Model A's results when the caller already has them; skips loading.</summary>
-    [Parameter] public ExperimentResults? ResultsA { get; set; }
-    /// <summary>Model B's results when the caller already has them; skips loading.</summary>
-    [Parameter] public ExperimentResults? ResultsB { get; set; }
     /// <summary>The Retrained model's results when the caller already has them; skips loading.</summary>
     [Parameter] public ExperimentResults? RetrainedResults { get; set; }
 
@@ -46,21 +35,19 @@ public partial class AttackPanel
 
     protected override async Task OnParametersSetAsync()
     {
-        classNames = DatasetCatalog.TryGet(Dataset)?.ClassNames ?? [.. Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        classNames = ClassNamesOf();
         var key = (ModelAId, ModelBId, (object?)ResultsA, (object?)ResultsB, (object?)RetrainedResults, Dataset, Architecture, ForgetClass);
         if (key == loadedKey && (retrained is not null || error is not null)) return;
         loadedKey = key;
         error = null;
         try
         {
-            var cache = Services.GetService(typeof(ExperimentResultsCache)) as ExperimentResultsCache;
-            var retrainedId = ExperimentIds.Retrained(Dataset, Architecture, ForgetClass);
-            var a = ContrastPanel.Resolve(ModelAId, ResultsA, cache);
-            var b = ContrastPanel.Resolve(ModelBId, ResultsB, cache);
-            var r = ContrastPanel.Resolve(retrainedId, RetrainedResults, cache);
+            var a = Resolve(ModelAId, ResultsA);
+            var b = Resolve(ModelBId, ResultsB);
+            var r = Resolve(ExperimentIds.Retrained(Dataset, Architecture, ForgetClass), RetrainedResults);
             (modelA, modelB, retrained) = (await a, await b, await r);
         }
-        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or InvalidOperationException)
+        catch (Exception ex) when (IsLoadFailure(ex))
         {
             (modelA, modelB, retrained, error) = (null, null, null, $"Could not load the results: {ex.Message}");
         }
