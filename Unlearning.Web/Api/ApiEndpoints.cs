@@ -134,41 +134,45 @@ public static class ApiEndpoints
 
         api.MapGet("/images/{dataset}/{split}/strip", (string dataset, string split, string? ids, DatasetLoader loader, HttpResponse response) =>
         {
-            var info = DatasetCatalog.TryGet(dataset) ?? throw new KeyNotFoundException($"Unknown dataset '{dataset}'.");
-            var set = split switch
-            {
-                "train" => loader.Load(info).Train,
-                "test" => loader.Load(info).Test,
-                _ => throw new ArgumentException($"Split must be 'train' or 'test', not '{split}'."),
-            };
+            var (info, set) = SampleSet(dataset, split, loader);
             var indices = new List<int>();
             foreach (var part in (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 indices.Add(int.TryParse(part, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var i)
                     ? i : throw new ArgumentException($"ids must be comma-separated sample indices; '{part}' is not one."));
             if (indices.Count is 0 or > MaxStripImages) throw new ArgumentException($"ids must name 1..{MaxStripImages} samples.");
             var png = PngEncoder.Encode(set.Strip(indices), info.Channels, info.Height, info.Width * indices.Count);
-            response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            response.Headers.CacheControl = ImmutableForAYear;
             return Results.File(png, "image/png");
         }).WithSummary("Several samples side by side as one PNG (ids=3,17,42): sample k at x = k·width; cacheable for a year");
 
         api.MapGet("/images/{dataset}/{split}/{index:int}", (string dataset, string split, int index, int? scale, DatasetLoader loader, HttpResponse response) =>
         {
-            var info = DatasetCatalog.TryGet(dataset) ?? throw new KeyNotFoundException($"Unknown dataset '{dataset}'.");
-            var set = split switch
-            {
-                "train" => loader.Load(info).Train,
-                "test" => loader.Load(info).Test,
-                _ => throw new ArgumentException($"Split must be 'train' or 'test', not '{split}'."),
-            };
+            var (info, set) = SampleSet(dataset, split, loader);
             if (index < 0 || index >= set.Count) throw new KeyNotFoundException($"{info.DisplayName} {split} has samples 0..{set.Count - 1}; {index} does not exist.");
             var png = PngEncoder.Encode(set.Image(index), info.Channels, info.Height, info.Width, Math.Clamp(scale ?? 1, 1, 16));
-            // A dataset sample never changes: the attack grids' hundreds of thumbnails are fetched once per browser, not on
-            // every redraw or model switch.
-            response.Headers.CacheControl = "public, max-age=31536000, immutable";
+            response.Headers.CacheControl = ImmutableForAYear;
             return Results.File(png, "image/png");
         }).WithSummary("One sample as PNG (scale=1..16 enlarges it); cacheable for a year");
 
         return app;
+    }
+
+    /// <summary>
+    /// Cache-Control of sample images: a dataset sample never changes, so the attack grids' hundreds of thumbnails
+    /// are fetched once per browser, not on every redraw or model switch.
+    /// </summary>
+    private const string ImmutableForAYear = "public, max-age=31536000, immutable";
+
+    /// <summary>The train or test split of a known dataset (unknown dataset → 404, other split names → 400).</summary>
+    private static (DatasetInfo Info, ImageSet Set) SampleSet(string dataset, string split, DatasetLoader loader)
+    {
+        var info = DatasetCatalog.TryGet(dataset) ?? throw new KeyNotFoundException($"Unknown dataset '{dataset}'.");
+        return (info, split switch
+        {
+            "train" => loader.Load(info).Train,
+            "test" => loader.Load(info).Test,
+            _ => throw new ArgumentException($"Split must be 'train' or 'test', not '{split}'."),
+        });
     }
 
     internal static JobRequest ToRequest(JobRequestDto body)
