@@ -176,8 +176,7 @@ public sealed partial class Evaluator
                 var accumulators = _accumulators[set];
                 // Each model's Gram matrices are formed once per batch and shared by both references.
                 var evaluated = accumulators[0].Grams(layers);
-                if (_input.OwnCacheKey is { } own && _owner.GramCache is { } cache && cache.Get(own, set, batch) is null)
-                    cache.Put(own, set, batch, evaluated);
+                if (_input.OwnCacheKey is { } own) _owner.GramCache?.GetOrAdd(own, set, batch, () => evaluated);
                 for (int r = 0; r < _references.Count; r++)
                 {
                     var (model, cacheKey, _) = _references[r];
@@ -190,12 +189,8 @@ public sealed partial class Evaluator
 
         private Tensor[] ReferenceGrams(Classifier reference, string? cacheKey, int set, int batch, Tensor x, MinibatchCka accumulator)
         {
-            var cache = _owner.GramCache;
-            if (cache is null || cacheKey is null) return accumulator.Grams(reference.ForwardLayers(x));
-            if (cache.Get(cacheKey, set, batch) is { } cached) return cached;
-            var grams = accumulator.Grams(reference.ForwardLayers(x));
-            cache.Put(cacheKey, set, batch, grams);
-            return grams;
+            Tensor[] Compute() => accumulator.Grams(reference.ForwardLayers(x));
+            return _owner.GramCache is { } cache && cacheKey is not null ? cache.GetOrAdd(cacheKey, set, batch, Compute) : Compute();
         }
 
         /// <summary>Writes the CKA matrices: against the Original to <c>cka</c>, against the Retrained model to <c>cka_retrain</c>.</summary>
@@ -226,26 +221,38 @@ public sealed partial class Evaluator
 
         public void Take(long[] batch, Tensor logits, Tensor features)
         {
-            var rows = batch.Select((idx, row) => (idx, row)).Where(t => _row.ContainsKey((int)t.idx)).ToArray();
-            if (rows.Length == 0) return;
+            using var scope = NewDisposeScope();
+            var (indices, rows) = RowsOf(batch, _row.ContainsKey, logits.device);
+            if (indices.Length == 0) return;
             _dim = (int)features.shape[1];
             _features ??= new float[subset.Length * _dim];
-            using var scope = NewDisposeScope();
-            using var sel = tensor(rows.Select(r => (long)r.row).ToArray(), device: logits.device);
-            var l = logits.index_select(0, sel).to(CPU).data<float>().ToArray();
-            var f = features.index_select(0, sel).to(CPU).data<float>().ToArray();
-            for (int i = 0; i < rows.Length; i++)
+            var l = logits.index_select(0, rows).to(CPU).data<float>().ToArray();
+            var f = features.index_select(0, rows).to(CPU).data<float>().ToArray();
+            for (int i = 0; i < indices.Length; i++)
             {
-                int target = _row[(int)rows[i].idx];
+                int target = _row[indices[i]];
                 Array.Copy(l, i * numClasses, _logits, target * numClasses, numClasses);
                 Array.Copy(f, i * _dim, _features, target * _dim, _dim);
                 _seen++;
             }
         }
 
-        public float[] Logits() => _seen == subset.Length ? _logits : throw new InvalidOperationException($"The train pass met {_seen} of the {subset.Length} subset samples.");
+        public float[] Logits()
+        {
+            CheckComplete();
+            return _logits;
+        }
 
-        public (float[] Features, int Dim) Features() => (_seen == subset.Length ? _features! : throw new InvalidOperationException($"The train pass met {_seen} of the {subset.Length} subset samples."), _dim);
+        public (float[] Features, int Dim) Features()
+        {
+            CheckComplete();
+            return (_features!, _dim);
+        }
+
+        private void CheckComplete()
+        {
+            if (_seen != subset.Length) throw new InvalidOperationException($"The train pass met {_seen} of the {subset.Length} subset samples.");
+        }
     }
 
     private static double[][] Jagged(double[,] m) =>

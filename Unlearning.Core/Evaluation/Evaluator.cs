@@ -103,6 +103,13 @@ public sealed partial class Evaluator
 
     internal sealed record Signals(double[] Entropy, double[] Confidence);
 
+    /// <summary>The batch's samples that <paramref name="wanted"/> picks: their sample indices, and their rows in the batch as an index tensor.</summary>
+    private static (int[] Indices, Tensor Rows) RowsOf(long[] batch, Func<int, bool> wanted, Device device)
+    {
+        var picked = batch.Select((index, row) => (Index: (int)index, Row: (long)row)).Where(t => wanted(t.Index)).ToArray();
+        return ([.. picked.Select(t => t.Index)], tensor(picked.Select(t => t.Row).ToArray(), device: device));
+    }
+
     /// <summary>
     /// One pass over a whole split: class metrics at T = 1; for <paramref name="signalIndices"/> also entropy (T = 2)
     /// and confidence (T = 1); the samples of <paramref name="ckaSets"/> go first, in the CKA batches, through
@@ -148,12 +155,11 @@ public sealed partial class Evaluator
             subset?.Take(batch, logits, features);
             if (wanted is not null)
             {
-                var rows = batch.Select((idx, row) => (idx, row)).Where(t => wanted.Contains((int)t.idx)).ToArray();
-                if (rows.Length > 0)
+                var (indices, rows) = RowsOf(batch, wanted.Contains, logits.device);
+                if (indices.Length > 0)
                 {
-                    var sel = logits.index_select(0, tensor(rows.Select(r => (long)r.row).ToArray(), device: logits.device));
-                    var (e, c) = Privacy.MiaSignals.Compute(sel);
-                    for (int i = 0; i < rows.Length; i++) { entropy[(int)rows[i].idx] = e[i]; confidence[(int)rows[i].idx] = c[i]; }
+                    var (e, c) = Privacy.MiaSignals.Compute(logits.index_select(0, rows));
+                    for (int i = 0; i < indices.Length; i++) { entropy[indices[i]] = e[i]; confidence[indices[i]] = c[i]; }
                 }
             }
             progress?.Report(new EvaluationProgress(Stages[stageIndex], stageIndex, Stages.Length, (b + 1.0) / plan.Count));

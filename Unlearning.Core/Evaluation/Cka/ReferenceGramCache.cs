@@ -25,6 +25,15 @@ public sealed class ReferenceGramCache(int capacity = 2) : IDisposable
         return grams;
     }
 
+    /// <summary>The cached Gram matrices, or <paramref name="compute"/>'s, which are then stored (as copies).</summary>
+    public Tensor[] GetOrAdd(string referenceKey, int set, int batch, Func<Tensor[]> compute)
+    {
+        if (Get(referenceKey, set, batch) is { } cached) return cached;
+        var grams = compute();
+        Put(referenceKey, set, batch, grams);
+        return grams;
+    }
+
     /// <summary>Stores copies of the Gram matrices outside any dispose scope.</summary>
     public void Put(string referenceKey, int set, int batch, Tensor[] grams)
     {
