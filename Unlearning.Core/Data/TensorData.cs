@@ -60,8 +60,48 @@ public sealed class TensorData : IDisposable
     /// RandomCrop(H, padding=p) with zero padding of the *normalised* image, as torchvision pads before
     /// ToTensor/Normalize only in value 0 of the raw image — here padding uses the normalised value of a black
     /// pixel so that the padded border equals what torchvision produces, then RandomHorizontalFlip(0.5).
+    /// Per image, <paramref name="rng"/> draws the row offset, the column offset, then the flip.
     /// </summary>
-    public Tensor Augment(Tensor x, int pad, Random rng)
+    public Tensor Augment(Tensor x, int pad, Random rng) =>
+        x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32 ? AugmentOnCpu(x, pad, rng) : AugmentWithTensorOps(x, pad, rng);
+
+    /// <summary>
+    /// The augmentation as copies between float arrays: a few hundred tensor calls per batch (one crop and flip view
+    /// per image, then a stack) become one read and one write. Same random draws and the same values as
+    /// <see cref="AugmentWithTensorOps"/>, bit for bit: an inside pixel is written as (v − b) + b in float32, as the
+    /// padding there computes it.
+    /// </summary>
+    private Tensor AugmentOnCpu(Tensor x, int pad, Random rng)
+    {
+        long n = x.shape[0];
+        int c = (int)x.shape[1], h = (int)x.shape[2], w = (int)x.shape[3], plane = h * w, image = c * plane;
+        var src = x.contiguous().data<float>().ToArray();
+        var dst = new float[src.Length];
+        var black = Info.Mean.Zip(Info.Std, (m, s) => -m / s).ToArray();
+        for (long i = 0; i < n; i++)
+        {
+            int dy = rng.Next(0, 2 * pad + 1), dx = rng.Next(0, 2 * pad + 1);
+            bool flip = rng.NextDouble() < 0.5;
+            for (int ch = 0; ch < c; ch++)
+            {
+                float b = black[ch];
+                int basis = (int)i * image + ch * plane;
+                for (int r = 0; r < h; r++)
+                {
+                    int sy = r + dy - pad;
+                    for (int col = 0; col < w; col++)
+                    {
+                        int sx = (flip ? w - 1 - col : col) + dx - pad;
+                        dst[basis + r * w + col] = sy >= 0 && sy < h && sx >= 0 && sx < w ? (src[basis + sy * w + sx] - b) + b : b;
+                    }
+                }
+            }
+        }
+        return tensor(dst, x.shape);
+    }
+
+    /// <summary>The augmentation with tensor operations, for tensors on a GPU (and the reference of the CPU path's test).</summary>
+    internal Tensor AugmentWithTensorOps(Tensor x, int pad, Random rng)
     {
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
         // Black pixel after Normalize: (0 - mean) / std per channel.
