@@ -15,7 +15,7 @@ public static class ModelCatalog
 {
     public static readonly ArchitectureInfo Compact = new(
         "compact", "Compact ResNet (CPU)",
-        "7-layer residual CNN (stem 16 + max-pool, blocks 16/32/32/64/64), ~170k parameters; the CPU default.",
+        "7-layer residual CNN (stride-2 stem 16, blocks 16/32/32/64/64), ~170k parameters; the CPU default.",
         d => new CompactResNet(d.Channels, d.NumClasses),
         d => Training.TrainOptions.CompactDefaults);
 

@@ -46,22 +46,6 @@ public class ModelTests
     }
 
     [Theory]
-    [InlineData(28)]
-    [InlineData(7)]
-    public void Strided_maximum_pool_equals_max_pool2d(int size)
-    {
-        using var scope = NewDisposeScope();
-        manual_seed(5);
-        var x = randn(3, 4, size, size);
-        using (no_grad())
-            Assert.True(CompactResNet.MaxPool2x2(x).eq(nn.functional.max_pool2d(x, 2)).all().item<bool>());
-        // With autograd the pool is max_pool2d itself: the gradient reaches one element per window.
-        var a = x.clone().requires_grad_(true);
-        CompactResNet.MaxPool2x2(a).sum().backward();
-        Assert.Equal(3 * 4 * (size / 2) * (size / 2), a.grad!.sum().item<float>());
-    }
-
-    [Theory]
     [InlineData("compact", 1, 28)]
     [InlineData("resnet18", 3, 32)]
     public void ForwardAll_gives_the_same_logits_features_and_layers_as_the_single_forwards(string archId, int channels, int size)
@@ -83,8 +67,29 @@ public class ModelTests
     public void Compact_default_is_small_with_at_least_six_named_layers()
     {
         using var m = ModelCatalog.Compact.Create(DatasetCatalog.FashionMnist);
-        Assert.InRange(m.ParameterCount(), 100_000, 300_000);
+        // Counted by hand: stem 1·16·9 + BN 32 = 176; layer1.0 2·(16·16·9) + 2·32 = 4,672; layer2.0 16·32·9 + 32·32·9 + 2·64
+        // + shortcut 16·32 + 64 = 14,528; layer2.1 2·9,216 + 128 = 18,560; layer3.0 32·64·9 + 64·64·9 + 2·128 + 32·64 + 128
+        // = 57,728; layer3.1 2·36,864 + 256 = 73,984; fc 64·10 + 10 = 650.
+        Assert.Equal(170_298, m.ParameterCount());
         Assert.True(m.LayerNames.Count >= 6);
+        // The stride-2 stem maps 28×28 to 14×14×16; then 14×14×16, 7×7×32 (twice), 4×4×64 (twice), 10 logits.
+        using var scope = NewDisposeScope();
+        m.eval();
+        Assert.Equal([3136L, 3136, 1568, 1568, 1024, 1024, 10], m.ForwardLayers(randn(2, 1, 28, 28)).Select(l => l.shape[1]));
+    }
+
+    [Fact]
+    public void A_checkpoint_of_the_earlier_max_pool_compact_design_is_refused()
+    {
+        // Same shapes, other keys (conv1/bn1): it must not load silently into the strided-stem network.
+        var dir = TestData.TempFolder();
+        using var m = new CompactResNet(1, 10);
+        var state = m.state_dict();
+        var renamed = state.ToDictionary(kv => kv.Key.Replace("stem_conv.", "conv1.").Replace("stem_bn.", "bn1."), kv => kv.Value);
+        var path = Path.Combine(dir, "old-compact.pth");
+        TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(path, renamed);
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(m, path));
+        Assert.Contains("CompactResNet", e.Message);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class TrainingTests
         Assert.Equal(0.01, Trainer.CosineLr(0.1, 0.01, 8, 8), 12);        // end = eta_min
     }
 
-    private static (Classifier Model, TrainResult Result, double TestAcc) TrainTiny(long seed, int epochs = 4, CancellationToken ct = default, IProgress<TrainProgress>? progress = null)
+    private static (Classifier Model, TrainResult Result, double TestAcc) TrainTiny(long seed, int epochs = 8, CancellationToken ct = default, IProgress<TrainProgress>? progress = null)
     {
         var data = TestData.Splits(trainPerClass: 30, testPerClass: 10);
         using var train = new TensorData(data.Train, CPU);

@@ -82,15 +82,15 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
         Assert.Equal("GAThenFT", method.Name);
         Assert.NotEqual(typeof(FineTuning).Assembly, method.GetType().Assembly);
 
-        var context = data.Context(method, new Dictionary<string, double> { ["epochs"] = 3, ["learning_rate"] = 0.1, ["batch_size"] = 16, ["ascent_steps"] = 4 });
+        var context = data.Context(method, new Dictionary<string, double> { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16, ["ascent_steps"] = 4 });
         using var model = context.Model;
         int reports = 0;
         var result = method.Run(context, new CallbackProgress<UnlearningProgress>(_ => reports++), CancellationToken.None);
         Assert.Equal(3, result.Epochs.Count);
         Assert.True(reports > 3);
         var (forget, testRetain, _) = data.Measure(model);
-        Assert.True(forget < 0.9, $"sample plug-in left forget accuracy at {forget:P1}");
-        Assert.True(testRetain >= 0.8, $"sample plug-in dropped retain accuracy to {testRetain:P1}");
+        Assert.True(forget < 0.9, $"sample plug-in left forget accuracy at {forget:P1} (retain {testRetain:P1})");
+        Assert.True(testRetain >= 0.8, $"sample plug-in dropped retain accuracy to {testRetain:P1} (forget {forget:P1})");
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public class EvaluatorTests
         var train = new TensorData(data.Train, CPU);
         var test = new TensorData(data.Test, CPU);
         var split = ForgetSplit.Create(data, fc);
-        var recipe = new TrainOptions { Epochs = 4, LearningRate = 0.05, BatchSize = 32, Seed = 3 };
+        var recipe = new TrainOptions { Epochs = 8, LearningRate = 0.05, BatchSize = 32, Seed = 3 };
         Trainer.Seed(3);
         var original = new CompactResNet(1, 10);
         Trainer.Train(original, train, Enumerable.Range(0, data.Train.Count).ToArray(), recipe);
