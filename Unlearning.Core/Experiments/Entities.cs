@@ -46,6 +46,12 @@ public sealed class Experiment
     public string StageTimesJson { get; set; } = "{}";
     /// <summary>Checkpoint path relative to the app folder (or absolute for shipped baselines).</summary>
     public string? CheckpointPath { get; set; }
+    /// <summary>
+    /// Baselines: SHA-256 (hex) of the checkpoint file the row was made from. When the shipped file changes (new
+    /// baselines in an update), the row goes back to Pending and is evaluated again instead of showing the old model's numbers.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(64)]
+    public string? CheckpointSha256 { get; set; }
     /// <summary>Results document path relative to the app folder; null until evaluated.</summary>
     public string? ResultsPath { get; set; }
     /// <summary>Id of the job that produced this experiment.</summary>

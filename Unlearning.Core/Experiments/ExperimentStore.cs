@@ -97,8 +97,29 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
                              (manifest.Retrained(fc), ExperimentType.Retrained, ExperimentIds.Retrained(dataset, architecture, fc)),
                          })
                 {
-                    if (entry is null || !File.Exists(Path.Combine(folder, entry.File))) continue;
+                    var checkpoint = entry is null ? null : Path.Combine(folder, entry.File);
+                    if (entry is null || !File.Exists(checkpoint)) continue;
+                    var sha = CheckpointFingerprint(checkpoint!);
                     var existing = db.Experiments.FirstOrDefault(e => e.Id == id);
+                    if (existing is not null && existing.CheckpointSha256 != sha)
+                    {
+                        // The checkpoint behind this row changed (new baselines shipped, or a row from before fingerprints):
+                        // its stored numbers belong to another model, so it is evaluated again.
+                        existing.CheckpointSha256 = sha;
+                        existing.Epochs = manifest.Recipe.Epochs;
+                        existing.BatchSize = manifest.Recipe.BatchSize;
+                        existing.LearningRate = manifest.Recipe.LearningRate;
+                        existing.Seed = entry.Seed;
+                        existing.RT = type == ExperimentType.Retrained ? entry.TrainSeconds : null;
+                        existing.CheckpointPath = stored + "/" + entry.File;
+                        ForgetEvaluation(existing);
+                        // The Original row of this class holds its privacy score and CKA against the Retrained model.
+                        if (type == ExperimentType.Retrained && db.Experiments.Find(ExperimentIds.Original(dataset, architecture, fc)) is { } originalRow)
+                        {
+                            ForgetEvaluation(originalRow);
+                            if (!pending.Contains(originalRow.Id)) pending.Add(originalRow.Id);
+                        }
+                    }
                     if (existing is null)
                     {
                         db.Experiments.Add(new Experiment
@@ -113,6 +134,7 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
                             CreatedUtc = DateTime.UnixEpoch.AddSeconds(type == ExperimentType.Retrained ? 1 : 0),
                             Status = ExperimentStatus.Pending,
                             CheckpointPath = stored + "/" + entry.File,
+                            CheckpointSha256 = sha,
                         });
                         pending.Add(id);
                     }
@@ -122,6 +144,27 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
             db.SaveChanges();
         }
         return pending;
+    }
+
+    private static void ForgetEvaluation(Experiment e)
+    {
+        e.UA = e.RA = e.TUA = e.TRA = e.PS = null;
+        e.StageTimesJson = "{}";
+        e.ResultsPath = null;
+        e.Status = ExperimentStatus.Pending;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, long Ticks), string> Fingerprints = new();
+
+    /// <summary>SHA-256 (hex) of a checkpoint file, remembered per (path, length, modification time).</summary>
+    public static string CheckpointFingerprint(string path)
+    {
+        var info = new FileInfo(path);
+        return Fingerprints.GetOrAdd((info.FullName, info.Length, info.LastWriteTimeUtc.Ticks), key =>
+        {
+            using var f = File.OpenRead(key.Path);
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(f));
+        });
     }
 
     /// <summary>Baseline folders of (dataset, architecture): shipped under the data root, trained in-app under the app folder.</summary>

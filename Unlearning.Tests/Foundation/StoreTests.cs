@@ -87,6 +87,63 @@ public class StoreTests
     }
 
     [Fact]
+    public void A_changed_baseline_checkpoint_sends_its_evaluated_row_back_to_pending()
+    {
+        var (sp, store, _) = NewStore();
+        using (sp)
+        {
+            var folder = DataPaths.BaselineFolder(store.DataRoot, "fashion-mnist", "compact");
+            Directory.CreateDirectory(folder);
+            File.WriteAllText(Path.Combine(folder, "original.pt"), "first model");
+            File.WriteAllText(Path.Combine(folder, "retrained-2.pt"), "first retrained");
+            var manifest = new BaselineManifest
+            {
+                Dataset = "fashion-mnist", Architecture = "compact", Recipe = TrainOptions.CompactDefaults,
+                Models = [new BaselineEntry { Kind = "Original", File = "original.pt" }, new BaselineEntry { Kind = "Retrained", ForgetClass = 2, File = "retrained-2.pt", TrainSeconds = 100 }],
+            };
+            manifest.Save(folder);
+            store.EnsureBaselineRows("fashion-mnist", "compact", 10);
+            // SHA-256 of the file, computed here independently.
+            var expectedSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("first retrained"u8.ToArray()));
+            var expectedOriginalSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("first model"u8.ToArray()));
+            foreach (var id in new[] { ExperimentIds.Original("fashion-mnist", "compact", 2), ExperimentIds.Retrained("fashion-mnist", "compact", 2), ExperimentIds.Original("fashion-mnist", "compact", 3) })
+            {
+                var e = store.Get(id)!;
+                e.Status = ExperimentStatus.Ready; e.UA = 0.5; e.TRA = 0.9; e.ResultsPath = "results/" + id + ".json";
+                store.Update(e);
+            }
+            Assert.Equal(expectedSha, store.Get(ExperimentIds.Retrained("fashion-mnist", "compact", 2))!.CheckpointSha256);
+
+            // Unchanged files: the evaluated rows stay as they are.
+            var pending = store.EnsureBaselineRows("fashion-mnist", "compact", 10);
+            Assert.DoesNotContain(ExperimentIds.Retrained("fashion-mnist", "compact", 2), pending);
+            Assert.Equal(0.5, store.Get(ExperimentIds.Retrained("fashion-mnist", "compact", 2))!.UA);
+
+            // New Retrained checkpoint (and training time) shipped: that row is pending again with no stale numbers, and so is
+            // the Original row of the class (its PS and CKA were measured against the old Retrained model); other classes keep theirs.
+            File.WriteAllText(Path.Combine(folder, "retrained-2.pt"), "second retrained");
+            manifest.Models[1] = manifest.Models[1] with { TrainSeconds = 40 };
+            manifest.Save(folder);
+            pending = store.EnsureBaselineRows("fashion-mnist", "compact", 10);
+            var retrained = store.Get(ExperimentIds.Retrained("fashion-mnist", "compact", 2))!;
+            Assert.Contains(retrained.Id, pending);
+            Assert.Equal(ExperimentStatus.Pending, retrained.Status);
+            Assert.Null(retrained.UA);
+            Assert.Null(retrained.TRA);
+            Assert.Null(retrained.ResultsPath);
+            Assert.Equal(40, retrained.RT);
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("second retrained"u8.ToArray())), retrained.CheckpointSha256);
+            var original = store.Get(ExperimentIds.Original("fashion-mnist", "compact", 2))!;
+            Assert.Equal(ExperimentStatus.Pending, original.Status);
+            Assert.Null(original.UA);
+            Assert.Contains(original.Id, pending);
+            Assert.Equal(expectedOriginalSha, original.CheckpointSha256);
+            Assert.Equal(ExperimentStatus.Ready, store.Get(ExperimentIds.Original("fashion-mnist", "compact", 3))!.Status);
+            Assert.DoesNotContain(ExperimentIds.Original("fashion-mnist", "compact", 3), pending);
+        }
+    }
+
+    [Fact]
     public void Atomic_writes_leave_no_temporary_file_and_keep_the_old_file_on_failure()
     {
         var path = Path.Combine(TestData.TempFolder(), "a", "results.json");

@@ -36,6 +36,10 @@ namespace Unlearning.Core.Experiments.Migrations
                     b.Property<string>("CheckpointPath")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CheckpointSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("TEXT");
 
