@@ -101,7 +101,8 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
                     if (entry is null || !File.Exists(checkpoint)) continue;
                     var sha = CheckpointFingerprint(checkpoint!);
                     var existing = db.Experiments.FirstOrDefault(e => e.Id == id);
-                    if (existing is not null && existing.CheckpointSha256 != sha)
+                    // A row backed by another folder's file (an in-app trained model replacing a shipped one) is left alone.
+                    if (existing is not null && existing.CheckpointSha256 != sha && SameFile(ResolveCheckpoint(existing), checkpoint!))
                     {
                         // The checkpoint behind this row changed (new baselines shipped, or a row from before fingerprints):
                         // its stored numbers belong to another model, so it is evaluated again.
@@ -145,6 +146,8 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         }
         return pending;
     }
+
+    private static bool SameFile(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
 
     private static void ForgetEvaluation(Experiment e)
     {

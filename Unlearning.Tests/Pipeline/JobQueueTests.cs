@@ -169,9 +169,17 @@ public class BaselineJobTests
             var queue = sp.GetRequiredService<JobQueue>();
             queue.Start();
             Assert.Throws<ArgumentException>(() => queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, ForgetClass = 6, Hyperparameters = new() { ["momentum"] = [0.5] } }));
-            var job = queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, ForgetClass = 6, Seed = 3, Hyperparameters = new() { ["epochs"] = [1], ["batch_size"] = [256] } })[0];
+            // First the shipped baselines of class 6 are evaluated (the Original's PS is measured against the shipped Retrained model).
             var end = DateTime.UtcNow.AddMinutes(10);
             Job j;
+            var evaluate = queue.Enqueue(new JobRequest { Kind = JobKind.Evaluate, ForgetClass = 6 })[0];
+            while ((j = store.GetJob(evaluate.Id)!).Status is JobStatus.Queued or JobStatus.Running && DateTime.UtcNow < end) Thread.Sleep(200);
+            Assert.True(j.Status == JobStatus.Succeeded, j.Error);
+            var originalId = Core.Experiments.ExperimentIds.Original("fashion-mnist", "compact", 6);
+            var psAgainstShipped = store.Get(originalId)!.PS;
+            Assert.NotNull(psAgainstShipped);
+
+            var job = queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, ForgetClass = 6, Seed = 3, Hyperparameters = new() { ["epochs"] = [1], ["batch_size"] = [256] } })[0];
             while ((j = store.GetJob(job.Id)!).Status is JobStatus.Queued or JobStatus.Running && DateTime.UtcNow < end) Thread.Sleep(200);
             Assert.True(j.Status == JobStatus.Succeeded, j.Error);
             var row = store.Get(Core.Experiments.ExperimentIds.Retrained("fashion-mnist", "compact", 6))!;
@@ -181,6 +189,23 @@ public class BaselineJobTests
             Assert.True(row.UA < 0.05, $"a model that never saw class 6 has UA {row.UA}");
             var manifest = Core.Training.BaselineManifest.TryLoad(store.TrainedBaselineFolder("fashion-mnist", "compact"))!;
             Assert.Equal(54000, manifest.Retrained(6)!.TrainSamples);
+            // Later jobs check the baseline rows again: the in-app model keeps backing its row (the shipped file of the same
+            // class is not "a changed checkpoint"), and neither it nor the class's Original is sent back for evaluation.
+            for (int call = 0; call < 2; call++)
+            {
+                var pending = store.EnsureBaselineRows("fashion-mnist", "compact", 10);
+                Assert.DoesNotContain(row.Id, pending);
+                Assert.DoesNotContain(Core.Experiments.ExperimentIds.Original("fashion-mnist", "compact", 6), pending);
+            }
+            var again = store.Get(row.Id)!;
+            Assert.Equal(ExperimentStatus.Ready, again.Status);
+            Assert.Equal(store.ResolveCheckpoint(row), store.ResolveCheckpoint(again));
+            Assert.Equal(row.UA, again.UA);
+            // The Original was measured again, now against the 1-epoch Retrained model: a different privacy score.
+            var original = store.Get(originalId)!;
+            Assert.Equal(ExperimentStatus.Ready, original.Status);
+            Assert.NotNull(original.PS);
+            Assert.NotEqual(psAgainstShipped, original.PS);
             queue.Dispose();
         }
     }
