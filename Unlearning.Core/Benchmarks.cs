@@ -37,23 +37,36 @@ public static class Benchmarks
             using var model = arch.Create(info);
             model.to(device);
             int archBatches = arch == ModelCatalog.ResNet18 ? Math.Max(3, batches / 6) : batches;
-            var (trainIps, trainAugIps) = (TrainSpeed(model, train, archBatches, null), TrainSpeed(model, train, archBatches, new Random(1)));
+            // Three rounds, plain and augmented batches alternating, so that a slow moment of a shared machine shows as spread
+            // instead of deciding one number; the first batches of a fresh model (allocator, kernel selection) are not timed.
+            var plain = new List<double>();
+            var augmented = new List<double>();
+            for (int round = 0; round < 3; round++)
+            {
+                plain.Add(TrainSpeed(model, train, archBatches, null, warmUp: round == 0 ? 10 : 3));
+                augmented.Add(TrainSpeed(model, train, archBatches, new Random(1 + round), warmUp: 3));
+            }
             var inferIps = InferSpeed(model, test, archBatches);
-            log.WriteLine($"{arch.Id,-10} params {model.ParameterCount(),10:N0}  train {trainIps,8:N0} img/s (with augmentation {trainAugIps,8:N0})  inference {inferIps,8:N0} img/s  [{archBatches} batches of 128]");
+            log.WriteLine($"{arch.Id,-10} params {model.ParameterCount(),10:N0}  train {Median(plain),8:N0} img/s ({Range(plain)}; with augmentation {Median(augmented):N0}, {Range(augmented)})  " +
+                          $"inference {inferIps,8:N0} img/s  [3 × {archBatches} batches of 128 each]");
         }
         Evaluation.EvaluationBenchmark.Run(o, data, train, test, device, log);
         return 0;
     }
 
-    private static double TrainSpeed(Classifier model, TensorData data, int batches, Random? augment)
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+    private static string Range(List<double> values) => $"{values.Min():N0}–{values.Max():N0}";
+
+    private static double TrainSpeed(Classifier model, TensorData data, int batches, Random? augment, int warmUp)
     {
         using var opt = optim.SGD(model.parameters(), 0.01, 0.9, nesterov: true, weight_decay: 5e-4);
         model.train();
-        var plan = TensorData.Plan(Enumerable.Range(0, batches * 128 + 3 * 128).Select(i => i % data.Count).ToArray(), 128, new Random(0));
+        var plan = TensorData.Plan(Enumerable.Range(0, (batches + warmUp) * 128).Select(i => i % data.Count).ToArray(), 128, new Random(0));
         var clock = new Stopwatch();
         for (int b = 0; b < plan.Length; b++)
         {
-            if (b == 3) clock.Start(); // three warm-up batches
+            if (b == warmUp) clock.Start(); // untimed warm-up batches
             using var scope = NewDisposeScope();
             var (x, y) = data.Batch(plan[b], augment);
             opt.zero_grad();
