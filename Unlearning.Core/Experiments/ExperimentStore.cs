@@ -71,9 +71,10 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
 
     /// <summary>Absolute path of an experiment's checkpoint. Shipped baselines live under the data root.</summary>
     public string ResolveCheckpoint(Experiment e) =>
-        e.CheckpointPath is null ? throw new InvalidOperationException($"Experiment '{e.Id}' has no checkpoint.")
-        : e.CheckpointPath.StartsWith("baselines/", StringComparison.Ordinal) ? Path.Combine(DataRoot, e.CheckpointPath)
-        : Artifacts.Resolve(e.CheckpointPath);
+        e.CheckpointPath is null ? throw new InvalidOperationException($"Experiment '{e.Id}' has no checkpoint.") : ResolveStoredPath(e.CheckpointPath);
+
+    private string ResolveStoredPath(string stored) =>
+        stored.StartsWith("baselines/", StringComparison.Ordinal) ? Path.Combine(DataRoot, stored) : Artifacts.Resolve(stored);
 
     /// <summary>
     /// Makes sure every shipped (or previously trained) baseline of (dataset, architecture) has its rows:
@@ -97,30 +98,19 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
                              (manifest.Retrained(fc), ExperimentType.Retrained, ExperimentIds.Retrained(dataset, architecture, fc)),
                          })
                 {
-                    var checkpoint = entry is null ? null : Path.Combine(folder, entry.File);
-                    if (entry is null || !File.Exists(checkpoint)) continue;
-                    var sha = CheckpointFingerprint(checkpoint!);
+                    if (entry is null) continue;
+                    var checkpoint = Path.Combine(folder, entry.File);
+                    if (!File.Exists(checkpoint)) continue;
+                    var sha = CheckpointFingerprint(checkpoint);
+                    var storedPath = stored + "/" + entry.File;
+                    double? rt = type == ExperimentType.Retrained ? entry.TrainSeconds : null;
                     var existing = db.Experiments.FirstOrDefault(e => e.Id == id);
-                    // A row backed by another folder's file (an in-app trained model replacing a shipped one) is left alone.
-                    if (existing is not null && existing.CheckpointSha256 != sha && SameFile(ResolveCheckpoint(existing), checkpoint!))
-                    {
-                        // The checkpoint behind this row changed (new baselines shipped, or a row from before fingerprints):
-                        // its stored numbers belong to another model, so it is evaluated again.
-                        existing.CheckpointSha256 = sha;
-                        existing.Epochs = manifest.Recipe.Epochs;
-                        existing.BatchSize = manifest.Recipe.BatchSize;
-                        existing.LearningRate = manifest.Recipe.LearningRate;
-                        existing.Seed = entry.Seed;
-                        existing.RT = type == ExperimentType.Retrained ? entry.TrainSeconds : null;
-                        existing.CheckpointPath = stored + "/" + entry.File;
-                        ForgetEvaluation(existing);
-                        // The Original row of this class holds its privacy score and CKA against the Retrained model.
-                        if (type == ExperimentType.Retrained && db.Experiments.Find(ExperimentIds.Original(dataset, architecture, fc)) is { } originalRow)
-                        {
-                            ForgetEvaluation(originalRow);
-                            if (!pending.Contains(originalRow.Id)) pending.Add(originalRow.Id);
-                        }
-                    }
+                    // The checkpoint behind this row changed (new baselines shipped, or a row from before fingerprints): its
+                    // stored numbers belong to another model. A row backed by another folder's file (an in-app trained model
+                    // replacing a shipped one) is left alone.
+                    if (existing is not null && existing.CheckpointSha256 != sha && SameFile(ResolveCheckpoint(existing), checkpoint))
+                        foreach (var again in Rebind(db, existing, storedPath, sha, manifest.Recipe, entry.Seed, rt))
+                            if (!pending.Contains(again)) pending.Add(again);
                     if (existing is null)
                     {
                         db.Experiments.Add(new Experiment
@@ -130,11 +120,11 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
                             Epochs = manifest.Recipe.Epochs, BatchSize = manifest.Recipe.BatchSize, LearningRate = manifest.Recipe.LearningRate,
                             Seed = entry.Seed,
                             // RT is "N/A" for the Original (REFERENCE §4.3); the Retrained model's RT is its training time.
-                            RT = type == ExperimentType.Retrained ? entry.TrainSeconds : null,
+                            RT = rt,
                             // The original system's CreatedAt for baselines is the epoch (+1 s for Retrained): they sort first.
                             CreatedUtc = DateTime.UnixEpoch.AddSeconds(type == ExperimentType.Retrained ? 1 : 0),
                             Status = ExperimentStatus.Pending,
-                            CheckpointPath = stored + "/" + entry.File,
+                            CheckpointPath = storedPath,
                             CheckpointSha256 = sha,
                         });
                         pending.Add(id);
@@ -148,6 +138,41 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
     }
 
     private static bool SameFile(string a, string b) => string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
+
+    /// <summary>
+    /// Backs a baseline row with a (new) checkpoint, trained with <paramref name="recipe"/> and <paramref name="seed"/>
+    /// (<paramref name="rt"/>: its training time, Retrained only), and sends the row back to Pending without its old numbers.
+    /// A Retrained row also sends the Original row of its class back: that row's privacy score and CKA were measured against
+    /// the Retrained model being replaced.
+    /// </summary>
+    public void RebindBaseline(string id, string checkpointPath, TrainOptions recipe, long seed, double? rt)
+    {
+        using var db = contexts.CreateDbContext();
+        var row = db.Experiments.Find(id) ?? throw new KeyNotFoundException($"Experiment '{id}' does not exist.");
+        Rebind(db, row, checkpointPath, CheckpointFingerprint(ResolveStoredPath(checkpointPath)), recipe, seed, rt);
+        db.SaveChanges();
+    }
+
+    /// <summary>See <see cref="RebindBaseline"/>; returns the ids of the rows it sent back to Pending.</summary>
+    private static List<string> Rebind(UnlearningDbContext db, Experiment row, string checkpointPath, string sha, TrainOptions recipe, long seed, double? rt)
+    {
+        if (!row.IsBaseline) throw new InvalidOperationException($"Experiment '{row.Id}' is not a baseline.");
+        row.CheckpointPath = checkpointPath;
+        row.CheckpointSha256 = sha;
+        row.Epochs = recipe.Epochs;
+        row.BatchSize = recipe.BatchSize;
+        row.LearningRate = recipe.LearningRate;
+        row.Seed = seed;
+        row.RT = rt;
+        ForgetEvaluation(row);
+        var rows = new List<string> { row.Id };
+        if (row.Type == ExperimentType.Retrained && db.Experiments.Find(ExperimentIds.Original(row.Dataset, row.Architecture, row.ForgetClass)) is { } original)
+        {
+            ForgetEvaluation(original);
+            rows.Add(original.Id);
+        }
+        return rows;
+    }
 
     private static void ForgetEvaluation(Experiment e)
     {

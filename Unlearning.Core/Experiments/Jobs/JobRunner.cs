@@ -150,24 +150,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
         var stored = Path.Combine(folder, entry.File);
         foreach (var row in store.List(info.Id, arch.Id).Where(x => x.Type == (fc is null ? ExperimentType.Original : ExperimentType.Retrained) && (fc is null || x.ForgetClass == fc)))
-        {
-            row.CheckpointPath = stored;
-            row.CheckpointSha256 = ExperimentStore.CheckpointFingerprint(stored);
-            row.Status = ExperimentStatus.Pending;
-            row.RT = fc is null ? null : entry.TrainSeconds;
-            row.Epochs = recipe.Epochs;
-            row.BatchSize = recipe.BatchSize;
-            row.LearningRate = recipe.LearningRate;
-            row.Seed = recipe.Seed;
-            store.Update(row);
-        }
-        // A new Retrained model also invalidates the Original row of its class: that row's privacy score and CKA against
-        // the Retrained model were measured against the one it replaces.
-        if (fc is int forget && store.Get(ExperimentIds.Original(info.Id, arch.Id, forget)) is { Status: ExperimentStatus.Ready } originalRow)
-        {
-            originalRow.Status = ExperimentStatus.Pending;
-            store.Update(originalRow);
-        }
+            store.RebindBaseline(row.Id, stored, recipe, recipe.Seed, fc is null ? null : entry.TrainSeconds);
         var evaluated = EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0.9, 1.0);
         return fc is null ? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass) : evaluated ?? ExperimentIds.Retrained(info.Id, arch.Id, job.ForgetClass);
     }
