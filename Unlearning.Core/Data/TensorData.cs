@@ -22,7 +22,11 @@ public sealed class TensorData : IDisposable
         var std = tensor(Info.Std).reshape(1, Info.Channels, 1, 1);
         Images = x.sub_(mean).div_(std).to(device).MoveToOuterDisposeScope();
         Labels = tensor(set.Labels.Select(l => (long)l).ToArray()).to(device).MoveToOuterDisposeScope();
+        BlackPixel = [.. Info.Mean.Zip(Info.Std, (m, s) => -m / s)];
     }
+
+    /// <summary>Per channel, a black pixel after Normalize: (0 − mean) / std — the augmentation's padding value.</summary>
+    private float[] BlackPixel { get; }
 
     public DatasetInfo Info { get; }
     public ImageSet Set { get; }
@@ -77,7 +81,7 @@ public sealed class TensorData : IDisposable
         int c = (int)x.shape[1], h = (int)x.shape[2], w = (int)x.shape[3], plane = h * w, image = c * plane;
         var src = x.contiguous().data<float>().ToArray();
         var dst = new float[src.Length];
-        var black = Info.Mean.Zip(Info.Std, (m, s) => -m / s).ToArray();
+        var black = BlackPixel;
         for (long i = 0; i < n; i++)
         {
             int dy = rng.Next(0, 2 * pad + 1), dx = rng.Next(0, 2 * pad + 1);
@@ -104,8 +108,7 @@ public sealed class TensorData : IDisposable
     internal Tensor AugmentWithTensorOps(Tensor x, int pad, Random rng)
     {
         long n = x.shape[0], h = x.shape[2], w = x.shape[3];
-        // Black pixel after Normalize: (0 - mean) / std per channel.
-        var black = tensor(Info.Mean.Zip(Info.Std, (m, s) => -m / s).ToArray(), device: x.device).reshape(1, -1, 1, 1);
+        var black = tensor(BlackPixel, device: x.device).reshape(1, -1, 1, 1);
         var padded = nn.functional.pad(x - black, [pad, pad, pad, pad]) + black;
         var crops = new Tensor[n];
         for (int i = 0; i < n; i++)
