@@ -58,21 +58,29 @@ public class StoreTests
         }
     }
 
+    /// <summary>A shipped baseline folder with an Original and the Retrained model of class 2 (files of the given contents, 100 s RT).</summary>
+    private static (string Folder, BaselineManifest Manifest) ShipOriginalAndRetrained2(ExperimentStore store, string original, string retrained)
+    {
+        var folder = DataPaths.BaselineFolder(store.DataRoot, "fashion-mnist", "compact");
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "original.pt"), original);
+        File.WriteAllText(Path.Combine(folder, "retrained-2.pt"), retrained);
+        var manifest = new BaselineManifest
+        {
+            Dataset = "fashion-mnist", Architecture = "compact", Recipe = TrainOptions.CompactDefaults,
+            Models = [new BaselineEntry { Kind = "Original", File = "original.pt" }, new BaselineEntry { Kind = "Retrained", ForgetClass = 2, File = "retrained-2.pt", TrainSeconds = 100 }],
+        };
+        manifest.Save(folder);
+        return (folder, manifest);
+    }
+
     [Fact]
     public void Baseline_rows_come_from_the_manifest_and_cannot_be_deleted()
     {
         var (sp, store, dir) = NewStore();
         using (sp)
         {
-            var folder = DataPaths.BaselineFolder(store.DataRoot, "fashion-mnist", "compact");
-            Directory.CreateDirectory(folder);
-            File.WriteAllText(Path.Combine(folder, "original.pt"), "x");
-            File.WriteAllText(Path.Combine(folder, "retrained-2.pt"), "x");
-            new BaselineManifest
-            {
-                Dataset = "fashion-mnist", Architecture = "compact", Recipe = TrainOptions.CompactDefaults,
-                Models = [new BaselineEntry { Kind = "Original", File = "original.pt" }, new BaselineEntry { Kind = "Retrained", ForgetClass = 2, File = "retrained-2.pt", TrainSeconds = 100 }],
-            }.Save(folder);
+            var (folder, _) = ShipOriginalAndRetrained2(store, "x", "x");
 
             var pending = store.EnsureBaselineRows("fashion-mnist", "compact", 10);
             Assert.Equal(11, pending.Count); // 10 Original rows + 1 Retrained row
@@ -92,16 +100,7 @@ public class StoreTests
         var (sp, store, _) = NewStore();
         using (sp)
         {
-            var folder = DataPaths.BaselineFolder(store.DataRoot, "fashion-mnist", "compact");
-            Directory.CreateDirectory(folder);
-            File.WriteAllText(Path.Combine(folder, "original.pt"), "first model");
-            File.WriteAllText(Path.Combine(folder, "retrained-2.pt"), "first retrained");
-            var manifest = new BaselineManifest
-            {
-                Dataset = "fashion-mnist", Architecture = "compact", Recipe = TrainOptions.CompactDefaults,
-                Models = [new BaselineEntry { Kind = "Original", File = "original.pt" }, new BaselineEntry { Kind = "Retrained", ForgetClass = 2, File = "retrained-2.pt", TrainSeconds = 100 }],
-            };
-            manifest.Save(folder);
+            var (folder, manifest) = ShipOriginalAndRetrained2(store, "first model", "first retrained");
             store.EnsureBaselineRows("fashion-mnist", "compact", 10);
             // SHA-256 of the file, computed here independently.
             var expectedSha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("first retrained"u8.ToArray()));
