@@ -77,7 +77,7 @@ public sealed partial class Evaluator
     public static Dictionary<string, List<AttackCurvePoint>> ToStored(AttackCurves curves) => AttackData.ToStored(curves);
 
     /// <summary>
-    /// The table's worst-case privacy score with matched sets (SPEC §5): this model's signals on all
+    /// The table's worst-case privacy score with matched sets (see docs/metrics.md): this model's signals on all
     /// forget-class train samples against the Retrained model's signals on the same samples.
     /// </summary>
     private static double? PrivacyStage(EvaluationInput input, ExperimentResults results)

@@ -9,7 +9,7 @@ using Unlearning.Web.Components.Views;
 namespace Unlearning.Web.Components.Attack;
 
 /// <summary>
-/// The Attack stage for the host page (REFERENCE §5). Each side attacks its model against the Retrained model of
+/// The Attack stage for the host page (see docs/metrics.md for the attack). Each side attacks its model against the Retrained model of
 /// the forget class. A side whose model is the Original shows "Select an unlearned model to compare the attack
 /// results", as the original does. Results load through <see cref="ExperimentResultsReader"/> unless given.
 /// </summary>
