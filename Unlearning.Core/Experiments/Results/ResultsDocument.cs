@@ -26,7 +26,7 @@ public static class ResultsDocument
         return path;
     }
 
-    public static string FeaturesPath(ArtifactStore artifacts, string experimentId) => Path.Combine(artifacts.FolderOf(experimentId), "features.bin");
+    public static string FeaturesPath(ArtifactStore artifacts, string experimentId) => artifacts.FeaturesPath(experimentId);
 
     public static void SaveFeatures(ArtifactStore artifacts, string experimentId, float[] features) =>
         ArtifactStore.WriteAtomic(FeaturesPath(artifacts, experimentId), s => s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan())));
