@@ -15,9 +15,10 @@ public static class DefaultRecipes
         [ModelCatalog.ResNet18.Id] = TrainOptions.ResNet18Defaults,
     };
 
-    /// <summary>The recipe of architecture <paramref name="architectureId"/>; the original's ResNet-18 recipe for an unlisted one.</summary>
+    /// <summary>The recipe of architecture <paramref name="architectureId"/> (an architecture added to the catalogue needs a row here).</summary>
     public static TrainOptions For(string architectureId) =>
-        ByArchitecture.TryGetValue(architectureId, out var recipe) ? recipe : TrainOptions.ResNet18Defaults;
+        ByArchitecture.TryGetValue(architectureId, out var recipe) ? recipe
+        : throw new ArgumentException($"No default training recipe for architecture '{architectureId}'; add one to {nameof(DefaultRecipes)}.", nameof(architectureId));
 
     /// <summary>The recipe of <paramref name="architecture"/> on <paramref name="dataset"/> (today the same for every dataset).</summary>
     public static TrainOptions DefaultRecipe(this ArchitectureInfo architecture, DatasetInfo dataset) => For(architecture.Id);
