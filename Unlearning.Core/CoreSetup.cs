@@ -42,6 +42,7 @@ public static class CoreSetup
             sp.GetRequiredService<ExperimentStore>(), sp.GetRequiredService<DatasetLoader>(), sp.GetRequiredService<MethodCatalog>(),
             TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>()));
         services.AddSingleton<ExperimentTransfer>();
+        services.AddSingleton<ExperimentResultsReader>();
         services.AddSingleton<JobQueue>();
         services.AddHostedService<JobQueueService>();
         TorchDevice.Initialise(options.Threads);

@@ -14,7 +14,6 @@ public static class WebSetup
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         // One comparison state per circuit (browser tab).
         services.AddScoped<State.ComparisonState>();
-        services.AddSingleton<Components.Views.ExperimentResultsCache>();
         services.AddOpenApi();
         // Malformed request bodies throw, so the API error middleware can answer with a clear message.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

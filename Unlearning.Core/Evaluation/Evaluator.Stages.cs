@@ -67,28 +67,17 @@ public sealed partial class Evaluator
         var retrained = input.IsRetrained ? results.Attack : input.RetrainedResults?.Attack;
         if (retrained is { Values.Count: > 0 })
         {
-            var curves = AttackCurves.Compute(
-                [.. results.Attack.Values.Select(v => v.Entropy)], [.. results.Attack.Values.Select(v => v.Confidence)],
-                [.. retrained.Values.Select(v => v.Entropy)], [.. retrained.Values.Select(v => v.Confidence)]);
-            results.Attack.Results = ToStored(curves);
+            results.Attack.Results = ToStored(PrivacyScore.SubsetCurves(results.Attack.Values, retrained.Values));
         }
         progress?.Report(new EvaluationProgress(Stages[stage], stage, Stages.Length, 1));
         return (features, dim);
     }
 
-    public static Dictionary<string, List<AttackCurvePoint>> ToStored(AttackCurves curves) => new()
-    {
-        ["entropy_above_unlearn"] = Convert(curves.EntropyAboveUnlearn),
-        ["entropy_above_retrain"] = Convert(curves.EntropyAboveRetrain),
-        ["confidence_above_retrain"] = Convert(curves.ConfidenceAboveRetrain),
-        ["confidence_above_unlearn"] = Convert(curves.ConfidenceAboveUnlearn),
-    };
-
-    private static List<AttackCurvePoint> Convert(AttackPoint[] points) =>
-        [.. points.Select(p => new AttackCurvePoint(p.Threshold, p.Fpr, p.Fnr, p.AttackScore))];
+    /// <summary>The four curves in their stored shape (see <see cref="AttackData.ToStored"/>).</summary>
+    public static Dictionary<string, List<AttackCurvePoint>> ToStored(AttackCurves curves) => AttackData.ToStored(curves);
 
     /// <summary>
-    /// The table's worst-case privacy score with matched sets (SPEC §5): this model's signals on all
+    /// The table's worst-case privacy score with matched sets (see docs/metrics.md): this model's signals on all
     /// forget-class train samples against the Retrained model's signals on the same samples.
     /// </summary>
     private static double? PrivacyStage(EvaluationInput input, ExperimentResults results)
@@ -96,9 +85,7 @@ public sealed partial class Evaluator
         var (rEntropy, rConfidence) = input.IsRetrained
             ? (results.ForgetEntropy, results.ForgetConfidence)
             : (input.RetrainedResults?.ForgetEntropy ?? [], input.RetrainedResults?.ForgetConfidence ?? []);
-        if (rEntropy.Length == 0 || rEntropy.Length != results.ForgetEntropy.Length) return null;
-        var curves = AttackCurves.Compute(results.ForgetEntropy, results.ForgetConfidence, rEntropy, rConfidence);
-        return PrivacyScore.From(curves);
+        return PrivacyScore.Matched(results.ForgetEntropy, results.ForgetConfidence, rEntropy, rConfidence);
     }
 
     public int CkaBatchSize { get; init; } = 1000;

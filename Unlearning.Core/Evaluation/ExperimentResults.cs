@@ -68,11 +68,44 @@ public sealed class SubsetPoint
     public double[] Probs { get; set; } = [];
 }
 
+/// <summary>The subset attack of one model: its forget-class values and its four curves against the Retrained model.</summary>
 public sealed class AttackData
 {
+    /// <summary>The stored keys of the four curves, in the original's storage order (also the export's keys).</summary>
+    public const string EntropyAboveUnlearn = "entropy_above_unlearn", EntropyAboveRetrain = "entropy_above_retrain",
+        ConfidenceAboveRetrain = "confidence_above_retrain", ConfidenceAboveUnlearn = "confidence_above_unlearn";
+
+    /// <summary>The four curve keys in storage order.</summary>
+    public static IReadOnlyList<string> CurveKeys { get; } = [EntropyAboveUnlearn, EntropyAboveRetrain, ConfidenceAboveRetrain, ConfidenceAboveUnlearn];
+
     public List<AttackValue> Values { get; set; } = [];
-    /// <summary>Curves keyed entropy_above_unlearn, entropy_above_retrain, confidence_above_retrain, confidence_above_unlearn.</summary>
+    /// <summary>Curves keyed <see cref="CurveKeys"/> (the stored JSON shape; typed access through <see cref="Curves"/>).</summary>
     public Dictionary<string, List<AttackCurvePoint>> Results { get; set; } = [];
+
+    /// <summary>The stored four curves as <see cref="Privacy.AttackCurves"/>; null when one of them is missing.</summary>
+    public Privacy.AttackCurves? Curves()
+    {
+        Privacy.AttackPoint[]? Get(string key) => Results.TryGetValue(key, out var list)
+            ? [.. list.Select(p => new Privacy.AttackPoint(p.Threshold, p.Fpr, p.Fnr, p.AttackScore))]
+            : null;
+        var eu = Get(EntropyAboveUnlearn);
+        var er = Get(EntropyAboveRetrain);
+        var cr = Get(ConfidenceAboveRetrain);
+        var cu = Get(ConfidenceAboveUnlearn);
+        return eu is null || er is null || cr is null || cu is null ? null : new Privacy.AttackCurves(eu, er, cr, cu);
+    }
+
+    /// <summary>The four curves in their stored shape, keyed <see cref="CurveKeys"/>.</summary>
+    public static Dictionary<string, List<AttackCurvePoint>> ToStored(Privacy.AttackCurves curves) => new()
+    {
+        [EntropyAboveUnlearn] = Convert(curves.EntropyAboveUnlearn),
+        [EntropyAboveRetrain] = Convert(curves.EntropyAboveRetrain),
+        [ConfidenceAboveRetrain] = Convert(curves.ConfidenceAboveRetrain),
+        [ConfidenceAboveUnlearn] = Convert(curves.ConfidenceAboveUnlearn),
+    };
+
+    private static List<AttackCurvePoint> Convert(Privacy.AttackPoint[] points) =>
+        [.. points.Select(p => new AttackCurvePoint(p.Threshold, p.Fpr, p.Fnr, p.AttackScore))];
 }
 
 public sealed record AttackValue(int Img, double Entropy, double Confidence);

@@ -1,7 +1,8 @@
 namespace Unlearning.Core.Experiments;
 
 /// <summary>
-/// Files of experiments under <c>{AppFolder}/artifacts/{experiment-id}/</c> (checkpoint, results document).
+/// Files of experiments under <c>{AppFolder}/artifacts/{experiment-id}/</c>: the layout of checkpoint, results document
+/// and subset features is here and nowhere else.
 /// Every write goes to a temporary name in the same folder and is renamed into place, so a crash never
 /// leaves a half-written file under a final name.
 /// </summary>
@@ -20,6 +21,8 @@ public sealed class ArtifactStore(string appFolder)
 
     public string CheckpointPath(string experimentId) => Path.Combine(FolderOf(experimentId), "model.pt");
     public string ResultsPath(string experimentId) => Path.Combine(FolderOf(experimentId), "results.json");
+    /// <summary>The subset's penultimate features as raw float32 rows (see <see cref="ResultsDocument"/>).</summary>
+    public string FeaturesPath(string experimentId) => Path.Combine(FolderOf(experimentId), "features.bin");
 
     /// <summary>Path relative to the app folder (what the database stores).</summary>
     public string Relative(string fullPath) => Path.GetRelativePath(AppFolder, fullPath);

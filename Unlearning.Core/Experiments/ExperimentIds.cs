@@ -1,7 +1,7 @@
 namespace Unlearning.Core.Experiments;
 
 /// <summary>
-/// Experiment ids. Unlearned/uploaded models get 4 random hex characters like the original (REFERENCE §6),
+/// Experiment ids. Unlearned/uploaded models get 4 random hex characters like the original,
 /// regenerated on collision. Baselines follow the original's <c>000{fc}</c> / <c>a00{fc}</c> scheme; the
 /// dataset and architecture are appended so that ids stay unique across (dataset, architecture).
 /// </summary>
@@ -9,6 +9,16 @@ public static class ExperimentIds
 {
     public static string Original(string dataset, string architecture, int forgetClass) => $"000{forgetClass}-{dataset}-{architecture}";
     public static string Retrained(string dataset, string architecture, int forgetClass) => $"a00{forgetClass}-{dataset}-{architecture}";
+
+    /// <summary>
+    /// The type an id's scheme tells: <c>000…</c> Original, <c>a00…</c> Retrained, anything else Unlearned (random ids
+    /// never start with those prefixes, see <see cref="NewRandom"/>). An Uploaded model's id looks like an Unlearned
+    /// one's; use the stored row's type where there is one.
+    /// </summary>
+    public static ExperimentType TypeOf(string id) =>
+        id.StartsWith("000", StringComparison.Ordinal) ? ExperimentType.Original
+        : id.StartsWith("a00", StringComparison.Ordinal) ? ExperimentType.Retrained
+        : ExperimentType.Unlearned;
 
     /// <summary>The short id shown in the table and written as "ID" in exports (<c>0003</c>, <c>a003</c>, <c>3f9c</c>).</summary>
     public static string Display(string id) => id.Length > 4 && id[4] == '-' ? id[..4] : id;

@@ -18,7 +18,7 @@ public static class OriginalFormat
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "points", "attack"];
 
-    public static readonly string[] CurveKeys = ["entropy_above_unlearn", "entropy_above_retrain", "confidence_above_retrain", "confidence_above_unlearn"];
+    public static IReadOnlyList<string> CurveKeys => AttackData.CurveKeys;
 
     /// <summary>Method names as the original stores them; ours are the same except Upload ("Custom").</summary>
     public static string TypeName(Experiment e) => e.Type switch

@@ -2,28 +2,25 @@ using Unlearning.Core.Data;
 
 namespace Unlearning.Core.Models;
 
-/// <summary>An architecture the system can build, with the training recipe defaults that suit it.</summary>
+/// <summary>An architecture the system can build (its training recipe is in <c>Training.DefaultRecipes</c>).</summary>
 public sealed record ArchitectureInfo(
     string Id,
     string DisplayName,
     string Description,
-    Func<DatasetInfo, Classifier> Create,
-    Func<DatasetInfo, Training.TrainOptions> DefaultRecipe);
+    Func<DatasetInfo, Classifier> Create);
 
-/// <summary>Registry of architectures by name (SPEC §2).</summary>
+/// <summary>Registry of architectures by name.</summary>
 public static class ModelCatalog
 {
     public static readonly ArchitectureInfo Compact = new(
         "compact", "Compact ResNet (CPU)",
         "7-layer residual CNN (stride-2 stem 16, blocks 16/32/32/64/64), ~170k parameters; the CPU default.",
-        d => new CompactResNet(d.Channels, d.NumClasses),
-        d => Training.TrainOptions.CompactDefaults);
+        d => new CompactResNet(d.Channels, d.NumClasses));
 
     public static readonly ArchitectureInfo ResNet18 = new(
         "resnet18", "ResNet-18",
         "CIFAR variant of ResNet-18 (3×3 stem, no max-pool), 11.17M parameters, as the original system.",
-        d => new Models.ResNet18(d.Channels, d.NumClasses),
-        d => Training.TrainOptions.ResNet18Defaults);
+        d => new Models.ResNet18(d.Channels, d.NumClasses));
 
     public static IReadOnlyList<ArchitectureInfo> All { get; } = [Compact, ResNet18];
 

@@ -71,4 +71,20 @@ public class AttackStrategiesTests
         Assert.Equal(0.0, AttackStrategies.SnapThreshold(AttackMetric.Entropy, -1));
         Assert.Equal(3.75, AttackStrategies.DefaultThreshold(AttackMetric.Confidence));
     }
+
+    [Theory]
+    // "Above ⇒ unlearned": a model sample succeeds above τ, a Retrained sample below; a value equal to τ fails either way.
+    [InlineData(0.6, true, AttackDirection.AboveUnlearn, true)]
+    [InlineData(0.4, true, AttackDirection.AboveUnlearn, false)]
+    [InlineData(0.4, false, AttackDirection.AboveUnlearn, true)]
+    [InlineData(0.6, false, AttackDirection.AboveUnlearn, false)]
+    [InlineData(0.5, true, AttackDirection.AboveUnlearn, false)]
+    [InlineData(0.5, false, AttackDirection.AboveUnlearn, false)]
+    // "Above ⇒ Retrained": mirrored.
+    [InlineData(0.4, true, AttackDirection.AboveRetrain, true)]
+    [InlineData(0.6, false, AttackDirection.AboveRetrain, true)]
+    [InlineData(0.6, true, AttackDirection.AboveRetrain, false)]
+    [InlineData(0.5, false, AttackDirection.AboveRetrain, false)]
+    public void Per_sample_success_is_strict_and_mirrors_with_the_direction(double value, bool fromModel, AttackDirection direction, bool expected) =>
+        Assert.Equal(expected, AttackStrategies.IsSuccess(value, fromModel, 0.5, direction));
 }

@@ -128,8 +128,8 @@ public class PredictionMatrixLegendTests : ViewTestContext
     public void Metrics_view_switches_the_legend_with_the_bubble_toggle()
     {
         var cut = Render<MetricsView>(p => p
-            .Add(c => c.ModelA, new Unlearning.Web.Components.Views.ComparedModel("aaaa", Unlearning.Core.Experiments.ExperimentType.Unlearned, ViewFixtures.ModelA()))
-            .Add(c => c.ModelB, new Unlearning.Web.Components.Views.ComparedModel("bbbb", Unlearning.Core.Experiments.ExperimentType.Unlearned, ViewFixtures.ModelB()))
+            .Add(c => c.ModelA, new Unlearning.Core.Experiments.ComparedModel("aaaa", Unlearning.Core.Experiments.ExperimentType.Unlearned, ViewFixtures.ForgetClass, ViewFixtures.ModelA()))
+            .Add(c => c.ModelB, new Unlearning.Core.Experiments.ComparedModel("bbbb", Unlearning.Core.Experiments.ExperimentType.Unlearned, ViewFixtures.ForgetClass, ViewFixtures.ModelB()))
             .Add(c => c.ForgetClass, ViewFixtures.ForgetClass)
             .Add(c => c.ClassNames, ["zero", "one", "two"]));
         Assert.Equal("split", cut.Find(".uc-matrix-legend").GetAttribute("data-mode"));

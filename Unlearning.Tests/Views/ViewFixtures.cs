@@ -1,6 +1,10 @@
 using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using Unlearning.Core.Evaluation;
+using Unlearning.Core.Experiments;
 
 namespace Unlearning.Tests.Views;
 
@@ -11,12 +15,24 @@ public abstract class ViewTestContext : BunitContext, IAsyncLifetime
 {
     public Task InitializeAsync() => Task.CompletedTask;
 
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        foreach (var d in Owned) d.Dispose();
+    }
+
+    /// <summary>What a test set up outside the context (e.g. a temporary store), disposed after the context.</summary>
+    protected List<IDisposable> Owned { get; } = [];
 
     protected ViewTestContext()
     {
         Services.AddMudServices();
         JSInterop.Mode = JSRuntimeMode.Loose;
+        // The panels inject Core's reader; tests that give the results never reach its store, so an empty one will do
+        // (a test that loads by id registers a reader over a real store instead).
+        Services.AddSingleton(_ => new ExperimentResultsReader(new ExperimentStore(
+            new PooledDbContextFactory<UnlearningDbContext>(new DbContextOptionsBuilder<UnlearningDbContext>().UseSqlite("Data Source=:memory:").Options),
+            new ArtifactStore(Path.Combine(Path.GetTempPath(), "unlearning-view-tests-unused")), "")));
     }
 }
 

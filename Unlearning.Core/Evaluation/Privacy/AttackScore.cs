@@ -177,7 +177,21 @@ public static class PrivacyScore
         return Math.Clamp(1 - max, 0, 1);
     }
 
-    /// <summary>PS of matched value sets (SPEC §5): the four curves of both signals, then <see cref="From(AttackCurves)"/>.</summary>
+    /// <summary>PS of matched value sets (see docs/metrics.md): the four curves of both signals, then <see cref="From(AttackCurves)"/>.</summary>
     public static double Compute(double[] unlearnEntropy, double[] unlearnConfidence, double[] retrainEntropy, double[] retrainConfidence) =>
         From(AttackCurves.Compute(unlearnEntropy, unlearnConfidence, retrainEntropy, retrainConfidence));
+
+    /// <summary>
+    /// The table's PS: a model's signals on every forget-class train sample against the Retrained model's on the same
+    /// samples (<see cref="Compute"/>); null when the Retrained model's sets are empty or not matched in length.
+    /// </summary>
+    public static double? Matched(double[] unlearnEntropy, double[] unlearnConfidence, double[] retrainEntropy, double[] retrainConfidence) =>
+        retrainEntropy.Length == 0 || retrainEntropy.Length != unlearnEntropy.Length
+            ? null
+            : Compute(unlearnEntropy, unlearnConfidence, retrainEntropy, retrainConfidence);
+
+    /// <summary>The four subset attack curves of a model's forget-class values against the Retrained model's.</summary>
+    public static AttackCurves SubsetCurves(IReadOnlyList<AttackValue> model, IReadOnlyList<AttackValue> retrained) => AttackCurves.Compute(
+        [.. model.Select(v => v.Entropy)], [.. model.Select(v => v.Confidence)],
+        [.. retrained.Select(v => v.Entropy)], [.. retrained.Select(v => v.Confidence)]);
 }

@@ -112,17 +112,19 @@ public static class AttackStrategies
         return best ?? throw new ArgumentException("Curves are empty.", nameof(curves));
     }
 
-    /// <summary>Success and failure counts at <paramref name="threshold"/> (strict &lt; / &gt;, see <see cref="AttackOutcome"/>).</summary>
-    public static AttackOutcome Outcome(double[] retrainValues, double[] modelValues, double threshold, AttackDirection direction)
-    {
-        int retrainSuccess = direction == AttackDirection.AboveUnlearn
-            ? retrainValues.Count(r => r < threshold)
-            : retrainValues.Count(r => r > threshold);
-        int modelSuccess = direction == AttackDirection.AboveUnlearn
-            ? modelValues.Count(u => u > threshold)
-            : modelValues.Count(u => u < threshold);
-        return new AttackOutcome(retrainSuccess, modelSuccess, retrainValues.Length, modelValues.Length);
-    }
+    /// <summary>
+    /// Whether the attack decides correctly for one sample at <paramref name="threshold"/> (strict comparisons, see
+    /// <see cref="AttackOutcome"/>): the side "above" predicts must lie strictly above τ, the other strictly below.
+    /// </summary>
+    /// <param name="fromModel">True for the compared model's sample, false for the Retrained model's.</param>
+    public static bool IsSuccess(double value, bool fromModel, double threshold, AttackDirection direction) =>
+        (direction == AttackDirection.AboveUnlearn) == fromModel ? value > threshold : value < threshold;
+
+    /// <summary>Success and failure counts at <paramref name="threshold"/>: <see cref="IsSuccess"/> counted over both sets.</summary>
+    public static AttackOutcome Outcome(double[] retrainValues, double[] modelValues, double threshold, AttackDirection direction) => new(
+        retrainValues.Count(r => IsSuccess(r, fromModel: false, threshold, direction)),
+        modelValues.Count(u => IsSuccess(u, fromModel: true, threshold, direction)),
+        retrainValues.Length, modelValues.Length);
 
     /// <summary>Snaps a dragged threshold to the metric's step and clamps it to its range (Custom strategy).</summary>
     public static double SnapThreshold(AttackMetric metric, double value)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Unlearning.Core.Data;
 using Unlearning.Core.Methods;
 using Unlearning.Core.Models;
+using Unlearning.Core.Training;
 
 namespace Unlearning.Core.Experiments.Jobs;
 

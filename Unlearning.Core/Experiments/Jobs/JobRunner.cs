@@ -204,26 +204,10 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         var o = LoadResults(original);
         var r = LoadResults(retrained);
         if (o is null || r is null || (o.Attack?.Results.Count > 0 && o.CkaRetrain is not null && original.PS is not null)) return;
-        if (o.Attack is not null && r.Attack is not null)
-            o.Attack.Results = Evaluator.ToStored(Evaluation.Privacy.AttackCurves.Compute(
-                [.. o.Attack.Values.Select(v => v.Entropy)], [.. o.Attack.Values.Select(v => v.Confidence)],
-                [.. r.Attack.Values.Select(v => v.Entropy)], [.. r.Attack.Values.Select(v => v.Confidence)]));
-        if (o.ForgetEntropy.Length > 0 && o.ForgetEntropy.Length == r.ForgetEntropy.Length)
-            original.PS = Evaluation.Privacy.PrivacyScore.From(Evaluation.Privacy.AttackCurves.Compute(o.ForgetEntropy, o.ForgetConfidence, r.ForgetEntropy, r.ForgetConfidence));
-        if (r.Cka is not null) o.CkaRetrain = Transpose(r.Cka);
+        original.PS = OriginalCompletion.Complete(o, r) ?? original.PS;
         SaveResults(original.Id, o);
         store.Update(original);
     }
-
-    private static CkaResult Transpose(CkaResult c) => new()
-    {
-        Layers = c.Layers,
-        Train = new CkaSplit { ForgetClass = T(c.Train.ForgetClass), OtherClasses = T(c.Train.OtherClasses) },
-        Test = new CkaSplit { ForgetClass = T(c.Test.ForgetClass), OtherClasses = T(c.Test.OtherClasses) },
-    };
-
-    private static double[][] T(double[][] m) =>
-        m.Length == 0 ? m : [.. Enumerable.Range(0, m[0].Length).Select(j => m.Select(row => row[j]).ToArray())];
 
     private ExperimentResults? LoadResults(Experiment e) => ResultsDocument.Load(store.Artifacts, e);
 

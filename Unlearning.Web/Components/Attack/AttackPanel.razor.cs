@@ -9,9 +9,9 @@ using Unlearning.Web.Components.Views;
 namespace Unlearning.Web.Components.Attack;
 
 /// <summary>
-/// The Attack stage for the host page (REFERENCE §5). Each side attacks its model against the Retrained model of
+/// The Attack stage for the host page (see docs/metrics.md for the attack). Each side attacks its model against the Retrained model of
 /// the forget class. A side whose model is the Original shows "Select an unlearned model to compare the attack
-/// results", as the original does. Results load through <see cref="ExperimentResultsCache"/> unless given.
+/// results", as the original does. Results load through <see cref="ExperimentResultsReader"/> unless given.
 /// </summary>
 public partial class AttackPanel : ComparisonPanelBase
 {
@@ -44,7 +44,9 @@ public partial class AttackPanel : ComparisonPanelBase
         {
             var a = Resolve(ModelAId, ResultsA);
             var b = Resolve(ModelBId, ResultsB);
-            var r = Resolve(ExperimentIds.Retrained(Dataset, Architecture, ForgetClass), RetrainedResults);
+            var r = RetrainedResults is not null
+                ? Task.FromResult<ComparedModel?>(ExperimentResultsReader.DescribeRetrained(Dataset, Architecture, ForgetClass, RetrainedResults))
+                : Reader.GetRetrainedAsync(Dataset, Architecture, ForgetClass);
             (modelA, modelB, retrained) = (await a, await b, await r);
         }
         catch (Exception ex) when (IsLoadFailure(ex))
@@ -61,7 +63,7 @@ public partial class AttackPanel : ComparisonPanelBase
     }
 
     private AttackSideData? SideData(ComparedModel? m) =>
-        m is null || m.IsOriginal || m.Results is null || retrained?.Results is null ? null : AttackSideData.From(retrained.Results, m.Results);
+        m is null || m.IsOriginal || retrained is null ? null : AttackSideData.From(retrained, m);
 
     /// <summary>The threshold the strategy picks for a side (null when the side has no attack data).</summary>
     public double? ThresholdOf(ThresholdStrategy strategy, ModelSide side)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using Unlearning.Core.Evaluation.Privacy;
+using Unlearning.Core.Experiments;
 using Unlearning.Web.Components.Contrast;
 using Unlearning.Web.Components.Views;
 

@@ -1,5 +1,6 @@
 using Unlearning.Core.Evaluation;
 using Unlearning.Core.Evaluation.Privacy;
+using Unlearning.Core.Experiments;
 
 namespace Unlearning.Web.Components.Attack;
 
@@ -17,27 +18,17 @@ public sealed class AttackSideData
     public required IReadOnlyList<AttackValue> Retrained { get; init; }
     public required IReadOnlyList<AttackValue> Model { get; init; }
 
-    /// <summary>The side's data, or null when either document lacks attack data or a curve is missing.</summary>
-    public static AttackSideData? From(ExperimentResults retrained, ExperimentResults model)
-    {
-        if (retrained.Attack is null || model.Attack is null) return null;
-        var curves = CurvesFrom(model.Attack);
-        if (curves is null) return null;
-        return new AttackSideData { Curves = curves, Retrained = retrained.Attack.Values, Model = model.Attack.Values };
-    }
-
-    /// <summary>The stored four curves (keys of REFERENCE §6) as <see cref="AttackCurves"/>; null when one is missing.</summary>
-    public static AttackCurves? CurvesFrom(AttackData data)
-    {
-        AttackPoint[]? Get(string key) => data.Results.TryGetValue(key, out var list)
-            ? [.. list.Select(p => new AttackPoint(p.Threshold, p.Fpr, p.Fnr, p.AttackScore))]
+    /// <summary>The side's data, or null when either model lacks attack data or one of the model's curves is missing.</summary>
+    public static AttackSideData? From(ComparedModel retrained, ComparedModel model) =>
+        retrained.Results?.Attack is { } r && model.Results?.Attack is { } m && model.AttackCurves is { } curves
+            ? new AttackSideData { Curves = curves, Retrained = r.Values, Model = m.Values }
             : null;
-        var eu = Get("entropy_above_unlearn");
-        var er = Get("entropy_above_retrain");
-        var cr = Get("confidence_above_retrain");
-        var cu = Get("confidence_above_unlearn");
-        return eu is null || er is null || cr is null || cu is null ? null : new AttackCurves(eu, er, cr, cu);
-    }
+
+    /// <summary>The side's data from two results documents (see <see cref="From(ComparedModel, ComparedModel)"/>).</summary>
+    public static AttackSideData? From(ExperimentResults retrained, ExperimentResults model) =>
+        retrained.Attack is { } r && model.Attack?.Curves() is { } curves
+            ? new AttackSideData { Curves = curves, Retrained = r.Values, Model = model.Attack.Values }
+            : null;
 
     public MergedAttackPoint[] Merged(AttackMetric metric) => AttackStrategies.Merge(Curves, metric);
 
@@ -49,7 +40,7 @@ public sealed class AttackSideData
 
 /// <summary>One sample in the butterfly plot and the instance grids.</summary>
 /// <param name="FromModel">True for the compared model's sample, false for the Retrained model's.</param>
-/// <param name="Success">Whether the attack decides correctly for this sample (strict comparisons, see <see cref="AttackOutcome"/>).</param>
+/// <param name="Success">Whether the attack decides correctly for this sample (Core's <see cref="AttackStrategies.IsSuccess"/>).</param>
 public sealed record AttackSample(int Img, bool FromModel, double Value, bool Success)
 {
     /// <summary>What the attack predicts for this sample: "the model" when it is right about a model sample or wrong about a Retrained one.</summary>
@@ -220,10 +211,8 @@ public static class AttackViewModel
         var u = side.ModelValues(metric);
         var outcome = AttackStrategies.Outcome(r, u, threshold, direction);
 
-        bool RetrainSuccess(double v) => direction == AttackDirection.AboveUnlearn ? v < threshold : v > threshold;
-        bool ModelSuccess(double v) => direction == AttackDirection.AboveUnlearn ? v > threshold : v < threshold;
-        var samples = side.Retrained.Select((v, i) => new AttackSample(v.Img, false, r[i], RetrainSuccess(r[i])))
-            .Concat(side.Model.Select((v, i) => new AttackSample(v.Img, true, u[i], ModelSuccess(u[i]))))
+        var samples = side.Retrained.Select((v, i) => new AttackSample(v.Img, false, r[i], AttackStrategies.IsSuccess(r[i], false, threshold, direction)))
+            .Concat(side.Model.Select((v, i) => new AttackSample(v.Img, true, u[i], AttackStrategies.IsSuccess(u[i], true, threshold, direction))))
             .ToList();
 
         return new AttackSideView(metric, threshold, at, merged, Bin(samples, metric), outcome,

@@ -1,10 +1,11 @@
+using Unlearning.Core.Experiments;
 using Unlearning.Web.Components.Views;
 
 namespace Unlearning.Web.Components.Contrast;
 
 /// <summary>
 /// The Contrast stage for the host page. Loads Model A's and Model B's results documents by id through
-/// <see cref="ExperimentResultsCache"/>, unless <see cref="ResultsA"/> / <see cref="ResultsB"/> are given (tests,
+/// Core's <see cref="ExperimentResultsReader"/>, unless <see cref="ResultsA"/> / <see cref="ResultsB"/> are given (tests,
 /// previews), in which case nothing is loaded.
 /// </summary>
 public partial class ContrastPanel : ComparisonPanelBase

@@ -1,16 +1,18 @@
 using Microsoft.AspNetCore.Components;
 using Unlearning.Core.Data;
 using Unlearning.Core.Evaluation;
+using Unlearning.Core.Experiments;
 
 namespace Unlearning.Web.Components.Views;
 
 /// <summary>
 /// What the Contrast and Attack stages share: the compared row (dataset, architecture, forget class), Model A and
-/// Model B by id or by given results, the class names, and loading through <see cref="ExperimentResultsCache"/>.
+/// Model B by id or by given results, the class names, and loading through Core's <see cref="ExperimentResultsReader"/>.
 /// </summary>
 public abstract class ComparisonPanelBase : ComponentBase
 {
-    [Inject] private IServiceProvider Services { get; set; } = default!;
+    /// <summary>Core's read service for stored results (it caches the parsed documents).</summary>
+    [Inject] protected ExperimentResultsReader Reader { get; set; } = default!;
 
     [Parameter, EditorRequired] public string Dataset { get; set; } = "";
     [Parameter, EditorRequired] public string Architecture { get; set; } = "";
@@ -28,15 +30,11 @@ public abstract class ComparisonPanelBase : ComponentBase
     protected IReadOnlyList<string> ClassNamesOf() =>
         DatasetCatalog.TryGet(Dataset)?.ClassNames ?? [.. Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
 
-    /// <summary>A model's results: the given ones, else loaded by id through the cache (null without either).</summary>
-    protected Task<ComparedModel?> Resolve(string? id, ExperimentResults? given) =>
-        Resolve(id, given, Services.GetService(typeof(ExperimentResultsCache)) as ExperimentResultsCache);
-
-    internal static Task<ComparedModel?> Resolve(string? id, ExperimentResults? given, ExperimentResultsCache? cache)
+    /// <summary>A model: described from the given results, else read by id (null without either, or for an unknown id).</summary>
+    protected Task<ComparedModel?> Resolve(string? id, ExperimentResults? given)
     {
-        if (given is not null) return Task.FromResult<ComparedModel?>(new ComparedModel(id ?? "—", ComparedModel.TypeFromId(id ?? ""), given));
-        if (id is null || cache is null) return Task.FromResult<ComparedModel?>(null);
-        return cache.GetAsync(id);
+        if (given is not null) return Task.FromResult<ComparedModel?>(ExperimentResultsReader.Describe(id, given, ForgetClass));
+        return id is null ? Task.FromResult<ComparedModel?>(null) : Reader.GetAsync(id);
     }
 
     /// <summary>A load failure the panel shows instead of its views.</summary>

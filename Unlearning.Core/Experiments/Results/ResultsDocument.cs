@@ -1,9 +1,13 @@
 using System.Text.Json;
-using Unlearning.Core.Experiments;
+using Unlearning.Core.Evaluation;
 
-namespace Unlearning.Core.Evaluation;
+namespace Unlearning.Core.Experiments;
 
-/// <summary>Reads and writes an experiment's results document (<c>artifacts/{id}/results.json</c>) and its subset features.</summary>
+/// <summary>
+/// Reads and writes an experiment's results document (<c>artifacts/{id}/results.json</c>) and its subset features
+/// (<c>artifacts/{id}/features.bin</c>). The evaluator returns these in memory; this is the only code that knows
+/// their files. Views read them through <see cref="ExperimentResultsReader"/>, which caches them.
+/// </summary>
 public static class ResultsDocument
 {
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
@@ -22,7 +26,7 @@ public static class ResultsDocument
         return path;
     }
 
-    public static string FeaturesPath(ArtifactStore artifacts, string experimentId) => Path.Combine(artifacts.FolderOf(experimentId), "features.bin");
+    public static string FeaturesPath(ArtifactStore artifacts, string experimentId) => artifacts.FeaturesPath(experimentId);
 
     public static void SaveFeatures(ArtifactStore artifacts, string experimentId, float[] features) =>
         ArtifactStore.WriteAtomic(FeaturesPath(artifacts, experimentId), s => s.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.AsSpan())));
