@@ -1,5 +1,6 @@
 using Unlearning.Core;
 using Unlearning.Web;
+using Unlearning.Web.Cli;
 
 // Command-line verbs (train baselines, benchmark) run without starting the web server.
 if (args.Length > 0 && CommandLine.IsCommand(args[0]))
