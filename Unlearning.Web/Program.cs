@@ -8,7 +8,7 @@ if (args.Length > 0 && CommandLine.IsCommand(args[0]))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddUnlearningCore(builder.Configuration);
-builder.Services.AddUnlearningWeb();
+builder.Services.AddUnlearningWeb(builder.Configuration);
 
 var app = builder.Build();
 app.UseUnlearningWeb();
