@@ -34,6 +34,9 @@ public sealed class CheckpointUploads(ResolvedPaths paths, IOptions<UploadOption
 
     public int MaxMegabytes => options.Value.MaxMegabytes;
 
+    /// <summary>What a too-large upload is told (the server's own body limit says the same).</summary>
+    public string TooLargeMessage => $"The file is larger than the upload limit of {MaxMegabytes} MB (setting {UploadOptions.Section}:MaxMegabytes).";
+
     /// <summary>
     /// Streams <paramref name="content"/> to a new upload file and returns its path relative to the app folder.
     /// More than <see cref="MaxBytes"/> → <see cref="UploadTooLargeException"/>, an empty file → ArgumentException;
@@ -57,7 +60,7 @@ public sealed class CheckpointUploads(ResolvedPaths paths, IOptions<UploadOption
                 {
                     total += n;
                     if (total > MaxBytes)
-                        throw new UploadTooLargeException($"The file is larger than the upload limit of {MaxMegabytes} MB (setting {UploadOptions.Section}:MaxMegabytes).");
+                        throw new UploadTooLargeException(TooLargeMessage);
                     await target.WriteAsync(buffer.AsMemory(0, n), cancellation);
                 }
             }

@@ -75,6 +75,11 @@ public static class UploadsEndpoints
             saved = null; // the job owns the file now
             return TypedResults.Created($"/api/jobs/{jobs[0].Id}", JobsCreatedDto.From(jobs));
         }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's body limit (the file's limit plus the form's overhead) stopped the request before our own count did.
+            return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, uploads.TooLargeMessage);
+        }
         finally
         {
             if (saved is not null) uploads.Delete(saved);
