@@ -4,6 +4,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Unlearning.Web.Api;
 
 namespace Unlearning.Tests.Web;
 
@@ -268,9 +272,9 @@ public sealed class ApiTests : IDisposable
     [Fact]
     public async Task Problem_details_carry_no_absolute_path_even_when_Core_puts_one_in_its_message()
     {
-        Assert.Equal("x.pth does not exist", Unlearning.Web.Api.ApiProblems.WithoutPaths("/srv/app/data/uploads/x.pth does not exist"));
-        Assert.Equal("'model.pt' is missing", Unlearning.Web.Api.ApiProblems.WithoutPaths(@"'C:\data\app\model.pt' is missing"));
-        Assert.Equal("see POST /api/uploads", Unlearning.Web.Api.ApiProblems.WithoutPaths("see POST /api/uploads"));
+        Assert.Equal("x.pth does not exist", ApiProblems.WithoutPaths("/srv/app/data/uploads/x.pth does not exist"));
+        Assert.Equal("'model.pt' is missing", ApiProblems.WithoutPaths(@"'C:\data\app\model.pt' is missing"));
+        Assert.Equal("see POST /api/uploads", ApiProblems.WithoutPaths("see POST /api/uploads"));
         // A dataset that is not installed used to answer with its absolute data path.
         var r = await Client.GetAsync("/api/images/cifar10/test/strip?ids=1");
         Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
@@ -358,5 +362,61 @@ public sealed class ApiTests : IDisposable
         var r = await Client.PostAsync("/api/experiments/import?dataset=fashion-mnist&architecture=compact", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains(message, await ErrorOf(r));
+    }
+}
+
+/// <summary>The API's exception handler on its own: a server fault is a generic 500 problem detail, a request problem keeps its (path-free) message.</summary>
+public sealed class ApiExceptionHandlerTests
+{
+    private static async Task<(bool Handled, int Status, string Body)> Handle(string path, Exception exception)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddApiProblems();
+        using var provider = services.BuildServiceProvider();
+        var context = new DefaultHttpContext { RequestServices = provider };
+        context.Request.Path = path;
+        context.Request.Method = "GET";
+        context.Response.Body = new MemoryStream();
+        var handler = new ApiExceptionHandler(provider.GetRequiredService<IProblemDetailsService>(), NullLogger<ApiExceptionHandler>.Instance);
+        var handled = await handler.TryHandleAsync(context, exception, CancellationToken.None);
+        context.Response.Body.Position = 0;
+        return (handled, context.Response.StatusCode, await new StreamReader(context.Response.Body).ReadToEndAsync());
+    }
+
+    private static Exception Thrown(Exception e)
+    {
+        try { throw e; }
+        catch (Exception caught) { return caught; }
+    }
+
+    [Fact]
+    public async Task A_server_fault_is_a_generic_500_without_its_message_or_stack()
+    {
+        var (handled, status, body) = await Handle("/api/jobs", Thrown(new NullReferenceException("secret state in /work/app/data/unlearning.db")));
+        Assert.True(handled);
+        Assert.Equal(500, status);
+        Assert.Contains("\"status\":500", body);
+        Assert.Contains("has been logged", body);
+        Assert.DoesNotContain("secret", body);
+        Assert.DoesNotContain("/work", body);
+        Assert.DoesNotContain("   at ", body);
+    }
+
+    [Fact]
+    public async Task A_request_problem_keeps_its_message_without_the_absolute_path()
+    {
+        var (handled, status, body) = await Handle("/api/jobs", Thrown(new FileNotFoundException("Checkpoint '/work/app/data/uploads/abc.pth' does not exist.")));
+        Assert.True(handled);
+        Assert.Equal(404, status);
+        Assert.Contains("Checkpoint 'abc.pth' does not exist.", body);
+        Assert.DoesNotContain("/work", body);
+    }
+
+    [Fact]
+    public async Task Pages_are_left_to_their_own_error_handling()
+    {
+        var (handled, _, _) = await Handle("/experiments", Thrown(new InvalidOperationException("x")));
+        Assert.False(handled);
     }
 }
