@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Unlearning.Web.Cli;
 
 namespace Unlearning.Tests.Web;
@@ -61,5 +62,25 @@ public sealed class CliTests
         var hp = CommandLine.HyperparameterFlags(["--hp.epochs", "3", "--hp.learning_rate", "0.01"]);
         Assert.Equal(new Dictionary<string, string> { ["epochs"] = "3", ["learning_rate"] = "0.01" }, hp);
         Assert.Throws<ArgumentException>(() => CommandLine.HyperparameterFlags(["--hp.", "3"]));
+    }
+
+    [Theory]
+    [InlineData("train-baselines", "--no-original")]
+    [InlineData("benchmark", "--batches")]
+    [InlineData("benchmark-methods", "--methods")]
+    public async Task The_app_runs_a_verb_without_starting_the_server(string verb, string option)
+    {
+        // The real entry point (Program.cs) as a user starts it: the verb's help, exit code 0, no web host.
+        var start = new ProcessStartInfo("dotnet", [typeof(Program).Assembly.Location, verb, "--help"])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        var error = await process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "the verb did not end");
+        Assert.Equal(0, process.ExitCode);
+        Assert.Contains(option, output);
+        Assert.DoesNotContain("Now listening", output + error);
     }
 }
