@@ -1,5 +1,6 @@
 using Unlearning.Core;
 using Unlearning.Web;
+using Unlearning.Web.Cli;
 
 // Command-line verbs (train baselines, benchmark) run without starting the web server.
 if (args.Length > 0 && CommandLine.IsCommand(args[0]))
@@ -7,7 +8,7 @@ if (args.Length > 0 && CommandLine.IsCommand(args[0]))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddUnlearningCore(builder.Configuration);
-builder.Services.AddUnlearningWeb();
+builder.Services.AddUnlearningWeb(builder.Configuration);
 
 var app = builder.Build();
 app.UseUnlearningWeb();

@@ -7,16 +7,14 @@ namespace Unlearning.Web;
 /// <summary>Registers and maps everything the web layer adds on top of Unlearning.Core.</summary>
 public static class WebSetup
 {
-    public static IServiceCollection AddUnlearningWeb(this IServiceCollection services)
+    public static IServiceCollection AddUnlearningWeb(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
         // Snackbars bottom-right, away from the table legend in the top-right corner.
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         // One comparison state per circuit (browser tab).
         services.AddScoped<State.ComparisonState>();
-        services.AddOpenApi();
-        // Malformed request bodies throw, so the API error middleware can answer with a clear message.
-        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddUnlearningApi(configuration);
         return services;
     }
 
@@ -24,7 +22,7 @@ public static class WebSetup
     {
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
-        app.UseApiErrors();
+        app.UseApiProblems();
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapOpenApi();

@@ -4,21 +4,49 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Unlearning.Web.Api;
 
 namespace Unlearning.Tests.Web;
 
 [Collection("Torch")]
 public sealed class ApiTests : IDisposable
 {
-    private readonly AppHost _app = new(kestrel: false);
+    /// <summary>Upload limit of this test app (MB): small, so that the 413 test sends little.</summary>
+    private const int UploadLimitMegabytes = 1;
+
+    private readonly AppHost _app = new(kestrel: false, new Dictionary<string, string> { ["Unlearning:Uploads:MaxMegabytes"] = $"{UploadLimitMegabytes}" });
     private HttpClient Client => _app.Client;
 
     public void Dispose() => _app.Dispose();
 
+    /// <summary>
+    /// The detail of an RFC 7807 problem answer, after checking what every error answer must be: application/problem+json
+    /// with the response's status, a title and a detail, and nothing that shows the server's folders or code (no absolute
+    /// path, no stack frame).
+    /// </summary>
     private static async Task<string> ErrorOf(HttpResponseMessage r)
     {
-        var json = await r.Content.ReadFromJsonAsync<JsonElement>();
-        return json.GetProperty("error").GetString()!;
+        Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType);
+        var text = await r.Content.ReadAsStringAsync();
+        AssertNoInternals(text);
+        var json = JsonDocument.Parse(text).RootElement;
+        Assert.Equal((int)r.StatusCode, json.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(json.GetProperty("title").GetString()));
+        var detail = json.GetProperty("detail").GetString();
+        Assert.False(string.IsNullOrWhiteSpace(detail));
+        return detail!;
+    }
+
+    private static void AssertNoInternals(string body)
+    {
+        Assert.DoesNotContain("/work", body);
+        Assert.DoesNotContain("/tmp", body);
+        Assert.DoesNotContain(Path.GetTempPath().TrimEnd('/'), body);
+        Assert.DoesNotContain("   at ", body);
+        Assert.DoesNotContain(".cs:line", body);
     }
 
     [Fact]
@@ -30,9 +58,13 @@ public sealed class ApiTests : IDisposable
         Assert.Equal(10, fm.GetProperty("classes").GetArrayLength());
         Assert.Equal("T-shirt", fm.GetProperty("classes")[0].GetString());
 
-        var methods = await Client.GetFromJsonAsync<JsonElement>("/api/methods");
+        var catalog = await Client.GetFromJsonAsync<JsonElement>("/api/methods");
+        var methods = catalog.GetProperty("methods");
         var names = methods.EnumerateArray().Select(m => m.GetProperty("name").GetString()).ToList();
         Assert.Subset(names.ToHashSet(), new HashSet<string?> { "FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn" });
+        // The plug-in folder's start-up report is part of the answer (this test app has no plug-ins).
+        Assert.Equal(JsonValueKind.Array, catalog.GetProperty("plugins").GetProperty("loaded").ValueKind);
+        Assert.Equal(JsonValueKind.Array, catalog.GetProperty("plugins").GetProperty("failed").ValueKind);
         var ft = methods.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "FineTuning");
         Assert.Contains(ft.GetProperty("hyperparameters").EnumerateArray(), h => h.GetProperty("name").GetString() == "epochs" && h.GetProperty("grid").GetBoolean());
 
@@ -50,6 +82,8 @@ public sealed class ApiTests : IDisposable
     [InlineData("/api/images/fashion-mnist/train/60000", HttpStatusCode.NotFound, "0..59999")]
     [InlineData("/api/images/fashion-mnist/valid/1", HttpStatusCode.BadRequest, "train")]
     [InlineData("/api/images/imagenet/train/1", HttpStatusCode.NotFound, "Unknown dataset")]
+    [InlineData("/api/experiments/zzzz/checkpoint", HttpStatusCode.NotFound, "does not exist")]
+    [InlineData("/api/no-such-route", HttpStatusCode.NotFound, "/api/no-such-route")]
     public async Task Bad_reads_get_4xx_with_a_message(string url, HttpStatusCode status, string message)
     {
         var r = await Client.GetAsync(url);
@@ -122,32 +156,132 @@ public sealed class ApiTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await Client.DeleteAsync("/api/experiments/nope")).StatusCode);
     }
 
-    [Fact]
-    public async Task Corrupt_or_wrong_architecture_uploads_are_rejected_and_not_kept()
+    private async Task<HttpResponseMessage> Upload(byte[] bytes, string arch = "compact", string forgetClass = "3")
     {
-        async Task<HttpResponseMessage> Upload(byte[] bytes, string arch)
+        var form = new MultipartFormDataContent
         {
-            var form = new MultipartFormDataContent
-            {
-                { new ByteArrayContent(bytes), "file", "model.pth" },
-                { new StringContent("fashion-mnist"), "dataset" },
-                { new StringContent(arch), "architecture" },
-                { new StringContent("3"), "forgetClass" },
-            };
-            return await Client.PostAsync("/api/uploads", form);
-        }
-        var r = await Upload("PK\u0003\u0004garbage"u8.ToArray(), "compact");
-        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-        Assert.Contains("not a valid checkpoint", await ErrorOf(r));
+            { new ByteArrayContent(bytes), "file", "model.pth" },
+            { new StringContent("fashion-mnist"), "dataset" },
+            { new StringContent(arch), "architecture" },
+            { new StringContent(forgetClass), "forgetClass" },
+        };
+        return await Client.PostAsync("/api/uploads", form);
+    }
 
+    private string[] StoredUploads()
+    {
+        var uploads = Path.Combine(_app.AppFolder, "uploads");
+        return Directory.Exists(uploads) ? Directory.GetFiles(uploads) : [];
+    }
+
+    [Fact]
+    public async Task Corrupt_or_wrong_architecture_uploads_fail_their_job_on_the_worker_and_are_not_kept()
+    {
         var resnetFile = Path.Combine(Foundation.TestData.TempFolder(), "resnet.pth");
         using (var m = new Core.Models.ResNet18(1, 10, width: 8)) Core.Models.Checkpoint.Save(m, resnetFile, pytorchFormat: true);
-        r = await Upload(File.ReadAllBytes(resnetFile), "compact");
-        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-        r = await Upload([], "compact");
-        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
-        var uploads = Path.Combine(_app.AppFolder, "uploads");
-        Assert.True(!Directory.Exists(uploads) || Directory.GetFiles(uploads).Length == 0);
+        var jobIds = new List<long>();
+        foreach (var bytes in new[] { "PK\u0003\u0004garbage"u8.ToArray(), File.ReadAllBytes(resnetFile) })
+        {
+            var r = await Upload(bytes);
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            jobIds.Add((await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobIds")[0].GetInt64());
+        }
+        foreach (var id in jobIds)
+        {
+            JsonElement job = default;
+            await WaitUntil(async () => (job = await Client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("status").GetString() is "Failed" or "Succeeded");
+            Assert.Equal("Failed", job.GetProperty("status").GetString());
+            Assert.Contains("not a valid checkpoint", job.GetProperty("error").GetString());
+            AssertNoInternals(job.GetRawText());
+        }
+        Assert.Empty(StoredUploads());
+    }
+
+    [Fact]
+    public async Task Empty_oversized_and_misaddressed_uploads_are_refused_at_once_and_nothing_is_kept_or_queued()
+    {
+        var empty = await Upload([]);
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Contains("empty", await ErrorOf(empty));
+
+        var tooLarge = await Upload(new byte[UploadLimitMegabytes * 1024 * 1024 + 1]);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+        Assert.Contains($"{UploadLimitMegabytes} MB", await ErrorOf(tooLarge));
+
+        var badClass = await Upload([1, 2, 3], forgetClass: "ten");
+        Assert.Equal(HttpStatusCode.BadRequest, badClass.StatusCode);
+        Assert.Contains("forgetClass", await ErrorOf(badClass));
+
+        var notMultipart = await Client.PostAsync("/api/uploads", new ByteArrayContent([1, 2, 3]));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, notMultipart.StatusCode);
+        Assert.Contains("multipart/form-data", await ErrorOf(notMultipart));
+
+        // An upload job for an upload that does not exist is refused (issue 12: it used to be queued and fail later).
+        var ghost = await Client.PostAsJsonAsync("/api/jobs", new { kind = "upload", forgetClass = 1, uploadId = Guid.NewGuid().ToString("N") });
+        Assert.Equal(HttpStatusCode.NotFound, ghost.StatusCode);
+        Assert.Contains("does not exist", await ErrorOf(ghost));
+        var traversal = await Client.PostAsJsonAsync("/api/jobs", new { kind = "upload", forgetClass = 1, uploadId = "../unlearning.db" });
+        Assert.Equal(HttpStatusCode.BadRequest, traversal.StatusCode);
+        await ErrorOf(traversal);
+
+        Assert.Empty(StoredUploads());
+        Assert.Equal(0, (await Client.GetFromJsonAsync<JsonElement>("/api/jobs")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_cancelled_upload_job_deletes_its_file()
+    {
+        // A valid checkpoint of the right architecture; the job is cancelled while queued or at its first step.
+        var file = Path.Combine(Foundation.TestData.TempFolder(), "compact.pth");
+        using (var m = Core.Models.ModelCatalog.Compact.Create(Core.Data.DatasetCatalog.FashionMnist)) Core.Models.Checkpoint.Save(m, file, pytorchFormat: true);
+        var r = await Upload(File.ReadAllBytes(file));
+        Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+        var id = (await r.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobIds")[0].GetInt64();
+        var cancel = await Client.PostAsync($"/api/jobs/{id}/cancel", null);
+        Assert.True(cancel.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.Conflict, $"{cancel.StatusCode}");
+        JsonElement job = default;
+        await WaitUntil(async () => (job = await Client.GetFromJsonAsync<JsonElement>($"/api/jobs/{id}")).GetProperty("status").GetString() is "Cancelled" or "Failed" or "Succeeded", 300);
+        Assert.Equal("Cancelled", job.GetProperty("status").GetString());
+        await WaitUntil(() => Task.FromResult(StoredUploads().Length == 0));
+    }
+
+    [Theory]
+    [InlineData("DELETE", "/api/jobs")]
+    [InlineData("PUT", "/api/experiments/x")]
+    [InlineData("POST", "/api/datasets")]
+    public async Task A_wrong_method_is_405_with_a_problem_detail(string method, string url)
+    {
+        var r = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url));
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, r.StatusCode);
+        Assert.Contains(method, await ErrorOf(r));
+    }
+
+    [Theory]
+    [InlineData("/api/jobs", "text/plain")]
+    [InlineData("/api/experiments/import", "text/plain")]
+    [InlineData("/api/jobs", "application/x-www-form-urlencoded")]
+    public async Task A_body_of_the_wrong_content_type_is_415_and_nothing_is_stored(string url, string contentType)
+    {
+        var r = await Client.PostAsync(url, new StringContent("{\"method\":\"FineTuning\",\"forgetClass\":1}", Encoding.UTF8, contentType));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, r.StatusCode);
+        await ErrorOf(r);
+        Assert.Equal(0, (await Client.GetFromJsonAsync<JsonElement>("/api/jobs")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Problem_details_carry_no_absolute_path_even_when_Core_puts_one_in_its_message()
+    {
+        Assert.Equal("x.pth does not exist", ApiProblems.WithoutPaths("/srv/app/data/uploads/x.pth does not exist"));
+        Assert.Equal("'model.pt' is missing", ApiProblems.WithoutPaths(@"'C:\data\app\model.pt' is missing"));
+        Assert.Equal("see POST /api/uploads", ApiProblems.WithoutPaths("see POST /api/uploads"));
+        // A dataset that is not installed used to answer with its absolute data path (CIFAR-10 is not shipped; skip where a user added it).
+        if (Directory.Exists(Path.Combine(Core.DataPaths.ResolveDataRoot("data"), "cifar-10-batches-bin"))) return;
+        foreach (var url in new[] { "/api/images/cifar10/test/strip?ids=1", "/api/images/cifar10/train/0" })
+        {
+            var r = await Client.GetAsync(url);
+            Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+            Assert.Contains("not installed", await ErrorOf(r));
+        }
     }
 
     [Fact]
@@ -231,5 +365,61 @@ public sealed class ApiTests : IDisposable
         var r = await Client.PostAsync("/api/experiments/import?dataset=fashion-mnist&architecture=compact", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
         Assert.Contains(message, await ErrorOf(r));
+    }
+}
+
+/// <summary>The API's exception handler on its own: a server fault is a generic 500 problem detail, a request problem keeps its (path-free) message.</summary>
+public sealed class ApiExceptionHandlerTests
+{
+    private static async Task<(bool Handled, int Status, string Body)> Handle(string path, Exception exception)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddApiProblems();
+        using var provider = services.BuildServiceProvider();
+        var context = new DefaultHttpContext { RequestServices = provider };
+        context.Request.Path = path;
+        context.Request.Method = "GET";
+        context.Response.Body = new MemoryStream();
+        var handler = new ApiExceptionHandler(provider.GetRequiredService<IProblemDetailsService>(), NullLogger<ApiExceptionHandler>.Instance);
+        var handled = await handler.TryHandleAsync(context, exception, CancellationToken.None);
+        context.Response.Body.Position = 0;
+        return (handled, context.Response.StatusCode, await new StreamReader(context.Response.Body).ReadToEndAsync());
+    }
+
+    private static Exception Thrown(Exception e)
+    {
+        try { throw e; }
+        catch (Exception caught) { return caught; }
+    }
+
+    [Fact]
+    public async Task A_server_fault_is_a_generic_500_without_its_message_or_stack()
+    {
+        var (handled, status, body) = await Handle("/api/jobs", Thrown(new NullReferenceException("secret state in /work/app/data/unlearning.db")));
+        Assert.True(handled);
+        Assert.Equal(500, status);
+        Assert.Contains("\"status\":500", body);
+        Assert.Contains("has been logged", body);
+        Assert.DoesNotContain("secret", body);
+        Assert.DoesNotContain("/work", body);
+        Assert.DoesNotContain("   at ", body);
+    }
+
+    [Fact]
+    public async Task A_request_problem_keeps_its_message_without_the_absolute_path()
+    {
+        var (handled, status, body) = await Handle("/api/jobs", Thrown(new FileNotFoundException("Checkpoint '/work/app/data/uploads/abc.pth' does not exist.")));
+        Assert.True(handled);
+        Assert.Equal(404, status);
+        Assert.Contains("Checkpoint 'abc.pth' does not exist.", body);
+        Assert.DoesNotContain("/work", body);
+    }
+
+    [Fact]
+    public async Task Pages_are_left_to_their_own_error_handling()
+    {
+        var (handled, _, _) = await Handle("/experiments", Thrown(new InvalidOperationException("x")));
+        Assert.False(handled);
     }
 }

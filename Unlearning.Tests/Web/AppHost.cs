@@ -10,7 +10,9 @@ namespace Unlearning.Tests.Web;
 /// <summary>The real app on Kestrel at a free loopback port, with its run-time state in a temporary folder.</summary>
 public sealed class AppHost : IDisposable
 {
-    public AppHost(bool kestrel = true)
+    /// <param name="kestrel">Serve on a real loopback port (browser tests) rather than the in-memory test server.</param>
+    /// <param name="settings">Further configuration, e.g. <c>Unlearning:Uploads:MaxMegabytes</c>.</param>
+    public AppHost(bool kestrel = true, IReadOnlyDictionary<string, string>? settings = null)
     {
         AppFolder = Foundation.TestData.TempFolder();
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
@@ -18,6 +20,7 @@ public sealed class AppHost : IDisposable
             b.UseEnvironment("Development");
             b.UseSetting("Unlearning:AppFolder", AppFolder);
             b.UseSetting("Unlearning:Device", "cpu");
+            foreach (var (key, value) in settings ?? new Dictionary<string, string>()) b.UseSetting(key, value);
         });
         if (kestrel)
         {

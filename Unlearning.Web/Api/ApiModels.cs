@@ -1,5 +1,11 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
+using Unlearning.Core.Data;
 using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Core.Methods;
+using Unlearning.Core.Models;
+using Unlearning.Core.Training;
 
 namespace Unlearning.Web.Api;
 
@@ -28,7 +34,8 @@ public sealed record JobDto(
     public static JobDto From(Job j) => new(
         j.Id, j.Kind.ToString(), j.Status.ToString(), j.Stage, j.Progress, j.Epoch, j.TotalEpochs, j.EtaSeconds, j.ForgetAccuracy, j.RetainAccuracy,
         j.Dataset, j.Architecture, j.ForgetClass, j.Method, j.BaseExperimentId,
-        JsonSerializer.Deserialize<Dictionary<string, double>>(j.HyperparametersJson) ?? [], j.Seed, j.ResultExperimentId, j.Error,
+        JsonSerializer.Deserialize<Dictionary<string, double>>(j.HyperparametersJson) ?? [], j.Seed, j.ResultExperimentId,
+        j.Error is null ? null : ApiProblems.WithoutPaths(j.Error),
         j.CreatedUtc, j.StartedUtc, j.FinishedUtc);
 }
 
@@ -40,5 +47,60 @@ public sealed record JobRequestDto(
     string? Kind, string? Dataset, string? Architecture, int? ForgetClass, string? Method, string? BaseExperimentId,
     Dictionary<string, JsonElement>? Hyperparameters, long? Seed, string? UploadId);
 
-/// <summary>An error response: a clear message (and the status code repeated for scripts).</summary>
-public sealed record ErrorDto(string Error, int Status);
+/// <summary>Answer of <c>POST /api/jobs</c> and <c>POST /api/uploads</c>: the queued jobs.</summary>
+public sealed record JobsCreatedDto(IReadOnlyList<long> JobIds, IReadOnlyList<JobDto> Jobs)
+{
+    public static JobsCreatedDto From(IReadOnlyList<Job> jobs) => new([.. jobs.Select(j => j.Id)], [.. jobs.Select(JobDto.From)]);
+}
+
+/// <summary>Answer of <c>POST /api/jobs/{id}/cancel</c>.</summary>
+public sealed record CancelledDto(bool Cancelled);
+
+/// <summary>A dataset with its classes and, per architecture, the baselines available on this server.</summary>
+public sealed record DatasetDto(
+    string Id, string Name, bool Available, int Channels, int Height, int Width, IReadOnlyList<string> Classes, IReadOnlyList<ArchitectureDto> Architectures);
+
+/// <summary>An architecture of a dataset and its shipped baseline models.</summary>
+public sealed record ArchitectureDto(string Id, string Name, string Description, IReadOnlyList<BaselineDto> Baselines);
+
+/// <summary>One shipped baseline model (Original: forgetClass null).</summary>
+public sealed record BaselineDto(string Kind, int? ForgetClass, double TestAccuracy)
+{
+    public static BaselineDto From(BaselineEntry e) => new(e.Kind, e.ForgetClass, e.TestAccuracy);
+}
+
+/// <summary><c>GET /api/methods</c>: the methods (built-in and plug-in) and what the plug-in folder held.</summary>
+public sealed record MethodsDto(IReadOnlyList<MethodDto> Methods, PluginsDto Plugins);
+
+/// <summary>An unlearning method with its hyperparameter schema and per-architecture defaults.</summary>
+public sealed record MethodDto(
+    string Name, string DisplayName, string Description, IReadOnlyList<HyperparameterDto> Hyperparameters,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> DefaultsByArchitecture)
+{
+    public static MethodDto From(IUnlearningMethod m) => new(
+        m.Name, m.DisplayName, m.Description, [.. m.Hyperparameters.Select(HyperparameterDto.From)],
+        ModelCatalog.All.ToDictionary(a => a.Id, a => m.DefaultsFor(a.Id)));
+}
+
+/// <summary>One hyperparameter of a method (<c>grid</c>: may take a list of values, one job each).</summary>
+public sealed record HyperparameterDto(string Name, string DisplayName, string Type, double Default, double Min, double Max, string Help, bool Grid)
+{
+    public static HyperparameterDto From(HyperparameterSpec h) => new(h.Name, h.DisplayName, h.Type.ToString(), h.Default, h.Min, h.Max, h.Help, h.Grid);
+}
+
+/// <summary>
+/// The plug-in folder's report from start-up: methods loaded (by name and file) and files that failed, with why.
+/// File names only, never the server's folders.
+/// </summary>
+public sealed record PluginsDto(IReadOnlyList<LoadedPluginDto> Loaded, IReadOnlyList<FailedPluginDto> Failed)
+{
+    public static PluginsDto From(PluginLoadReport report) => new(
+        [.. report.Methods.Select(m => new LoadedPluginDto(m.Name, Path.GetFileName(m.GetType().Assembly.Location)))],
+        [.. report.Failures.Select(f => new FailedPluginDto(Path.GetFileName(f.Path), ApiProblems.WithoutPaths(f.Error)))]);
+}
+
+/// <summary>A plug-in method that was loaded, and the file it came from.</summary>
+public sealed record LoadedPluginDto(string Method, string File);
+
+/// <summary>A plug-in file (or type in it) that was not loaded, and why.</summary>
+public sealed record FailedPluginDto(string File, string Message);

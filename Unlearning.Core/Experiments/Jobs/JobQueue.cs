@@ -113,6 +113,8 @@ public sealed class JobQueue : IDisposable
             }
             case JobKind.Upload:
                 if (request.UploadPath is null) throw new ArgumentException("An upload job needs an uploaded file (POST /api/uploads).");
+                if (!File.Exists(_store.Artifacts.Resolve(request.UploadPath)))
+                    throw new KeyNotFoundException($"The upload '{Path.GetFileNameWithoutExtension(request.UploadPath)}' does not exist; upload the file again.");
                 jobs.Add(NewJob(JobKind.Upload, "Custom"));
                 break;
             case JobKind.Evaluate:
@@ -161,6 +163,7 @@ public sealed class JobQueue : IDisposable
         job.Stage = "Cancelled";
         job.FinishedUtc = DateTime.UtcNow;
         db.SaveChanges();
+        DeleteUpload(job);
         Publish(job);
         return true;
     }
@@ -276,11 +279,22 @@ public sealed class JobQueue : IDisposable
         if (job.Status == JobStatus.Succeeded) ExperimentsChanged?.Invoke(job.Dataset, job.Architecture, job.ForgetClass);
     }
 
-    /// <summary>A failed or cancelled job leaves no half-written experiment: its reserved folder goes (unless a row was stored).</summary>
+    /// <summary>
+    /// A failed or cancelled job leaves no half-written experiment: its reserved folder goes (unless a row was stored),
+    /// and an upload job's file goes too (a refused checkpoint is not kept).
+    /// </summary>
     private void CleanUp(Job job)
     {
         if (job.ReservedExperimentId is { } id && !_store.Exists(id)) _store.Artifacts.Delete(id);
         _store.Artifacts.RemoveTemporaryFiles();
+        DeleteUpload(job);
+    }
+
+    private void DeleteUpload(Job job)
+    {
+        if (job.Kind != JobKind.Upload || job.UploadPath is null) return;
+        var path = _store.Artifacts.Resolve(job.UploadPath);
+        if (File.Exists(path)) File.Delete(path);
     }
 
     public void NotifyExperimentsChanged(string dataset, string architecture, int forgetClass) => ExperimentsChanged?.Invoke(dataset, architecture, forgetClass);

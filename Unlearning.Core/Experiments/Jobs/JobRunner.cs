@@ -109,11 +109,12 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
 
     private string RunUpload(Job job, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct)
     {
-        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.1);
+        // The checkpoint is checked first, so that a refused file fails the job (and is deleted) at once, not after the baselines' evaluation.
         var id = job.ReservedExperimentId!;
         var upload = store.Artifacts.Resolve(job.UploadPath ?? throw new ArgumentException("An upload job needs its file."));
-        report(new JobProgressUpdate("Loading checkpoint", 0.1));
+        report(new JobProgressUpdate("Loading checkpoint", 0));
         using var model = LoadModel(info, arch, upload);
+        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.1);
         var checkpoint = store.Artifacts.CheckpointPath(id);
         Checkpoint.Save(model, checkpoint);
         var experiment = new Experiment

@@ -12,8 +12,8 @@ namespace Unlearning.Web.Components.Build;
 /// <summary>The body of the Model Builder dialog; a plain component so that it can be tested and reused.</summary>
 public partial class ModelBuilderForm
 {
-    /// <summary>Largest accepted upload (SPEC §7: oversized files are refused).</summary>
-    public const long MaxUploadBytes = 200L * 1024 * 1024;
+    /// <summary>Largest accepted upload in bytes (setting <c>Unlearning:Uploads:MaxMegabytes</c>; oversized files are refused before they are sent).</summary>
+    [Parameter] public long MaxUploadBytes { get; set; } = 200L * 1024 * 1024;
 
     private string? _error;
     private bool _busy, _uploading;
@@ -90,7 +90,7 @@ public partial class ModelBuilderForm
         }
         if (file.Size > MaxUploadBytes)
         {
-            _error = $"'{file.Name}' is {file.Size / 1048576.0:0.#} MB; uploads may be at most 200 MB.";
+            _error = $"'{file.Name}' is {file.Size / 1048576.0:0.#} MB; uploads may be at most {MaxUploadBytes / 1048576} MB.";
             return;
         }
         if (SaveUpload is null) { _error = "Uploads are not available here."; return; }
@@ -100,9 +100,9 @@ public partial class ModelBuilderForm
             Model.UploadPath = await SaveUpload(file);
             _uploadName = file.Name;
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or Api.UploadTooLargeException)
         {
-            _error = $"Could not store '{file.Name}': {e.Message}";
+            _error = $"Could not store '{file.Name}': {Api.ApiProblems.WithoutPaths(e.Message)}";
         }
         finally { _uploading = false; }
     }

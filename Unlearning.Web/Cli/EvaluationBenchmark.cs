@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Unlearning.Core;
 using Unlearning.Core.Data;
+using Unlearning.Core.Evaluation;
 using Unlearning.Core.Evaluation.Cka;
 using Unlearning.Core.Evaluation.Embedding;
 using Unlearning.Core.Models;
@@ -7,29 +9,29 @@ using Unlearning.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Unlearning.Core.Evaluation;
+namespace Unlearning.Web.Cli;
 
-/// <summary>Evaluation-stage timings for the benchmark (SPEC §9): UMAP of 2,000 × d points and layer-wise CKA.</summary>
+/// <summary>Evaluation-stage timings for the benchmark (see README, "Benchmark"): UMAP of 2,000 × d points and layer-wise CKA.</summary>
 internal static class EvaluationBenchmark
 {
-    public static void Run(Dictionary<string, string> o, DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log)
+    public static void Run(IReadOnlyList<ArchitectureInfo> archs, string dataRoot, int forgetClass, string? dumpFolder,
+        DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log)
     {
-        var dump = o.TryGetValue("dump", out var d) ? Directory.CreateDirectory(d).FullName : null;
+        var dump = dumpFolder is null ? null : Directory.CreateDirectory(dumpFolder).FullName;
         RunUmap(log, dump);
-        var archs = CommandLine.Get(o, "arch", "compact,resnet18").Split(',').Select(ModelCatalog.Get).ToList();
         foreach (var arch in archs) RunCka(arch, test, device, log);
-        foreach (var arch in archs) RunFullEvaluation(o, arch, data, train, test, device, log, dump);
+        foreach (var arch in archs) RunFullEvaluation(arch, dataRoot, forgetClass, data, train, test, device, log, dump);
     }
 
     /// <summary>
-    /// The complete evaluation (SPEC §5) of one model with the shipped baselines of forget class --class
+    /// The complete evaluation (docs/metrics.md) of one model with the shipped baselines of forget class --class
     /// (default 0): the Original and Retrained references are evaluated first (untimed), then the Original is
     /// evaluated again as an ordinary experiment against both references — the work every new model costs.
     /// </summary>
-    internal static void RunFullEvaluation(Dictionary<string, string> o, ArchitectureInfo arch, DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log, string? dump = null)
+    internal static void RunFullEvaluation(ArchitectureInfo arch, string dataRoot, int fc, DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log, string? dump = null)
     {
-        int fc = int.Parse(CommandLine.Get(o, "class", "0"));
-        var folder = DataPaths.BaselineFolder(DataPaths.ResolveDataRoot(CommandLine.Get(o, "data", "data")), data.Info.Id, arch.Id);
+        if (fc < 0 || fc >= data.Info.NumClasses) throw new ArgumentException($"--class {fc} is outside 0..{data.Info.NumClasses - 1}.");
+        var folder = DataPaths.BaselineFolder(dataRoot, data.Info.Id, arch.Id);
         var manifest = BaselineManifest.TryLoad(folder);
         if (manifest?.Original is null || manifest.Retrained(fc) is null)
         {
@@ -44,7 +46,7 @@ internal static class EvaluationBenchmark
         retrained.to(device).eval();
         var split = ForgetSplit.Create(data, fc);
         var subset = FixedSubset.Select(data.Train.Labels, data.Info.NumClasses);
-        using var cache = new Cka.ReferenceGramCache();
+        using var cache = new ReferenceGramCache();
         var evaluator = new Evaluator { GramCache = cache };
         var o0 = evaluator.Evaluate(new EvaluationInput(original, train, test, split, subset, original, retrained, null, null, false, RetrainedCacheKey: "retrained"));
         var r0 = evaluator.Evaluate(new EvaluationInput(retrained, train, test, split, subset, original, null, null, o0.Results, true, OriginalCacheKey: "original"));
@@ -75,9 +77,7 @@ internal static class EvaluationBenchmark
             var points = GaussianClusters(2000, dim, 10, seed: 7);
             Umap.Embed(points.Take(200).ToArray()); // warm-up (JIT)
             var clock = Stopwatch.StartNew();
-            Umap.StageTimings = line => log.WriteLine($"  UMAP stages: {line}");
             var embedding = Umap.Embed(points);
-            Umap.StageTimings = null;
             double seconds = clock.Elapsed.TotalSeconds;
             double trust = Trustworthiness.Compute(points, embedding, 10);
             log.WriteLine($"UMAP 2000x{dim}: {seconds:F2} s, trustworthiness(k=10) {trust:F4}");

@@ -1,26 +1,32 @@
 using System.Diagnostics;
 using TorchSharp;
+using Unlearning.Core;
 using Unlearning.Core.Data;
 using Unlearning.Core.Models;
 using Unlearning.Core.Training;
 using static TorchSharp.torch;
 
-namespace Unlearning.Core;
+namespace Unlearning.Web.Cli;
+
+/// <summary>What the <c>benchmark</c> verb measures; see its <c>--help</c> for each field.</summary>
+public sealed record BenchmarkSettings(
+    string DataRoot, string Dataset, IReadOnlyList<string> Architectures, int Batches, int ForgetClass, string? DumpFolder, string Device, int? Threads);
 
 /// <summary>
-/// The project's benchmark (SPEC §9): prints stage times and images/s so that regressions show.
+/// The project's benchmark (see README, "Benchmark"): prints stage times and images/s so that regressions show.
 /// Numbers come from this machine at this moment; machines here are shared, so compare runs side by side.
 /// </summary>
-public static class Benchmarks
+public static class Benchmark
 {
-    public static int Run(Dictionary<string, string> o, TextWriter log)
+    public static int Run(BenchmarkSettings settings, TextWriter log)
     {
-        var dataRoot = DataPaths.ResolveDataRoot(CommandLine.Get(o, "data", "data"));
-        var info = DatasetCatalog.Get(CommandLine.Get(o, "dataset", DatasetCatalog.FashionMnist.Id));
-        var archs = CommandLine.Get(o, "arch", "compact,resnet18").Split(',').Select(ModelCatalog.Get).ToList();
-        int batches = int.Parse(CommandLine.Get(o, "batches", "30"));
-        TorchDevice.Initialise(o.TryGetValue("threads", out var t) ? int.Parse(t) : null);
-        var device = TorchDevice.Resolve(CommandLine.Get(o, "device", "auto"));
+        var dataRoot = DataPaths.ResolveDataRoot(settings.DataRoot);
+        var info = DatasetCatalog.Get(settings.Dataset);
+        var archs = settings.Architectures.Select(ModelCatalog.Get).ToList();
+        if (settings.Batches < 1) throw new ArgumentException("--batches must be at least 1.");
+        int batches = settings.Batches;
+        TorchDevice.Initialise(settings.Threads);
+        var device = TorchDevice.Resolve(settings.Device);
         log.WriteLine($"benchmark: {info.DisplayName}, device {device}, {get_num_threads()} threads, {Environment.ProcessorCount} cores");
 
         var clock = Stopwatch.StartNew();
@@ -50,7 +56,7 @@ public static class Benchmarks
             log.WriteLine($"{arch.Id,-10} params {model.ParameterCount(),10:N0}  train {Median(plain),8:N0} img/s ({Range(plain)}; with augmentation {Median(augmented):N0}, {Range(augmented)})  " +
                           $"inference {inferIps,8:N0} img/s  [3 × {archBatches} batches of 128 each]");
         }
-        Evaluation.EvaluationBenchmark.Run(o, data, train, test, device, log);
+        EvaluationBenchmark.Run(archs, dataRoot, settings.ForgetClass, settings.DumpFolder, data, train, test, device, log);
         return 0;
     }
 

@@ -1,12 +1,19 @@
 using System.Diagnostics;
 using TorchSharp;
+using Unlearning.Core;
 using Unlearning.Core.Data;
 using Unlearning.Core.Evaluation;
+using Unlearning.Core.Methods;
 using Unlearning.Core.Models;
 using Unlearning.Core.Training;
 using static TorchSharp.torch;
 
-namespace Unlearning.Core.Methods;
+namespace Unlearning.Web.Cli;
+
+/// <summary>What the <c>benchmark-methods</c> verb runs; <paramref name="Hyperparameters"/> are the <c>--hp.NAME VALUE</c> flags as name → text.</summary>
+public sealed record MethodBenchmarkSettings(
+    string DataRoot, string Dataset, string Architecture, IReadOnlyList<int> ForgetClasses, IReadOnlyList<string>? Methods,
+    IReadOnlyDictionary<string, string> Hyperparameters, string Device, int? Threads);
 
 /// <summary>
 /// <c>benchmark-methods</c>: runs every built-in method with its defaults for the architecture on a few forget
@@ -15,23 +22,25 @@ namespace Unlearning.Core.Methods;
 /// </summary>
 public static class MethodBenchmark
 {
-    public static int Run(Dictionary<string, string> o, TextWriter log)
+    public static int Run(MethodBenchmarkSettings settings, TextWriter log)
     {
-        var dataRoot = DataPaths.ResolveDataRoot(CommandLine.Get(o, "data", "data"));
-        var info = DatasetCatalog.Get(CommandLine.Get(o, "dataset", DatasetCatalog.FashionMnist.Id));
-        var arch = ModelCatalog.Get(CommandLine.Get(o, "arch", ModelCatalog.Compact.Id));
-        var classes = CommandLine.Get(o, "classes", "0,4,6").Split(',').Select(int.Parse).ToArray();
-        var only = o.TryGetValue("methods", out var m) ? m.Split(',') : null;
-        TorchDevice.Initialise(o.TryGetValue("threads", out var t) ? int.Parse(t) : null);
-        var device = TorchDevice.Resolve(CommandLine.Get(o, "device", "auto"));
+        var dataRoot = DataPaths.ResolveDataRoot(settings.DataRoot);
+        var info = DatasetCatalog.Get(settings.Dataset);
+        var arch = ModelCatalog.Get(settings.Architecture);
+        var classes = settings.ForgetClasses;
+        foreach (var c in classes)
+            if (c < 0 || c >= info.NumClasses) throw new ArgumentException($"Class {c} is outside 0..{info.NumClasses - 1}.");
+        var only = settings.Methods;
+        TorchDevice.Initialise(settings.Threads);
+        var device = TorchDevice.Resolve(settings.Device);
         var folder = DataPaths.BaselineFolder(dataRoot, info.Id, arch.Id);
         var manifest = BaselineManifest.TryLoad(folder) ?? throw new ArgumentException($"No baselines in {folder}; run train-baselines first.");
         var data = new DatasetLoader(dataRoot).Load(info);
         using var train = new TensorData(data.Train, device);
         using var test = new TensorData(data.Test, device);
-        var methods = Methods.MethodServiceCollectionExtensions.BuiltIns().Where(x => only is null || only.Contains(x.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-        var overrides = o.Where(kv => kv.Key.StartsWith("hp.", StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key[3..], kv => double.Parse(kv.Value, System.Globalization.CultureInfo.InvariantCulture));
+        var methods = MethodServiceCollectionExtensions.BuiltIns().Where(x => only is null || only.Contains(x.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        var overrides = settings.Hyperparameters.ToDictionary(kv => kv.Key, kv => double.TryParse(kv.Value, System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--hp.{kv.Key} takes a number; '{kv.Value}' is not one."));
         log.WriteLine($"| forget class | model | hyperparameters | UA | RA | TUA | TRA | RT (s) |");
         log.WriteLine($"|---|---|---|---|---|---|---|---|");
         foreach (var fc in classes)

@@ -1,0 +1,101 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+using Unlearning.Core.Data;
+using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Core.Models;
+
+namespace Unlearning.Web.Api;
+
+/// <summary><c>/api/experiments</c>: the experiments table, export and import, checkpoints.</summary>
+public static class ExperimentsEndpoints
+{
+    public static RouteGroupBuilder MapExperimentsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/experiments").WithTags("Experiments");
+        group.MapGet("", List).WithSummary("Experiments-table rows, filtered by dataset, architecture and forget class");
+        group.MapGet("/{id}", Get).WithSummary("One experiment");
+        group.MapGet("/{id}/export", Export)
+            .WithSummary("The experiment in the original system's JSON format (features=true adds the 2,000 × d penultimate features)");
+        group.MapPost("/import", Import).WithSummary("Import a result JSON file (ours or the Python tool's) as an experiment")
+            .WithMetadata(new RequestSizeLimitAttribute(ExperimentTransfer.MaxImportBytes));
+        group.MapDelete("/{id}", Delete).WithSummary("Delete an experiment and its files (baselines cannot be deleted)");
+        group.MapGet("/{id}/checkpoint", Checkpoint).WithSummary("Download the model checkpoint (TorchSharp format; ours or PyTorch .pth for uploads)");
+        return group;
+    }
+
+    private static Results<Ok<ExperimentDto[]>, ProblemHttpResult> List(string? dataset, string? architecture, int? forgetClass, ExperimentStore store)
+    {
+        var ds = dataset is null ? null : DatasetCatalog.TryGet(dataset);
+        if (dataset is not null && ds is null) return ApiProblems.BadRequest($"Unknown dataset '{dataset}'.");
+        var arch = architecture is null ? null : ModelCatalog.TryGet(architecture);
+        if (architecture is not null && arch is null) return ApiProblems.BadRequest($"Unknown architecture '{architecture}'.");
+        if (forgetClass is int fc && ds is not null && (fc < 0 || fc >= ds.NumClasses))
+            return ApiProblems.BadRequest($"forgetClass {fc} is out of range 0..{ds.NumClasses - 1}.");
+        return TypedResults.Ok(store.List(ds?.Id, arch?.Id, forgetClass).Select(ExperimentDto.From).ToArray());
+    }
+
+    private static ProblemHttpResult Missing(string id) => ApiProblems.NotFound($"Experiment '{id}' does not exist.");
+
+    private static Results<Ok<ExperimentDto>, ProblemHttpResult> Get(string id, ExperimentStore store) =>
+        store.Get(id) is { } e ? TypedResults.Ok(ExperimentDto.From(e)) : Missing(id);
+
+    private static Results<FileStreamHttpResult, ProblemHttpResult> Export(string id, bool? features, ExperimentTransfer transfer, ExperimentStore store)
+    {
+        if (store.Get(id) is not { } e) return Missing(id);
+        var ms = new MemoryStream();
+        transfer.Export(id, ms, features == true);
+        ms.Position = 0;
+        return TypedResults.File(ms, "application/json", $"{ExperimentIds.Display(e.Id)}-{e.Dataset}-{e.Architecture}-fc{e.ForgetClass}.json");
+    }
+
+    /// <summary>
+    /// The body is the JSON file itself (application/json) or a multipart form with field <c>file</c>; other content
+    /// types are refused (415) so that a plain cross-site form cannot import.
+    /// </summary>
+    private static async Task<Results<Created<ExperimentDto>, ProblemHttpResult>> Import(
+        HttpRequest request, string? dataset, string? architecture, ExperimentTransfer transfer, JobQueue queue)
+    {
+        Stream body;
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync();
+            if (form.Files.FirstOrDefault() is not { } file) return ApiProblems.BadRequest("Send the JSON file as multipart field 'file' or as the request body.");
+            if (file.Length > ExperimentTransfer.MaxImportBytes)
+                return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, $"The file is larger than {ExperimentTransfer.MaxImportBytes / 1048576} MB.");
+            body = file.OpenReadStream();
+        }
+        else if (MediaTypeHeaderValue.TryParse(request.ContentType, out var type) && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            var ms = new MemoryStream();
+            await request.Body.CopyToAsync(ms);
+            ms.Position = 0;
+            body = ms;
+        }
+        else return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Send the result file as application/json or as multipart/form-data field 'file'.");
+        await using (body)
+        {
+            var e = transfer.Import(body, dataset, architecture);
+            queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetClass);
+            return TypedResults.Created($"/api/experiments/{e.Id}", ExperimentDto.From(e));
+        }
+    }
+
+    private static Results<NoContent, ProblemHttpResult> Delete(string id, ExperimentStore store, JobQueue queue)
+    {
+        if (store.Get(id) is not { } e) return Missing(id);
+        if (e.IsBaseline) return ApiProblems.Problem(StatusCodes.Status409Conflict, $"Experiment '{id}' is a {e.Type} baseline and cannot be deleted.");
+        store.Delete(id);
+        queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetClass);
+        return TypedResults.NoContent();
+    }
+
+    private static Results<PhysicalFileHttpResult, ProblemHttpResult> Checkpoint(string id, ExperimentStore store)
+    {
+        if (store.Get(id) is not { } e) return Missing(id);
+        var path = e.CheckpointPath is null ? null : store.ResolveCheckpoint(e);
+        if (path is null || !File.Exists(path)) return ApiProblems.NotFound($"Experiment '{id}' has no checkpoint.");
+        return TypedResults.PhysicalFile(path, "application/octet-stream", $"{ExperimentIds.Display(e.Id)}-{e.Dataset}-{e.Architecture}.pt");
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using System.Text.Json;
+using Unlearning.Core.Data;
+using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Core.Models;
+
+namespace Unlearning.Web.Api;
+
+/// <summary><c>/api/jobs</c>: queue, list and cancel unlearning, evaluation, training and upload jobs.</summary>
+public static class JobsEndpoints
+{
+    public static RouteGroupBuilder MapJobsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/jobs").WithTags("Jobs");
+        group.MapPost("", Enqueue).WithSummary("Enqueue a job; lists of hyperparameter values (≤ 5 each) expand to one job per combination");
+        group.MapGet("", List).WithSummary("All jobs, newest first");
+        group.MapGet("/{id:long}", Get).WithSummary("One job: stage, progress, epoch, ETA, result experiment id, error");
+        group.MapPost("/{id:long}/cancel", Cancel).WithSummary("Cancel a queued or running job");
+        return group;
+    }
+
+    private static Results<Created<JobsCreatedDto>, ProblemHttpResult> Enqueue(JobRequestDto body, JobQueue queue, CheckpointUploads uploads)
+    {
+        var request = ToRequest(body, uploads);
+        var jobs = queue.Enqueue(request);
+        return TypedResults.Created($"/api/jobs/{jobs[0].Id}", JobsCreatedDto.From(jobs));
+    }
+
+    private static Ok<JobDto[]> List(JobQueue queue) => TypedResults.Ok(queue.List().Select(JobDto.From).ToArray());
+
+    private static Results<Ok<JobDto>, ProblemHttpResult> Get(long id, JobQueue queue) =>
+        queue.Get(id) is { } job ? TypedResults.Ok(JobDto.From(job)) : ApiProblems.NotFound($"Job {id} does not exist.");
+
+    private static Results<Accepted<CancelledDto>, ProblemHttpResult> Cancel(long id, JobQueue queue)
+    {
+        if (queue.Get(id) is null) return ApiProblems.NotFound($"Job {id} does not exist.");
+        return queue.Cancel(id) ? TypedResults.Accepted($"/api/jobs/{id}", new CancelledDto(true))
+            : ApiProblems.Problem(StatusCodes.Status409Conflict, $"Job {id} has already ended.");
+    }
+
+    /// <summary>The queue's request from the API body; an upload job must name an upload that exists (404 otherwise).</summary>
+    internal static JobRequest ToRequest(JobRequestDto body, CheckpointUploads uploads)
+    {
+        var kind = (body.Kind ?? "unlearn").ToLowerInvariant() switch
+        {
+            "unlearn" => JobKind.Unlearn,
+            "evaluate" => JobKind.Evaluate,
+            "trainoriginal" or "train-original" or "original" => JobKind.TrainOriginal,
+            "retrain" => JobKind.Retrain,
+            "upload" => JobKind.Upload,
+            var k => throw new ArgumentException($"Unknown job kind '{k}'. Use unlearn, evaluate, trainOriginal, retrain or upload."),
+        };
+        if (body.ForgetClass is null) throw new ArgumentException("forgetClass is required.");
+        var hp = new Dictionary<string, double[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in body.Hyperparameters ?? [])
+        {
+            hp[name] = value.ValueKind switch
+            {
+                JsonValueKind.Number => [value.GetDouble()],
+                JsonValueKind.Array => [.. value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+                    : throw new ArgumentException($"Hyperparameter '{name}' must hold numbers only."))],
+                _ => throw new ArgumentException($"Hyperparameter '{name}' must be a number or a list of numbers."),
+            };
+        }
+        string? uploadPath = null;
+        if (kind == JobKind.Upload)
+            uploadPath = uploads.ExistingPath(body.UploadId ?? throw new ArgumentException("An upload job needs uploadId (from POST /api/uploads)."));
+        return new JobRequest
+        {
+            Kind = kind, Dataset = body.Dataset ?? DatasetCatalog.FashionMnist.Id, Architecture = body.Architecture ?? ModelCatalog.Compact.Id,
+            ForgetClass = body.ForgetClass.Value, Method = body.Method, BaseExperimentId = body.BaseExperimentId, Hyperparameters = hp, Seed = body.Seed,
+            UploadPath = uploadPath,
+        };
+    }
+}

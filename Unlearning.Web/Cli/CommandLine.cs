@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Globalization;
+using Unlearning.Core.Data;
+using Unlearning.Core.Models;
+using Unlearning.Core.Training;
+
+namespace Unlearning.Web.Cli;
+
+/// <summary>
+/// The app's command-line verbs (<c>dotnet run --project Unlearning.Web -c Release -- VERB ...</c>):
+/// <c>train-baselines</c>, <c>benchmark</c> and <c>benchmark-methods</c>, each with <c>--help</c>. They run without
+/// starting the web server; the work itself is done by Core operations (<see cref="BaselineTraining"/>) or by the
+/// benchmark stages in this folder, which call Core's public API.
+/// </summary>
+public static class CommandLine
+{
+    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "help"];
+
+    /// <summary>True when the first argument names a verb (otherwise the web server starts).</summary>
+    public static bool IsCommand(string arg) => Verbs.Contains(arg);
+
+    /// <summary>Parses and runs a verb. Exit codes: 0 done, 1 the command line is wrong, 2 the request is invalid (message on <paramref name="error"/>).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter? error = null)
+    {
+        error ??= output;
+        if (args is ["help", .. var rest]) args = [.. rest, "--help"];
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        return Build(output, error).Parse(args).InvokeAsync(config);
+    }
+
+    internal static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("Unlearning Comparator: without a verb the web app starts; with one of these verbs it runs that task and exits.")
+        {
+            TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error),
+        };
+        return root;
+    }
+
+    /// <summary>
+    /// Runs a verb's work; domain errors (unknown dataset, class out of range, missing data) are the user's to fix,
+    /// so they print one line, not a stack trace, and exit with 2.
+    /// </summary>
+    private static void SetGuardedAction(Command command, TextWriter error, Func<ParseResult, CancellationToken, int> run) =>
+        command.SetAction((parse, ct) =>
+        {
+            try { return Task.FromResult(run(parse, ct)); }
+            catch (Exception e) when (e is ArgumentException or DatasetMissingException or InvalidDataException or FormatException or KeyNotFoundException)
+            {
+                error.WriteLine($"error: {e.Message}");
+                return Task.FromResult(2);
+            }
+        });
+
+    private static Option<string> DataOption() => new("--data") { Description = "Data root with the datasets and baselines", DefaultValueFactory = _ => "data" };
+    private static Option<string> DatasetOption() => new("--dataset") { Description = "Dataset id", DefaultValueFactory = _ => DatasetCatalog.FashionMnist.Id };
+    private static Option<string> DeviceOption() => new("--device") { Description = "Torch device: auto | cpu | cuda[:N]", DefaultValueFactory = _ => "auto" };
+    private static Option<int?> ThreadsOption() => new("--threads") { Description = "LibTorch intra-op threads (default: number of cores)" };
+
+    private static Command TrainBaselinesCommand(TextWriter output, TextWriter error)
+    {
+        var data = DataOption();
+        var dataset = DatasetOption();
+        var arch = new Option<string>("--arch") { Description = "Architecture id", DefaultValueFactory = _ => ModelCatalog.Compact.Id };
+        var classes = new Option<string>("--classes") { Description = "Retrained models to train: all | none | comma-separated forget classes", DefaultValueFactory = _ => "all" };
+        var noOriginal = new Option<bool>("--no-original") { Description = "Do not train the Original model" };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs (default: the architecture's recipe)" };
+        var lr = new Option<double?>("--lr") { Description = "Learning rate (default: the architecture's recipe)" };
+        var batch = new Option<int?>("--batch") { Description = "Batch size (default: the architecture's recipe)" };
+        var seed = new Option<long?>("--seed") { Description = "Random seed (default: the architecture's recipe)" };
+        var device = DeviceOption();
+        var threads = ThreadsOption();
+        var outDir = new Option<string?>("--out") { Description = "Output folder (default: data/baselines/<dataset>/<arch>/)" };
+        var command = new Command("train-baselines",
+            "Trains the Original model and the Retrained model of each forget class and writes checkpoints + manifest.json to data/baselines/<dataset>/<arch>/ (or --out).")
+        {
+            data, dataset, arch, classes, noOriginal, epochs, lr, batch, seed, device, threads, outDir,
+        };
+        SetGuardedAction(command, error, (parse, ct) =>
+        {
+            BaselineTraining.Run(new BaselineTrainingRequest
+            {
+                DataRoot = parse.GetValue(data)!, Dataset = parse.GetValue(dataset)!, Architecture = parse.GetValue(arch)!,
+                ForgetClasses = parse.GetValue(classes) switch { "all" => null, "none" => [], var list => ParseInts(list!, "--classes") },
+                IncludeOriginal = !parse.GetValue(noOriginal), Epochs = parse.GetValue(epochs), LearningRate = parse.GetValue(lr),
+                BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed), Device = parse.GetValue(device)!, Threads = parse.GetValue(threads),
+                OutputFolder = parse.GetValue(outDir), Command = "train-baselines " + string.Join(' ', parse.Tokens.Skip(1).Select(t => t.Value)),
+            }, output, ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command BenchmarkCommand(TextWriter output, TextWriter error)
+    {
+        var data = DataOption();
+        var dataset = DatasetOption();
+        var arch = new Option<string>("--arch") { Description = "Comma-separated architecture ids", DefaultValueFactory = _ => "compact,resnet18" };
+        var batches = new Option<int>("--batches") { Description = "Timed training/inference batches per round (ResNet-18 runs a sixth of them, at least 3)", DefaultValueFactory = _ => 30 };
+        var forgetClass = new Option<int>("--class") { Description = "Forget class of the full evaluation", DefaultValueFactory = _ => 0 };
+        var dump = new Option<string?>("--dump") { Description = "Folder to write UMAP inputs and embeddings to (CSV) for an outside comparison" };
+        var device = DeviceOption();
+        var threads = ThreadsOption();
+        var command = new Command("benchmark",
+            "Prints data-loading time, train/inference images/s per architecture, UMAP and CKA timings and the full evaluation of one model against the shipped baselines.")
+        {
+            data, dataset, arch, batches, forgetClass, dump, device, threads,
+        };
+        SetGuardedAction(command, error, (parse, _) => Benchmark.Run(new BenchmarkSettings(
+            parse.GetValue(data)!, parse.GetValue(dataset)!, [.. parse.GetValue(arch)!.Split(',')], parse.GetValue(batches),
+            parse.GetValue(forgetClass), parse.GetValue(dump), parse.GetValue(device)!, parse.GetValue(threads)), output));
+        return command;
+    }
+
+    private static Command BenchmarkMethodsCommand(TextWriter output, TextWriter error)
+    {
+        var data = DataOption();
+        var dataset = DatasetOption();
+        var arch = new Option<string>("--arch") { Description = "Architecture id", DefaultValueFactory = _ => ModelCatalog.Compact.Id };
+        var classes = new Option<string>("--classes") { Description = "Comma-separated forget classes", DefaultValueFactory = _ => "0,4,6" };
+        var methods = new Option<string?>("--methods") { Description = "Comma-separated method names (default: every built-in method)" };
+        var device = DeviceOption();
+        var threads = ThreadsOption();
+        var command = new Command("benchmark-methods",
+            "Runs each built-in method with its defaults on the shipped Original and prints UA/RA/TUA/TRA/RT. " +
+            "--hp.NAME VALUE overrides hyperparameter NAME for every method that has it (e.g. --hp.epochs 3).")
+        {
+            data, dataset, arch, classes, methods, device, threads,
+        };
+        // --hp.NAME VALUE pairs are open-ended, so they arrive as unmatched tokens.
+        command.TreatUnmatchedTokensAsErrors = false;
+        SetGuardedAction(command, error, (parse, _) => MethodBenchmark.Run(new MethodBenchmarkSettings(
+            parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(arch)!, ParseInts(parse.GetValue(classes)!, "--classes"),
+            parse.GetValue(methods)?.Split(','), HyperparameterFlags(parse.UnmatchedTokens), parse.GetValue(device)!, parse.GetValue(threads)), output));
+        return command;
+    }
+
+    /// <summary>The <c>--hp.NAME VALUE</c> pairs as name → text (the method-options parser checks names and values).</summary>
+    internal static Dictionary<string, string> HyperparameterFlags(IReadOnlyList<string> tokens)
+    {
+        var hp = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (!tokens[i].StartsWith("--hp.", StringComparison.Ordinal) || tokens[i].Length == 5)
+                throw new ArgumentException($"Unexpected argument '{tokens[i]}'; hyperparameters are given as --hp.NAME VALUE.");
+            if (i + 1 >= tokens.Count || tokens[i + 1].StartsWith("--", StringComparison.Ordinal))
+                throw new ArgumentException($"{tokens[i]} needs a value.");
+            hp[tokens[i][5..]] = tokens[++i];
+        }
+        return hp;
+    }
+
+    private static int[] ParseInts(string list, string option) =>
+        [.. list.Split(',', StringSplitOptions.TrimEntries).Select(p => int.TryParse(p, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)
+            ? v : throw new ArgumentException($"{option} takes comma-separated whole numbers; '{p}' is not one."))];
+}
