@@ -77,7 +77,7 @@ internal static class EvaluationBenchmark
             var points = GaussianClusters(2000, dim, 10, seed: 7);
             Umap.Embed(points.Take(200).ToArray()); // warm-up (JIT)
             var clock = Stopwatch.StartNew();
-            var embedding = Umap.Embed(points);
+            var embedding = Umap.Embed(points, new UmapOptions { StageTimings = line => log.WriteLine($"  UMAP stages: {line}") });
             double seconds = clock.Elapsed.TotalSeconds;
             double trust = Trustworthiness.Compute(points, embedding, 10);
             log.WriteLine($"UMAP 2000x{dim}: {seconds:F2} s, trustworthiness(k=10) {trust:F4}");

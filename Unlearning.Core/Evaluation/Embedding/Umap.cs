@@ -22,6 +22,9 @@ public sealed record UmapOptions
 
     /// <summary>Threads for the neighbour search and the layout; −1 = all cores. Output does not depend on it.</summary>
     public int MaxDegreeOfParallelism { get; init; } = -1;
+
+    /// <summary>Receives one line of stage timings after the embedding (the benchmark prints it); null = off.</summary>
+    public Action<string>? StageTimings { get; init; }
 }
 
 /// <summary>
@@ -52,9 +55,6 @@ public static class Umap
     /// </summary>
     public static int DefaultEpochs(int n) => n <= 10_000 ? 500 : 200;
 
-    /// <summary>Receives a line of stage timings after every embedding (benchmark only; null = off).</summary>
-    internal static Action<string>? StageTimings { get; set; }
-
     public static double[,] Embed(float[][] points, UmapOptions? options = null, CancellationToken cancellationToken = default) =>
         Embed(PointDistances.Flatten(points, out int n, out int d), n, d, options, cancellationToken);
 
@@ -84,7 +84,7 @@ public static class Umap
         var t4 = sw.Elapsed.TotalSeconds;
         Optimise(embedding, graph, n, epochs, a, b, o, parallel);
         var t5 = sw.Elapsed.TotalSeconds;
-        StageTimings?.Invoke($"kNN {t1:F3} s, graph {t2 - t1:F3} s, a/b fit {t3 - t2:F3} s (a={a:F4} b={b:F4}), PCA {t4 - t3:F3} s, SGD {t5 - t4:F3} s ({epochs} epochs, {graph.Tail.Length} directed edges)");
+        o.StageTimings?.Invoke($"kNN {t1:F3} s, graph {t2 - t1:F3} s, a/b fit {t3 - t2:F3} s (a={a:F4} b={b:F4}), PCA {t4 - t3:F3} s, SGD {t5 - t4:F3} s ({epochs} epochs, {graph.Tail.Length} directed edges)");
 
         var result = new double[n, 2];
         for (int i = 0; i < n; i++)
