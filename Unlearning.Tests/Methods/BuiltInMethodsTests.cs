@@ -48,7 +48,7 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
 
         Assert.True(forget <= 0.3, $"{name}: forget-class train accuracy {forget:P1} should be ≤ 30 %");
         Assert.True(testRetain >= 0.8, $"{name}: test accuracy on retained classes {testRetain:P1} should be ≥ 80 %");
-        Assert.Equal(context.GetInt("epochs"), result.Epochs.Count);
+        Assert.Equal((int)context.Hyperparameters["epochs"], result.Epochs.Count);
         Assert.Equal(forget, result.Epochs[^1].ForgetAccuracy, 6);
         Assert.All(reports, r => Assert.InRange(r.Fraction, 0, 1));
         var unlearning = reports.Where(r => r.Stage == UnlearningProgress.UnlearningStage).ToList();

@@ -57,13 +57,13 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     }
 
     [Theory]
-    [InlineData("learning_rate", double.NaN, "learning_rate")]
-    [InlineData("learning_rate", double.PositiveInfinity, "learning_rate")]
-    [InlineData("learning_rate", -0.01, "[1E-06, 1]")]
-    [InlineData("epochs", 0, "[1, 200]")]
-    [InlineData("epochs", 2.5, "whole number")]
-    [InlineData("batch_size", 100000, "batch_size")]
-    [InlineData("alpha", -1, "alpha")]
+    [InlineData("learning_rate", double.NaN, "Not a number.")]
+    [InlineData("learning_rate", double.PositiveInfinity, "Not a number.")]
+    [InlineData("learning_rate", -0.01, "Must be between 1e-06 and 1.")]
+    [InlineData("epochs", 0, "Must be between 1 and 200.")]
+    [InlineData("epochs", 2.5, "Must be a whole number.")]
+    [InlineData("batch_size", 100000, "Must be between 1 and 4096.")]
+    [InlineData("alpha", -1, "Must be between 0 and 100.")]
     [InlineData("momentum", 0.5, "Known: epochs")]
     public void Validation_rejects_bad_values_naming_the_parameter(string name, double value, string messagePart)
     {
@@ -71,6 +71,7 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
             HyperparameterValidation.Validate(new Scrub(), new Dictionary<string, double> { [name] = value }));
         Assert.Contains(name, e.Message);
         Assert.Contains(messagePart, e.Message);
+        Assert.StartsWith("SCRUB", e.Message);
     }
 
     [Fact]

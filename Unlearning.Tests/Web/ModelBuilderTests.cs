@@ -64,7 +64,7 @@ public class ModelBuilderTests : MudTestContext
         cut.WaitForAssertion(() => Assert.False(cut.Find(".builder-build").HasAttribute("disabled")));
         cut.Find(".builder-build").Click();
         Assert.NotNull(_submitted);
-        Assert.Equal(6, GridExpansion.Count(_submitted!.Hyperparameters));
+        Assert.Equal(6, MethodOptionsParser.Count(_submitted!.Hyperparameters));
         Assert.Equal([2, 3], _submitted.Hyperparameters["epochs"]);
         Assert.Equal([0.5], _submitted.Hyperparameters["retain_fraction"]);
         Assert.Equal("FineTuning", _submitted.Method);
