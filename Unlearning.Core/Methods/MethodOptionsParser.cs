@@ -57,6 +57,26 @@ public static class MethodOptionsParser
         return result;
     }
 
+    /// <summary>
+    /// One run's values from text (the command line's <c>--hp.NAME VALUE</c> flags after <see cref="FromFlags"/>): each
+    /// name takes one value; missing ones get the architecture's defaults. The result is what a job stores.
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name, an invalid value, or a list.</exception>
+    public static Dictionary<string, double> Parse(IUnlearningMethod method, string architecture, IReadOnlyDictionary<string, string> text)
+    {
+        var values = FromText(method, text);
+        foreach (var (name, list) in values)
+            if (list.Length != 1)
+                throw new ArgumentException($"{method.DisplayName}: {name} takes one value here; got {list.Length}.", name);
+        return Expand(method, architecture, values, maxJobs: 1)[0];
+    }
+
+    /// <summary>The jobs of an API request's hyperparameters (<see cref="FromJson"/>, then <see cref="Expand"/>).</summary>
+    /// <exception cref="ArgumentException">As <see cref="FromJson"/> and <see cref="Expand"/>.</exception>
+    public static List<Dictionary<string, double>> ParseJson(IUnlearningMethod method, string architecture,
+        IReadOnlyDictionary<string, JsonElement> json, int maxJobs = DefaultMaxJobsPerRequest) =>
+        Expand(method, architecture, FromJson(json), maxJobs);
+
     /// <summary>Number of jobs a grid yields (the builder's "N models"): the product of the list lengths.</summary>
     public static int Count(IReadOnlyDictionary<string, double[]> grid) => grid.Values.Aggregate(1, (n, v) => n * Math.Max(1, v.Length));
 

@@ -79,6 +79,18 @@ public class MethodOptionsTests
     }
 
     [Fact]
+    public void One_run_from_command_line_flags_takes_one_value_each_and_fills_the_defaults()
+    {
+        var ft = new FineTuning();
+        var values = MethodOptionsParser.Parse(ft, "compact", MethodOptionsParser.FromFlags(new Dictionary<string, string> { ["hp.epochs"] = "3" }));
+        Assert.Equal(3, values["epochs"]);
+        Assert.Equal(0.05, values["learning_rate"]);   // the compact default
+        Assert.Equal(new FineTuningOptions(3, 0.05, 128, 0, 0.5), ft.Options(values));
+        Assert.Contains("takes one value here", Assert.Throws<ArgumentException>(() =>
+            MethodOptionsParser.Parse(ft, "compact", new Dictionary<string, string> { ["epochs"] = "2,3" })).Message);
+    }
+
+    [Fact]
     public void Json_values_are_numbers_or_lists_of_numbers()
     {
         var json = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{"epochs": 2, "learning_rate": [0.1, 0.01]}""")!;

@@ -29,6 +29,26 @@ public class JobQueueTests
     }
 
     [Fact]
+    public void A_request_expanding_to_more_jobs_than_the_cap_is_refused_and_queues_nothing()
+    {
+        var (sp, store, _) = StoreTests.NewStore(Core.DataPaths.ResolveDataRoot("data"));
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            queue.Start();   // makes the baseline rows the request's base refers to
+            var grid = new Dictionary<string, double[]> { ["epochs"] = [1, 2, 3, 4, 5], ["learning_rate"] = [0.1, 0.05, 0.01, 0.005, 0.001], ["batch_size"] = [64, 128] };
+            var e = Assert.Throws<ArgumentException>(() => queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 6, Hyperparameters = grid }));
+            Assert.Contains("expands to 50 jobs", e.Message);
+            Assert.Contains("at most 25", e.Message);
+            queue.MaxJobsPerRequest = 4;
+            grid = new() { ["epochs"] = [1, 2, 3, 4, 5] };
+            Assert.Contains("expands to 5 jobs", Assert.Throws<ArgumentException>(() => queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 6, Hyperparameters = grid })).Message);
+            Assert.Empty(store.ListJobs(100));
+            queue.Dispose();
+        }
+    }
+
+    [Fact]
     public void A_job_left_running_by_a_crash_is_marked_failed_and_its_files_removed()
     {
         var (sp, store, _) = StoreTests.NewStore();

@@ -113,6 +113,23 @@ public class ModelBuilderTests : MudTestContext
     }
 
     [Fact]
+    public void More_models_than_one_build_may_queue_block_the_build_with_both_numbers()
+    {
+        var model = new ModelBuilderModel(MethodServiceCollectionExtensions.BuiltIns(), "fashion-mnist", "compact", 3, "0003");
+        var epochs = model.Entry("epochs")!;
+        var lr = model.Entry("learning_rate")!;
+        foreach (var v in new[] { "3", "4", "5", "6" }) { epochs.Text = v; Assert.True(epochs.Add()); }
+        foreach (var v in new[] { "0.1", "0.02", "0.03", "0.04" }) { lr.Text = v; Assert.True(lr.Add()); }
+        Assert.Equal(25, model.ModelCount);
+        Assert.Null(model.BlockedReason);
+        var batch = model.Entry("batch_size")!;
+        batch.Text = "64";
+        Assert.True(batch.Add());
+        Assert.Equal(50, model.ModelCount);
+        Assert.Equal("These lists make 50 models; at most 25 can be built at once.", model.BlockedReason);
+    }
+
+    [Fact]
     public void Queue_errors_are_shown_in_the_form()
     {
         var cut = RenderForm(_ => throw new ArgumentException("Base experiment 'x' does not exist."));
