@@ -66,6 +66,26 @@ public enum JobKind { TrainOriginal, Retrain, Unlearn, Upload, Evaluate }
 
 public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
 
+/// <summary>
+/// The step a job is in, as the job runner reports it (the build panel's stepper shows it as told). Which steps a
+/// job has depends on its kind: <see cref="Jobs.JobPipeline.Steps"/>. Stored as a number: append, never reorder.
+/// </summary>
+public enum JobStep
+{
+    /// <summary>Waiting for the worker.</summary>
+    Queued = 0,
+    /// <summary>Upload jobs: reading and checking the uploaded checkpoint.</summary>
+    Load = 1,
+    /// <summary>Training an Original or Retrained model.</summary>
+    Train = 2,
+    /// <summary>Running the unlearning method (with its preparation: missing baseline evaluations, Fisher, saliency).</summary>
+    Unlearn = 3,
+    /// <summary>Accuracy and per-sample outputs on the train and test sets.</summary>
+    Evaluate = 4,
+    /// <summary>Embeddings, attack curves, privacy score and layer similarity.</summary>
+    Analyze = 5,
+}
+
 /// <summary>A unit of queued work (SPEC §3), persisted so that every browser and a restart see it.</summary>
 public sealed class Job
 {
@@ -83,11 +103,17 @@ public sealed class Job
     /// <summary>Grid request this job belongs to (jobs expanded from one build share it).</summary>
     public string? GroupId { get; set; }
     public JobStatus Status { get; set; }
+    /// <summary>What the job is doing now in words, e.g. "Computing Fisher Information" (finer than <see cref="Step"/>).</summary>
     public string Stage { get; set; } = "Queued";
-    /// <summary>Overall progress 0..1 across all stages.</summary>
+    /// <summary>The step the job is in, reported by the job runner.</summary>
+    public JobStep Step { get; set; }
+    /// <summary>Part of <see cref="Step"/> done, 0..1.</summary>
+    public double StepProgress { get; set; }
+    /// <summary>Overall progress 0..1 across all steps.</summary>
     public double Progress { get; set; }
     public int? Epoch { get; set; }
     public int? TotalEpochs { get; set; }
+    /// <summary>Estimated seconds left in <see cref="Step"/>.</summary>
     public double? EtaSeconds { get; set; }
     public double? ForgetAccuracy { get; set; }
     public double? RetainAccuracy { get; set; }

@@ -8,7 +8,7 @@ namespace Unlearning.Core.Methods;
 /// and let the forget class fade by catastrophic forgetting. Difference from the original (SPEC §4): the cosine
 /// schedule ends at <c>eta_min</c> = 0 by default, so it never raises the learning rate.
 /// </summary>
-public sealed class FineTuning : UnlearningMethodBase
+public sealed class FineTuning : UnlearningMethod<FineTuningOptions>
 {
     public const string EtaMinName = "eta_min";
 
@@ -17,25 +17,9 @@ public sealed class FineTuning : UnlearningMethodBase
     public override string Description =>
         "Keeps training on the retain set only (cross-entropy, cosine learning rate); the forget class fades by catastrophic forgetting.";
 
-    public override IReadOnlyList<HyperparameterSpec> Hyperparameters { get; } =
-    [
-        HyperparameterSpec.Epochs(10),
-        HyperparameterSpec.LearningRate(0.01),
-        HyperparameterSpec.BatchSize(128),
-        new(EtaMinName, "Final learning rate (η_min)", HyperparameterType.Double, 0, 0, 1,
-            "Learning rate the cosine schedule reaches after the last epoch. The original used 0.01, which raises the rate when the learning rate is below 0.01."),
-        HyperparameterSpec.RetainFraction(),
-    ];
-
-    /// <summary>Compact CPU model: see <see cref="CompactDefaultsTable"/>.</summary>
-    protected override IReadOnlyDictionary<string, double> CompactDefaults => CompactDefaultsTable.FineTuning;
-
-    public override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
+    public override UnlearningResult Run(UnlearningContext context, FineTuningOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
     {
-        int epochs = context.GetInt(HyperparameterSpec.EpochsName);
-        double lr0 = context.Get(HyperparameterSpec.LearningRateName), etaMin = context.Get(EtaMinName);
-        int batchSize = context.GetInt(HyperparameterSpec.BatchSizeName);
-        double fraction = context.Get(HyperparameterSpec.RetainFractionName);
+        var (epochs, lr0, batchSize, etaMin, fraction) = options;
         var model = context.Model;
         var shuffle = context.CreateRandom(1);
         Training.Trainer.Seed(context.Seed);
@@ -67,3 +51,13 @@ public sealed class FineTuning : UnlearningMethodBase
         return loop.Finish();
     }
 }
+
+/// <summary>Hyperparameters of <see cref="FineTuning"/>; compact defaults: see <see cref="HyperparameterAttribute.Compact"/>.</summary>
+public sealed record FineTuningOptions(
+    [Epochs(10, Compact = 2)] int Epochs,
+    [LearningRate(0.01, Compact = 0.05)] double LearningRate,
+    [BatchSize(128, Compact = 128)] int BatchSize,
+    [Hyperparameter(FineTuning.EtaMinName, "Final learning rate (η_min)", 0, 0, 1,
+        "Learning rate the cosine schedule reaches after the last epoch. The original used 0.01, which raises the rate when the learning rate is below 0.01.")]
+    double EtaMin,
+    [RetainFraction(Compact = 0.5)] double RetainFraction);

@@ -7,7 +7,7 @@ namespace Unlearning.Core.Methods;
 /// Gradient Ascent (REFERENCE §3.2): maximise the cross-entropy of the forget set (loss = −CE on the true
 /// labels), gradient norm clipped at 100; MultiStepLR([80, 120], 0.2) per epoch. Touches no retain data.
 /// </summary>
-public sealed class GradientAscent : UnlearningMethodBase
+public sealed class GradientAscent : UnlearningMethod<GradientAscentOptions>
 {
     public const string MaxGradNormName = "max_grad_norm";
 
@@ -16,22 +16,9 @@ public sealed class GradientAscent : UnlearningMethodBase
     public override string Description =>
         "Pushes the model away from the forget set by ascending its cross-entropy; uses no retain data.";
 
-    public override IReadOnlyList<HyperparameterSpec> Hyperparameters { get; } =
-    [
-        HyperparameterSpec.Epochs(7),
-        HyperparameterSpec.LearningRate(0.0001),
-        HyperparameterSpec.BatchSize(256),
-        new(MaxGradNormName, "Gradient clip", HyperparameterType.Double, 100, 0.01, 1e6,
-            "Largest global gradient norm per step (the original: 100)."),
-    ];
-
-    protected override IReadOnlyDictionary<string, double> CompactDefaults => CompactDefaultsTable.GradientAscent;
-
-    public override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
+    public override UnlearningResult Run(UnlearningContext context, GradientAscentOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
     {
-        int epochs = context.GetInt(HyperparameterSpec.EpochsName);
-        double lr0 = context.Get(HyperparameterSpec.LearningRateName), clip = context.Get(MaxGradNormName);
-        int batchSize = context.GetInt(HyperparameterSpec.BatchSizeName);
+        var (epochs, lr0, batchSize, clip) = options;
         var model = context.Model;
         var shuffle = context.CreateRandom(1);
         Training.Trainer.Seed(context.Seed);
@@ -60,3 +47,11 @@ public sealed class GradientAscent : UnlearningMethodBase
         return loop.Finish();
     }
 }
+
+/// <summary>Hyperparameters of <see cref="GradientAscent"/>; compact defaults: see <see cref="HyperparameterAttribute.Compact"/>.</summary>
+public sealed record GradientAscentOptions(
+    [Epochs(7, Compact = 1)] int Epochs,
+    [LearningRate(0.0001, Compact = 0.00015)] double LearningRate,
+    [BatchSize(256, Compact = 256)] int BatchSize,
+    [Hyperparameter(GradientAscent.MaxGradNormName, "Gradient clip", 100, 0.01, 1e6, "Largest global gradient norm per step (the original: 100).")]
+    double MaxGradNorm);

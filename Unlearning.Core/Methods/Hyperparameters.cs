@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Unlearning.Core.Methods;
 
 /// <summary>How a hyperparameter's value is read and shown.</summary>
@@ -13,14 +15,15 @@ public enum HyperparameterType
 
 /// <summary>
 /// One hyperparameter of an unlearning method: the build dialog shows it (display name, help, range) and
-/// <see cref="HyperparameterValidation"/> checks values against it.
+/// <see cref="HyperparameterValidation"/> checks values against it. Built-in methods and plug-ins derive their
+/// schema from the attributes on their options record (<see cref="OptionsSchema"/>).
 /// </summary>
 /// <param name="Name">Key used in requests and stored results, e.g. <c>learning_rate</c>.</param>
-/// <param name="Default">The original system's UI default (REFERENCE §3), or the method's own.</param>
+/// <param name="Default">The original system's UI default, or the method's own.</param>
 /// <param name="Min">Smallest allowed value (inclusive).</param>
 /// <param name="Max">Largest allowed value (inclusive).</param>
 /// <param name="Grid">True for epochs, learning rate and batch size: a build may give a list of up to
-/// <see cref="HyperparameterSpec.MaxGridValues"/> values and one job is queued per combination (REFERENCE §8.5).</param>
+/// <see cref="HyperparameterSpec.MaxGridValues"/> values and one job is queued per combination.</param>
 public sealed record HyperparameterSpec(
     string Name,
     string DisplayName,
@@ -31,7 +34,7 @@ public sealed record HyperparameterSpec(
     string Help,
     bool Grid = false)
 {
-    /// <summary>Most values a grid hyperparameter may list in one build (REFERENCE §8.5).</summary>
+    /// <summary>Most values a grid hyperparameter may list in one build.</summary>
     public const int MaxGridValues = 5;
 
     public const string EpochsName = "epochs";
@@ -39,28 +42,14 @@ public sealed record HyperparameterSpec(
     public const string BatchSizeName = "batch_size";
     public const string RetainFractionName = "retain_fraction";
 
-    public static HyperparameterSpec Epochs(int defaultValue) => new(
-        EpochsName, "Epochs", HyperparameterType.Int, defaultValue, 1, 200,
-        "Passes over the method's data.", Grid: true);
-
-    public static HyperparameterSpec LearningRate(double defaultValue) => new(
-        LearningRateName, "Learning rate", HyperparameterType.Double, defaultValue, 1e-6, 1,
-        "Initial SGD learning rate (momentum 0.9, weight decay 5e-4).", Grid: true);
-
-    public static HyperparameterSpec BatchSize(int defaultValue) => new(
-        BatchSizeName, "Batch size", HyperparameterType.Int, defaultValue, 1, 4096,
-        "Images per SGD step.", Grid: true);
-
-    /// <summary>
-    /// Our addition for CPU runs: the fraction of the retain set visited per epoch, drawn afresh each epoch
-    /// from the seeded generator. 1 = the whole retain set, as the original.
-    /// </summary>
-    public static HyperparameterSpec RetainFraction() => new(
-        RetainFractionName, "Retain fraction", HyperparameterType.Double, 1, 0.01, 1,
-        "Fraction of the retain set used per epoch (a fresh seeded random subset each epoch); 1 = all, as the original system.");
+    /// <summary>A value as the form and the messages show it: invariant culture, 6 significant digits ("0.01", "1e-06").</summary>
+    public static string Format(double v) => v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
 }
 
-/// <summary>Checks hyperparameter values against a method's schema and fills in defaults.</summary>
+/// <summary>
+/// The one place that checks hyperparameter values: the build form (per field), the job queue, the API and the
+/// command line all get their messages from here.
+/// </summary>
 public static class HyperparameterValidation
 {
     /// <summary>
@@ -74,13 +63,10 @@ public static class HyperparameterValidation
 
     public static Dictionary<string, double> Validate(IReadOnlyList<HyperparameterSpec> schema, IReadOnlyDictionary<string, double>? given, string owner)
     {
-        var byName = schema.ToDictionary(s => s.Name, StringComparer.OrdinalIgnoreCase);
         var result = new Dictionary<string, double>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, value) in given ?? new Dictionary<string, double>())
         {
-            if (!byName.TryGetValue(name, out var spec))
-                throw new ArgumentException(
-                    $"{owner} has no hyperparameter '{name}'. Known: {string.Join(", ", schema.Select(s => s.Name))}.", nameof(given));
+            var spec = Find(schema, name, owner);
             result[spec.Name] = Check(spec, value, owner);
         }
         foreach (var spec in schema)
@@ -88,25 +74,40 @@ public static class HyperparameterValidation
         return result;
     }
 
+    /// <summary>The spec of <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">The schema has no such name; the message lists the known ones.</exception>
+    public static HyperparameterSpec Find(IReadOnlyList<HyperparameterSpec> schema, string name, string owner) =>
+        schema.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"{owner} has no hyperparameter '{name}'. Known: {string.Join(", ", schema.Select(s => s.Name))}.", name);
+
     /// <summary>Checks one value against its spec and returns it.</summary>
-    public static double Check(HyperparameterSpec spec, double value, string owner)
+    /// <exception cref="ArgumentException">"Fine-Tuning: epochs (Epochs): Must be between 1 and 200. Got 500."</exception>
+    public static double Check(HyperparameterSpec spec, double value, string owner) =>
+        Problem(spec, value) is { } problem
+            ? throw new ArgumentException($"{owner}: {spec.Name} ({spec.DisplayName}): {problem} Got {HyperparameterSpec.Format(value)}.", spec.Name)
+            : value;
+
+    /// <summary>What is wrong with a value, as the build form shows it under the field, or null when it is valid.</summary>
+    public static string? Problem(HyperparameterSpec spec, double value)
     {
-        string range = spec.Type switch
-        {
-            HyperparameterType.Bool => "0 (off) or 1 (on)",
-            HyperparameterType.Int => $"a whole number in [{spec.Min:G}, {spec.Max:G}]",
-            _ => $"a number in [{spec.Min:G}, {spec.Max:G}]",
-        };
-        if (!double.IsFinite(value))
-            throw new ArgumentException($"{owner}: {spec.Name} ({spec.DisplayName}) must be {range}; got {value}.", spec.Name);
-        bool ok = spec.Type switch
-        {
-            HyperparameterType.Bool => value is 0 or 1,
-            HyperparameterType.Int => value == Math.Floor(value) && value >= spec.Min && value <= spec.Max,
-            _ => value >= spec.Min && value <= spec.Max,
-        };
-        if (!ok)
-            throw new ArgumentException($"{owner}: {spec.Name} ({spec.DisplayName}) must be {range}; got {value:G}.", spec.Name);
-        return value;
+        if (!double.IsFinite(value)) return "Not a number.";
+        if (spec.Type == HyperparameterType.Bool) return value is 0 or 1 ? null : "Must be 0 (off) or 1 (on).";
+        if (spec.Type == HyperparameterType.Int && value != Math.Floor(value)) return "Must be a whole number.";
+        if (value < spec.Min || value > spec.Max) return $"Must be between {HyperparameterSpec.Format(spec.Min)} and {HyperparameterSpec.Format(spec.Max)}.";
+        return null;
+    }
+
+    /// <summary>
+    /// Parses typed text (invariant culture: "0.01", "1e-3"; for switches also "true"/"false") and checks it;
+    /// returns the problem to show, or null with the value.
+    /// </summary>
+    public static string? Problem(HyperparameterSpec spec, string? text, out double value)
+    {
+        value = double.NaN;
+        if (string.IsNullOrWhiteSpace(text)) return "Enter a value.";
+        var t = text.Trim();
+        if (spec.Type == HyperparameterType.Bool && bool.TryParse(t, out var on)) value = on ? 1 : 0;
+        else if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return "Not a number.";
+        return Problem(spec, value);
     }
 }

@@ -9,29 +9,16 @@ namespace Unlearning.Core.Methods;
 /// scheduler is never stepped), no clipping. Difference (SPEC §4): the random labels come from a generator seeded
 /// with the run's seed, so runs are reproducible.
 /// </summary>
-public sealed class RandomLabeling : UnlearningMethodBase
+public sealed class RandomLabeling : UnlearningMethod<RandomLabelingOptions>
 {
     public override string Name => "RandomLabeling";
     public override string DisplayName => "Random Labeling";
     public override string Description =>
         "Trains on retain and forget data together, with each forget image given a random wrong class.";
 
-    public override IReadOnlyList<HyperparameterSpec> Hyperparameters { get; } =
-    [
-        HyperparameterSpec.Epochs(3),
-        HyperparameterSpec.LearningRate(0.001),
-        HyperparameterSpec.BatchSize(64),
-        HyperparameterSpec.RetainFraction(),
-    ];
-
-    protected override IReadOnlyDictionary<string, double> CompactDefaults => CompactDefaultsTable.RandomLabeling;
-
-    public override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
+    public override UnlearningResult Run(UnlearningContext context, RandomLabelingOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
     {
-        int epochs = context.GetInt(HyperparameterSpec.EpochsName);
-        double lr = context.Get(HyperparameterSpec.LearningRateName);
-        int batchSize = context.GetInt(HyperparameterSpec.BatchSizeName);
-        double fraction = context.Get(HyperparameterSpec.RetainFractionName);
+        var (epochs, lr, batchSize, fraction) = options;
         var model = context.Model;
         var shuffle = context.CreateRandom(1);
         var subsetRng = context.CreateRandom(2);
@@ -63,3 +50,10 @@ public sealed class RandomLabeling : UnlearningMethodBase
         return loop.Finish();
     }
 }
+
+/// <summary>Hyperparameters of <see cref="RandomLabeling"/>; compact defaults: see <see cref="HyperparameterAttribute.Compact"/>.</summary>
+public sealed record RandomLabelingOptions(
+    [Epochs(3, Compact = 2)] int Epochs,
+    [LearningRate(0.001, Compact = 0.01)] double LearningRate,
+    [BatchSize(64, Compact = 128)] int BatchSize,
+    [RetainFraction(Compact = 0.2)] double RetainFraction);

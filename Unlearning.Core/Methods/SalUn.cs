@@ -14,7 +14,7 @@ namespace Unlearning.Core.Methods;
 /// As the original, each batch also runs a no-grad forward in train mode (for its accuracy readout), which updates
 /// BatchNorm running statistics a second time.
 /// </summary>
-public sealed class SalUn : UnlearningMethodBase
+public sealed class SalUn : UnlearningMethod<SalUnOptions>
 {
     public const string SaliencyKeptName = "saliency_kept";
     public const string SaliencyStage = "Computing Saliency Map";
@@ -26,24 +26,9 @@ public sealed class SalUn : UnlearningMethodBase
     public override string Description =>
         "Random labelling of the forget set plus retain training, updating only the weights most salient for the forget class.";
 
-    public override IReadOnlyList<HyperparameterSpec> Hyperparameters { get; } =
-    [
-        HyperparameterSpec.Epochs(5),
-        HyperparameterSpec.LearningRate(0.001),
-        HyperparameterSpec.BatchSize(128),
-        new(SaliencyKeptName, "Salient fraction kept", HyperparameterType.Double, 0.75, 0.01, 1,
-            "Fraction of weights (largest forget-gradient magnitude) that may change; 1 updates all."),
-        HyperparameterSpec.RetainFraction(),
-    ];
-
-    protected override IReadOnlyDictionary<string, double> CompactDefaults => CompactDefaultsTable.SalUn;
-
-    public override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
+    public override UnlearningResult Run(UnlearningContext context, SalUnOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
     {
-        int epochs = context.GetInt(HyperparameterSpec.EpochsName);
-        double lr0 = context.Get(HyperparameterSpec.LearningRateName);
-        int batchSize = context.GetInt(HyperparameterSpec.BatchSizeName);
-        double kept = context.Get(SaliencyKeptName), fraction = context.Get(HyperparameterSpec.RetainFractionName);
+        var (epochs, lr0, batchSize, kept, fraction) = options;
         var model = context.Model;
         var shuffle = context.CreateRandom(1);
         var subsetRng = context.CreateRandom(2);
@@ -145,3 +130,13 @@ public sealed class SalUn : UnlearningMethodBase
         }
     }
 }
+
+/// <summary>Hyperparameters of <see cref="SalUn"/>; compact defaults: see <see cref="HyperparameterAttribute.Compact"/>.</summary>
+public sealed record SalUnOptions(
+    [Epochs(5, Compact = 2)] int Epochs,
+    [LearningRate(0.001, Compact = 0.01)] double LearningRate,
+    [BatchSize(128, Compact = 128)] int BatchSize,
+    [Hyperparameter(SalUn.SaliencyKeptName, "Salient fraction kept", 0.75, 0.01, 1,
+        "Fraction of weights (largest forget-gradient magnitude) that may change; 1 updates all.")]
+    double SaliencyKept,
+    [RetainFraction(Compact = 0.3)] double RetainFraction);

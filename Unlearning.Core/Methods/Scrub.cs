@@ -17,7 +17,7 @@ namespace Unlearning.Core.Methods;
 /// </list>
 /// where KD = T²·KL(p_teacher ‖ p_student), p = softmax(logits / T), reduction batchmean. MultiStepLR([80,120], 0.2).
 /// </summary>
-public sealed class Scrub : UnlearningMethodBase
+public sealed class Scrub : UnlearningMethod<ScrubOptions>
 {
     public const string AlphaName = "alpha";
     public const string GammaName = "gamma";
@@ -32,29 +32,9 @@ public sealed class Scrub : UnlearningMethodBase
     public override string Description =>
         "Teacher–student: moves the student away from the teacher on the forget set (Fisher-weighted) and keeps it close to the teacher and the true labels on the retain set.";
 
-    public override IReadOnlyList<HyperparameterSpec> Hyperparameters { get; } =
-    [
-        HyperparameterSpec.Epochs(5),
-        HyperparameterSpec.LearningRate(0.01),
-        HyperparameterSpec.BatchSize(128),
-        new(AlphaName, "α (distillation weight)", HyperparameterType.Double, 0.5, 0, 100,
-            "Weight of the teacher–student KL divergence in both steps."),
-        new(GammaName, "γ (retain CE weight)", HyperparameterType.Double, 1.0, 0, 100,
-            "Weight of the cross-entropy on retain labels in the min-step."),
-        new(TemperatureName, "T (distillation temperature)", HyperparameterType.Double, 2.0, 0.1, 100,
-            "Softmax temperature of the KL term; the term is multiplied by T²."),
-        HyperparameterSpec.RetainFraction(),
-    ];
-
-    protected override IReadOnlyDictionary<string, double> CompactDefaults => CompactDefaultsTable.Scrub;
-
-    public override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
+    public override UnlearningResult Run(UnlearningContext context, ScrubOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
     {
-        int epochs = context.GetInt(HyperparameterSpec.EpochsName);
-        double lr0 = context.Get(HyperparameterSpec.LearningRateName);
-        int batchSize = context.GetInt(HyperparameterSpec.BatchSizeName);
-        double alpha = context.Get(AlphaName), gamma = context.Get(GammaName), temperature = context.Get(TemperatureName);
-        double fraction = context.Get(HyperparameterSpec.RetainFractionName);
+        var (epochs, lr0, batchSize, alpha, gamma, temperature, fraction) = options;
         var model = context.Model;
         var shuffle = context.CreateRandom(1);
         var subsetRng = context.CreateRandom(2);
@@ -168,3 +148,16 @@ public sealed class Scrub : UnlearningMethodBase
         }
     }
 }
+
+/// <summary>Hyperparameters of <see cref="Scrub"/>; compact defaults: see <see cref="HyperparameterAttribute.Compact"/>.</summary>
+public sealed record ScrubOptions(
+    [Epochs(5, Compact = 2)] int Epochs,
+    [LearningRate(0.01, Compact = 0.02)] double LearningRate,
+    [BatchSize(128, Compact = 128)] int BatchSize,
+    [Hyperparameter(Scrub.AlphaName, "α (distillation weight)", 0.5, 0, 100, "Weight of the teacher–student KL divergence in both steps.")]
+    double Alpha,
+    [Hyperparameter(Scrub.GammaName, "γ (retain CE weight)", 1.0, 0, 100, "Weight of the cross-entropy on retain labels in the min-step.")]
+    double Gamma,
+    [Hyperparameter(Scrub.TemperatureName, "T (distillation temperature)", 2.0, 0.1, 100, "Softmax temperature of the KL term; the term is multiplied by T².")]
+    double KdTemperature,
+    [RetainFraction(Compact = 0.3)] double RetainFraction);

@@ -9,7 +9,8 @@ public sealed class UnlearningContext
 {
     /// <param name="model">A copy of the base model, already on <paramref name="device"/>; the method changes it in place.</param>
     /// <param name="createModel">Makes a fresh model of the same architecture (on the CPU, untrained).</param>
-    /// <param name="hyperparameters">Values already checked by <see cref="HyperparameterValidation.Validate(IUnlearningMethod, IReadOnlyDictionary{string, double}?)"/> (defaults filled).</param>
+    /// <param name="hyperparameters">The run's stored hyperparameter values (name → value, as in the results JSON); a method
+    /// deriving from <see cref="UnlearningMethod{TOptions}"/> reads them as its typed options.</param>
     public UnlearningContext(Classifier model, Func<Classifier> createModel, TensorData train, TensorData test,
         ForgetSplit split, torch.Device device, long seed, IReadOnlyDictionary<string, double> hyperparameters)
     {
@@ -37,17 +38,10 @@ public sealed class UnlearningContext
     /// <summary>Seed for LibTorch and for the method's shuffling and random labels (REFERENCE: 2048).</summary>
     public long Seed { get; }
 
+    /// <summary>The run's hyperparameter values by stored name; methods read their typed options instead.</summary>
     public IReadOnlyDictionary<string, double> Hyperparameters { get; }
 
     public int NumClasses => Train.Info.NumClasses;
-
-    public double Get(string name) =>
-        Hyperparameters.TryGetValue(name, out var v) ? v
-            : throw new KeyNotFoundException($"Hyperparameter '{name}' is missing; validate the request with HyperparameterValidation.Validate first.");
-
-    public int GetInt(string name) => checked((int)Math.Round(Get(name)));
-
-    public bool GetBool(string name) => Get(name) != 0;
 
     /// <summary>A copy of the current <see cref="Model"/> on <see cref="Device"/>, in eval mode, with gradients off (a teacher).</summary>
     public Classifier CreateFrozenCopy()

@@ -26,6 +26,54 @@ public sealed record TrainOptions
     /// </summary>
     public static TrainOptions CompactDefaults { get; } = new() { Epochs = 15 };
 
+    /// <summary>Names a training job's hyperparameters may use (the same keys as the unlearning methods').</summary>
+    public static IReadOnlyList<string> OverridableNames { get; } = ["epochs", "learning_rate", "batch_size"];
+
+    /// <summary>
+    /// This recipe (an architecture's <c>DefaultRecipe</c>) with the given values replaced, validated. The one
+    /// place where a training request (job queue, job runner, command line) changes the recipe.
+    /// </summary>
+    /// <exception cref="ArgumentException">A value is out of range (see <see cref="Validate"/>).</exception>
+    public TrainOptions WithOverrides(int? epochs = null, double? learningRate = null, int? batchSize = null, long? seed = null)
+    {
+        var recipe = this with
+        {
+            Epochs = epochs ?? Epochs,
+            LearningRate = learningRate ?? LearningRate,
+            BatchSize = batchSize ?? BatchSize,
+            Seed = seed ?? Seed,
+        };
+        recipe.Validate();
+        return recipe;
+    }
+
+    /// <summary>
+    /// As <see cref="WithOverrides(int?, double?, int?, long?)"/> from stored or requested hyperparameters
+    /// (<c>epochs</c>, <c>learning_rate</c>, <c>batch_size</c>; names case-insensitive).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown name, a fractional epoch count or batch size, or a value out of range.</exception>
+    public TrainOptions WithOverrides(IReadOnlyDictionary<string, double>? hyperparameters, long? seed = null)
+    {
+        int? epochs = null, batchSize = null;
+        double? learningRate = null;
+        foreach (var (k, v) in hyperparameters ?? new Dictionary<string, double>())
+        {
+            switch (k.ToLowerInvariant())
+            {
+                case "epochs": epochs = Whole(k, v); break;
+                case "learning_rate": learningRate = v; break;
+                case "batch_size": batchSize = Whole(k, v); break;
+                default:
+                    throw new ArgumentException($"Training jobs accept {string.Join(", ", OverridableNames)}; got '{k}' = {v}.", k);
+            }
+        }
+        return WithOverrides(epochs, learningRate, batchSize, seed);
+
+        static int Whole(string name, double v) =>
+            double.IsFinite(v) && v == Math.Floor(v) && Math.Abs(v) <= int.MaxValue ? (int)v
+                : throw new ArgumentException($"Training jobs need a whole number for {name}; got {v}.", name);
+    }
+
     public void Validate()
     {
         if (Epochs is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, "Epochs must be in 1..1000.");

@@ -27,9 +27,10 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
     public void Original_learns_the_synthetic_data()
     {
         output.WriteLine($"original test accuracy {data.OriginalTestAccuracy:P1}");
-        Assert.True(data.OriginalTestAccuracy >= 0.9, $"original test accuracy {data.OriginalTestAccuracy:P1}");
-        var (forget, _, _) = data.Measure(data.Original);
-        Assert.True(forget >= 0.9);
+        // The method tests measure against this model: it must have learnt every class, the forget class included
+        // (100 % on the build machine with 1 and 2 threads; chance is 10 %).
+        Assert.True(data.OriginalTestAccuracy >= 0.85, $"original test accuracy {data.OriginalTestAccuracy:P1}");
+        Assert.True(data.OriginalForget >= 0.85, $"original forget-class accuracy {data.OriginalForget:P1}");
     }
 
     [Theory]
@@ -46,9 +47,8 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
         output.WriteLine($"{name}: UA(train forget) {forget:P1}, test forget {testForget:P1}, test retain {testRetain:P1}, RT {result.RunTimeSeconds}s, wall {clock.Elapsed.TotalSeconds:F1}s");
         foreach (var e in result.Epochs) output.WriteLine($"  {e}");
 
-        Assert.True(forget <= 0.3, $"{name}: forget-class train accuracy {forget:P1} should be ≤ 30 %");
-        Assert.True(testRetain >= 0.8, $"{name}: test accuracy on retained classes {testRetain:P1} should be ≥ 80 %");
-        Assert.Equal(context.GetInt("epochs"), result.Epochs.Count);
+        data.AssertForgotAndKept(name, model);
+        Assert.Equal((int)context.Hyperparameters["epochs"], result.Epochs.Count);
         Assert.Equal(forget, result.Epochs[^1].ForgetAccuracy, 6);
         Assert.All(reports, r => Assert.InRange(r.Fraction, 0, 1));
         var unlearning = reports.Where(r => r.Stage == UnlearningProgress.UnlearningStage).ToList();

@@ -57,13 +57,13 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     }
 
     [Theory]
-    [InlineData("learning_rate", double.NaN, "learning_rate")]
-    [InlineData("learning_rate", double.PositiveInfinity, "learning_rate")]
-    [InlineData("learning_rate", -0.01, "[1E-06, 1]")]
-    [InlineData("epochs", 0, "[1, 200]")]
-    [InlineData("epochs", 2.5, "whole number")]
-    [InlineData("batch_size", 100000, "batch_size")]
-    [InlineData("alpha", -1, "alpha")]
+    [InlineData("learning_rate", double.NaN, "Not a number.")]
+    [InlineData("learning_rate", double.PositiveInfinity, "Not a number.")]
+    [InlineData("learning_rate", -0.01, "Must be between 1e-06 and 1.")]
+    [InlineData("epochs", 0, "Must be between 1 and 200.")]
+    [InlineData("epochs", 2.5, "Must be a whole number.")]
+    [InlineData("batch_size", 100000, "Must be between 1 and 4096.")]
+    [InlineData("alpha", -1, "Must be between 0 and 100.")]
     [InlineData("momentum", 0.5, "Known: epochs")]
     public void Validation_rejects_bad_values_naming_the_parameter(string name, double value, string messagePart)
     {
@@ -71,6 +71,7 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
             HyperparameterValidation.Validate(new Scrub(), new Dictionary<string, double> { [name] = value }));
         Assert.Contains(name, e.Message);
         Assert.Contains(messagePart, e.Message);
+        Assert.StartsWith("SCRUB", e.Message);
     }
 
     [Fact]
@@ -82,15 +83,19 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
         Assert.Equal("GAThenFT", method.Name);
         Assert.NotEqual(typeof(FineTuning).Assembly, method.GetType().Assembly);
 
-        var context = data.Context(method, new Dictionary<string, double> { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16, ["ascent_steps"] = 4 });
+        // Gentle settings: 4 ascent steps at lr 0.05 on half the retain set wrecked the neighbouring classes (they share a
+        // block with the forget class) to 77.8 % on seed 2048 while the repair pass could not catch up. With 2 ascent
+        // steps at lr 0.02 and the whole retain set for repair, seeds 2048, 1 and 2 all ended at 0 % forget / 100 % retain.
+        var context = data.Context(method, new Dictionary<string, double>
+        {
+            ["epochs"] = 3, ["learning_rate"] = 0.02, ["batch_size"] = 16, ["ascent_steps"] = 2, ["retain_fraction"] = 1,
+        });
         using var model = context.Model;
         int reports = 0;
         var result = method.Run(context, new CallbackProgress<UnlearningProgress>(_ => reports++), CancellationToken.None);
         Assert.Equal(3, result.Epochs.Count);
         Assert.True(reports > 3);
-        var (forget, testRetain, _) = data.Measure(model);
-        Assert.True(forget < 0.9, $"sample plug-in left forget accuracy at {forget:P1} (retain {testRetain:P1})");
-        Assert.True(testRetain >= 0.8, $"sample plug-in dropped retain accuracy to {testRetain:P1} (forget {forget:P1})");
+        data.AssertForgotAndKept("the sample plug-in", model);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Unlearning.Core.Experiments;
 using Unlearning.Core.Experiments.Jobs;
+using Unlearning.Core.Methods;
 using Unlearning.Tests.Foundation;
 
 namespace Unlearning.Tests.Pipeline;
@@ -13,15 +14,38 @@ public class JobQueueTests
     [Fact]
     public void Grid_expansion_is_the_cartesian_product_with_at_most_five_values_each()
     {
+        var method = new Core.Methods.FineTuning();
         var grid = new Dictionary<string, double[]> { ["epochs"] = [1, 2], ["learning_rate"] = [0.1, 0.01, 0.001], ["batch_size"] = [64] };
-        var combos = GridExpansion.Expand(grid);
+        var combos = Core.Methods.MethodOptionsParser.Expand(method, "compact", grid);
         Assert.Equal(6, combos.Count);
-        Assert.Equal(6, GridExpansion.Count(grid));
+        Assert.Equal(6, Core.Methods.MethodOptionsParser.Count(grid));
         Assert.Equal(6, combos.Select(c => (c["epochs"], c["learning_rate"])).Distinct().Count());
         Assert.All(combos, c => Assert.Equal(64, c["batch_size"]));
-        Assert.Throws<ArgumentException>(() => GridExpansion.Expand(new Dictionary<string, double[]> { ["epochs"] = [1, 2, 3, 4, 5, 6] }));
-        Assert.Throws<ArgumentException>(() => GridExpansion.Expand(new Dictionary<string, double[]> { ["epochs"] = [] }));
-        Assert.Single(GridExpansion.Expand(new Dictionary<string, double[]>()));
+        Assert.All(combos, c => Assert.Equal(0.5, c["retain_fraction"]));   // the compact default fills what was not given
+        var six = Assert.Throws<ArgumentException>(() => Core.Methods.MethodOptionsParser.Expand(method, "compact", new Dictionary<string, double[]> { ["epochs"] = [1, 2, 3, 4, 5, 6] }));
+        Assert.Contains("at most 5", six.Message);
+        Assert.Throws<ArgumentException>(() => Core.Methods.MethodOptionsParser.Expand(method, "compact", new Dictionary<string, double[]> { ["epochs"] = [] }));
+        Assert.Single(Core.Methods.MethodOptionsParser.Expand(method, "compact", new Dictionary<string, double[]>()));
+    }
+
+    [Fact]
+    public void A_request_expanding_to_more_jobs_than_the_cap_is_refused_and_queues_nothing()
+    {
+        var (sp, store, _) = StoreTests.NewStore(Core.DataPaths.ResolveDataRoot("data"));
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            queue.Start();   // makes the baseline rows the request's base refers to
+            var grid = new Dictionary<string, double[]> { ["epochs"] = [1, 2, 3, 4, 5], ["learning_rate"] = [0.1, 0.05, 0.01, 0.005, 0.001], ["batch_size"] = [64, 128] };
+            var e = Assert.Throws<ArgumentException>(() => queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 6, Hyperparameters = grid }));
+            Assert.Contains("expands to 50 jobs", e.Message);
+            Assert.Contains("at most 25", e.Message);
+            queue.MaxJobsPerRequest = 4;
+            grid = new() { ["epochs"] = [1, 2, 3, 4, 5] };
+            Assert.Contains("expands to 5 jobs", Assert.Throws<ArgumentException>(() => queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 6, Hyperparameters = grid })).Message);
+            Assert.Empty(store.ListJobs(100));
+            queue.Dispose();
+        }
     }
 
     [Fact]
@@ -79,13 +103,13 @@ public class JobQueueTests
             Assert.All(store.List("fashion-mnist", "compact", 6).Where(x => x.IsBaseline), b => Assert.Equal(ExperimentStatus.Ready, b.Status));
             lock (events)
             {
-                Assert.Contains(events, j => j.Id == done.Id && j.Status == JobStatus.Running && j.Stage == JobRunner.Unlearn);
-                Assert.Contains(events, j => j.Id == done.Id && j.Stage == JobRunner.Analyze);
+                Assert.Contains(events, j => j.Id == done.Id && j.Status == JobStatus.Running && j.Step == JobStep.Unlearn);
+                Assert.Contains(events, j => j.Id == done.Id && j.Step == JobStep.Analyze);
             }
 
             var second = queue.Enqueue(new JobRequest { Method = "FineTuning", ForgetClass = 6, Hyperparameters = new() { ["epochs"] = [5] } })[0];
             var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (queue.Get(second.Id)!.Stage != JobRunner.Unlearn && DateTime.UtcNow < deadline) Thread.Sleep(50);
+            while (queue.Get(second.Id)!.Stage != UnlearningProgress.UnlearningStage && DateTime.UtcNow < deadline) Thread.Sleep(50);
             var reserved = queue.Get(second.Id)!.ReservedExperimentId;
             Assert.True(queue.Cancel(second.Id));
             var cancelled = WaitFor(store, second.Id, TimeSpan.FromMinutes(1));

@@ -64,7 +64,7 @@ public class ModelBuilderTests : MudTestContext
         cut.WaitForAssertion(() => Assert.False(cut.Find(".builder-build").HasAttribute("disabled")));
         cut.Find(".builder-build").Click();
         Assert.NotNull(_submitted);
-        Assert.Equal(6, GridExpansion.Count(_submitted!.Hyperparameters));
+        Assert.Equal(6, MethodOptionsParser.Count(_submitted!.Hyperparameters));
         Assert.Equal([2, 3], _submitted.Hyperparameters["epochs"]);
         Assert.Equal([0.5], _submitted.Hyperparameters["retain_fraction"]);
         Assert.Equal("FineTuning", _submitted.Method);
@@ -110,6 +110,23 @@ public class ModelBuilderTests : MudTestContext
         Assert.Equal("At most 5 values.", epochs.AddBlockedReason);
         epochs.Text = "3";
         Assert.Equal(5, epochs.Values.Count);
+    }
+
+    [Fact]
+    public void More_models_than_one_build_may_queue_block_the_build_with_both_numbers()
+    {
+        var model = new ModelBuilderModel(MethodServiceCollectionExtensions.BuiltIns(), "fashion-mnist", "compact", 3, "0003");
+        var epochs = model.Entry("epochs")!;
+        var lr = model.Entry("learning_rate")!;
+        foreach (var v in new[] { "3", "4", "5", "6" }) { epochs.Text = v; Assert.True(epochs.Add()); }
+        foreach (var v in new[] { "0.1", "0.02", "0.03", "0.04" }) { lr.Text = v; Assert.True(lr.Add()); }
+        Assert.Equal(25, model.ModelCount);
+        Assert.Null(model.BlockedReason);
+        var batch = model.Entry("batch_size")!;
+        batch.Text = "64";
+        Assert.True(batch.Add());
+        Assert.Equal(50, model.ModelCount);
+        Assert.Equal("These lists make 50 models; at most 25 can be built at once.", model.BlockedReason);
     }
 
     [Fact]

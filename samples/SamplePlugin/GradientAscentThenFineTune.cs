@@ -9,20 +9,23 @@ namespace SamplePlugin;
 /// (a few clipped steps), then repairs the model with ordinary cross-entropy on a slice of the retain set.
 /// <para>How to write yours:</para>
 /// <list type="number">
-/// <item>Make a public class with a parameterless constructor implementing <see cref="IUnlearningMethod"/>
-/// (here via <see cref="UnlearningMethodBase"/>, which brings the SGD optimizer and helpers).</item>
-/// <item>Give it a unique <see cref="Name"/> (stored with every result) and a schema of hyperparameters; the build
-/// dialog shows them, and <see cref="HyperparameterValidation"/> checks values and fills defaults before
-/// <see cref="Run"/> is called, so <c>context.Get(...)</c> always finds them.</item>
-/// <item>In <see cref="Run"/>, change <c>context.Model</c> in place. Use an <see cref="UnlearningLoop"/>: call
+/// <item>Declare your hyperparameters as one options record (<see cref="GAThenFTOptions"/>): one parameter per
+/// hyperparameter, each with an attribute that gives its stored name, default, range and help
+/// (<c>[Epochs]</c>, <c>[LearningRate]</c>, <c>[BatchSize]</c>, <c>[RetainFraction]</c> for the common ones,
+/// <c>[Hyperparameter(...)]</c> for your own). The build dialog, the API (<c>GET /api/methods</c>), the command line
+/// (<c>--hp.NAME VALUE</c>) and the validation all read that record.</item>
+/// <item>Make a public class with a parameterless constructor deriving from <see cref="UnlearningMethod{TOptions}"/>
+/// (it brings the SGD optimizer and helpers) and give it a unique <see cref="Name"/> (stored with every result).
+/// Your <c>Run</c> receives the options parsed and checked.</item>
+/// <item>In <c>Run</c>, change <c>context.Model</c> in place. Use an <see cref="UnlearningLoop"/>: call
 /// <c>Start()</c> when preparation is over (RT starts there), <c>BeforeBatch()</c>/<c>AfterBatch()</c> around every
 /// batch (cancellation and progress) and <c>EndEpoch(lr)</c> after every epoch (forget-set evaluation).</item>
 /// <item>Open a dispose scope per batch (<c>using var scope = NewDisposeScope();</c>); native tensor memory is not
-/// seen by the .NET garbage collector. Do not <c>await</c> inside <see cref="Run"/>: it runs on a job thread.</item>
+/// seen by the .NET garbage collector. Do not <c>await</c> inside <c>Run</c>: it runs on a job thread.</item>
 /// <item>Take randomness only from <c>context.CreateRandom(n)</c> / <c>context.Seed</c>, so runs are reproducible.</item>
 /// </list>
 /// </summary>
-public sealed class GradientAscentThenFineTune : UnlearningMethodBase
+public sealed class GradientAscentThenFineTune : UnlearningMethod<GAThenFTOptions>
 {
     public const string AscentStepsName = "ascent_steps";
 
@@ -31,23 +34,9 @@ public sealed class GradientAscentThenFineTune : UnlearningMethodBase
     public override string Description =>
         "Sample plug-in: per epoch, a few gradient-ascent steps on the forget set, then fine-tuning on part of the retain set.";
 
-    public override IReadOnlyList<HyperparameterSpec> Hyperparameters { get; } =
-    [
-        HyperparameterSpec.Epochs(2),
-        HyperparameterSpec.LearningRate(0.01),
-        HyperparameterSpec.BatchSize(64),
-        new(AscentStepsName, "Ascent steps per epoch", HyperparameterType.Int, 5, 0, 1000,
-            "Gradient-ascent batches on the forget set at the start of each epoch."),
-        HyperparameterSpec.RetainFraction() with { Default = 0.5 },
-    ];
-
-    public override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
+    public override UnlearningResult Run(UnlearningContext context, GAThenFTOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
     {
-        int epochs = context.GetInt(HyperparameterSpec.EpochsName);
-        int batchSize = context.GetInt(HyperparameterSpec.BatchSizeName);
-        int ascentSteps = context.GetInt(AscentStepsName);
-        double lr = context.Get(HyperparameterSpec.LearningRateName);
-        double fraction = context.Get(HyperparameterSpec.RetainFractionName);
+        var (epochs, lr, batchSize, ascentSteps, fraction) = options;
         var model = context.Model;
         var shuffle = context.CreateRandom(1);
         var subsets = context.CreateRandom(2);
@@ -87,3 +76,13 @@ public sealed class GradientAscentThenFineTune : UnlearningMethodBase
         return loop.Finish();
     }
 }
+
+/// <summary>The sample's hyperparameters: the record is the whole declaration (schema, defaults, validation).</summary>
+public sealed record GAThenFTOptions(
+    [Epochs(2)] int Epochs,
+    [LearningRate(0.01)] double LearningRate,
+    [BatchSize(64)] int BatchSize,
+    [Hyperparameter(GradientAscentThenFineTune.AscentStepsName, "Ascent steps per epoch", 5, 0, 1000,
+        "Gradient-ascent batches on the forget set at the start of each epoch.")]
+    int AscentSteps,
+    [RetainFraction(0.5)] double RetainFraction);

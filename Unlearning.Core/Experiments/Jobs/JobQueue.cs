@@ -25,6 +25,7 @@ public sealed class JobQueue : IDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private readonly object _enqueueLock = new();
     private Thread? _worker;
+    private readonly BaselinePreparation _baselines;
 
     public JobQueue(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Func<JobRunner> runnerFactory, ILogger<JobQueue> logger)
     {
@@ -33,7 +34,11 @@ public sealed class JobQueue : IDisposable
         _methods = methods;
         _runnerFactory = runnerFactory;
         _logger = logger;
+        _baselines = new BaselinePreparation(store);
     }
+
+    /// <summary>Most jobs one request may expand to (a grid's combinations); larger requests are refused with a message naming both numbers.</summary>
+    public int MaxJobsPerRequest { get; set; } = MethodOptionsParser.DefaultMaxJobsPerRequest;
 
     /// <summary>Raised (on the worker or caller thread) whenever a job changes; the argument is a snapshot.</summary>
     public event Action<Job>? JobChanged;
@@ -45,12 +50,15 @@ public sealed class JobQueue : IDisposable
     private readonly ConcurrentDictionary<long, Job> _live = new();
 
     /// <summary>
-    /// Start-up recovery, then the worker thread. A job left "Running" by a crash is marked failed and the
-    /// files written under its reserved experiment id are removed, as are leftover temporary files.
+    /// Start-up recovery, baseline rows, then the worker thread. A job left "Running" by a crash is marked failed and
+    /// the files written under its reserved experiment id are removed, as are leftover temporary files. The baseline
+    /// rows of every dataset and architecture are made (checkpoints fingerprinted) before any request can arrive, so
+    /// that <see cref="Enqueue"/> only reads them.
     /// </summary>
     public void Start()
     {
         RecoverInterruptedJobs();
+        _baselines.EnsureAllRows();
         _worker = new Thread(WorkerLoop) { IsBackground = true, Name = "unlearning-jobs" };
         _worker.Start();
         _signal.Release();
@@ -93,7 +101,7 @@ public sealed class JobQueue : IDisposable
         {
             Kind = kind, Dataset = info.Id, Architecture = arch.Id, ForgetClass = request.ForgetClass, Method = method, BaseExperimentId = baseId,
             HyperparametersJson = JsonSerializer.Serialize(hp ?? []), Seed = seed, UploadPath = request.UploadPath,
-            Status = JobStatus.Queued, Stage = "Queued", CreatedUtc = DateTime.UtcNow,
+            Status = JobStatus.Queued, Stage = "Queued", Step = JobStep.Queued, CreatedUtc = DateTime.UtcNow,
         };
         switch (request.Kind)
         {
@@ -101,13 +109,13 @@ public sealed class JobQueue : IDisposable
             {
                 var method = _methods.Get(request.Method ?? throw new ArgumentException("Choose a method."));
                 var baseId = request.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, request.ForgetClass);
-                _store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
                 var baseExp = _store.Get(baseId) ?? throw new KeyNotFoundException($"Base experiment '{baseId}' does not exist.");
                 if (baseExp.Dataset != info.Id || baseExp.Architecture != arch.Id)
                     throw new ArgumentException($"Base experiment '{baseId}' is a {baseExp.Dataset}/{baseExp.Architecture} model, not {info.Id}/{arch.Id}.");
                 if (baseExp.CheckpointPath is null) throw new ArgumentException($"Base experiment '{baseId}' has no checkpoint (imported results cannot be unlearned further).");
-                var group = request.Hyperparameters.Count > 0 && GridExpansion.Count(request.Hyperparameters) > 1 ? Guid.NewGuid().ToString("N")[..8] : null;
-                foreach (var hp in GridExpansion.ExpandAndValidate(method, arch.Id, request.Hyperparameters))
+                var combinations = MethodOptionsParser.Expand(method, arch.Id, request.Hyperparameters, MaxJobsPerRequest);
+                var group = combinations.Count > 1 ? Guid.NewGuid().ToString("N")[..8] : null;
+                foreach (var hp in combinations)
                     jobs.Add(NewJob(JobKind.Unlearn, method.Name, baseId, hp) is var j ? Set(j, group) : null!);
                 break;
             }
@@ -124,16 +132,7 @@ public sealed class JobQueue : IDisposable
             case JobKind.Retrain:
             {
                 var hp = request.Hyperparameters.ToDictionary(kv => kv.Key, kv => kv.Value.Length == 1 ? kv.Value[0] : throw new ArgumentException($"'{kv.Key}' takes one value for training jobs."));
-                var recipe = arch.DefaultRecipe(info);
-                foreach (var (k, v) in hp)
-                    recipe = k switch
-                    {
-                        HyperparameterSpec.EpochsName when v == Math.Floor(v) => recipe with { Epochs = (int)v },
-                        HyperparameterSpec.LearningRateName => recipe with { LearningRate = v },
-                        HyperparameterSpec.BatchSizeName when v == Math.Floor(v) => recipe with { BatchSize = (int)v },
-                        _ => throw new ArgumentException($"Training jobs accept epochs, learning_rate and batch_size (whole numbers for epochs/batch_size); got '{k}' = {v}."),
-                    };
-                recipe.Validate();
+                arch.DefaultRecipe(info).WithOverrides(hp, seed);   // refuses bad values now rather than on the worker
                 jobs.Add(NewJob(request.Kind, request.Kind == JobKind.Retrain ? "Retrain" : null, null, hp));
                 break;
             }
@@ -146,6 +145,24 @@ public sealed class JobQueue : IDisposable
         return jobs;
 
         static Job Set(Job j, string? group) { j.GroupId = group; return j; }
+    }
+
+    /// <summary>
+    /// Queues one Evaluate job for the baselines of a forget class when a baseline row of it is still Pending and no
+    /// Evaluate job for it is queued or running; returns the job, or null when nothing needed queuing. Reads the
+    /// database only: the job prepares rows and fingerprints on the worker. Call it on a user's request, not as a side
+    /// effect of opening a page.
+    /// </summary>
+    public Job? RequestBaselineEvaluation(string dataset, string architecture, int forgetClass)
+    {
+        lock (_enqueueLock)
+        {
+            if (!_baselines.NeedsEvaluation(dataset, architecture, forgetClass)) return null;
+            bool waiting = List(200).Any(j => j.Kind == JobKind.Evaluate && j.Status is JobStatus.Queued or JobStatus.Running
+                                              && j.Dataset == dataset && j.Architecture == architecture && j.ForgetClass == forgetClass);
+            if (waiting) return null;
+            return Enqueue(new JobRequest { Kind = JobKind.Evaluate, Dataset = dataset, Architecture = architecture, ForgetClass = forgetClass })[0];
+        }
     }
 
     /// <summary>Cancels a queued job at once, or asks a running one to stop at its next batch. Returns false when the job had already ended.</summary>
@@ -226,6 +243,8 @@ public sealed class JobQueue : IDisposable
         _running[job.Id] = cts;
         job.Status = JobStatus.Running;
         job.Stage = "Starting";
+        job.Step = JobPipeline.Steps(job.Kind)[0];
+        job.StepProgress = 0;
         job.StartedUtc = DateTime.UtcNow;
         job.Device = runner.Device.ToString();
         if (job.Kind is JobKind.Unlearn or JobKind.Upload)
@@ -234,15 +253,21 @@ public sealed class JobQueue : IDisposable
         Publish(job);
         var lastWrite = DateTime.MinValue;
         var lastPublish = DateTime.MinValue;
+        var stepStarted = DateTime.UtcNow;
         void Report(JobProgressUpdate u)
         {
+            var now = DateTime.UtcNow;
+            if (u.Step != job.Step || u.Stage != job.Stage) stepStarted = now;
+            job.Step = u.Step;
             job.Stage = u.Stage;
+            job.StepProgress = Math.Clamp(u.StepProgress, 0, 1);
             job.Progress = Math.Clamp(u.Progress, 0, 1);
             if (u.Epoch is not null) { job.Epoch = u.Epoch; job.TotalEpochs = u.TotalEpochs; }
-            job.EtaSeconds = u.EtaSeconds;
+            // A step that cannot tell its ETA (evaluation stages) gets one from its own pace so far.
+            double elapsed = (now - stepStarted).TotalSeconds;
+            job.EtaSeconds = u.EtaSeconds ?? (job.StepProgress is > 0.02 and < 1 && elapsed > 1 ? elapsed / job.StepProgress * (1 - job.StepProgress) : null);
             if (u.ForgetAccuracy is not null) job.ForgetAccuracy = u.ForgetAccuracy;
             if (u.RetainAccuracy is not null) job.RetainAccuracy = u.RetainAccuracy;
-            var now = DateTime.UtcNow;
             if (now - lastPublish > TimeSpan.FromMilliseconds(200)) { lastPublish = now; Publish(job); }
             if (now - lastWrite > TimeSpan.FromSeconds(2)) { lastWrite = now; _store.UpdateJob(job); }
         }
@@ -251,6 +276,7 @@ public sealed class JobQueue : IDisposable
             var resultId = runner.Run(job, Report, cts.Token);
             job.Status = JobStatus.Succeeded;
             job.Stage = "Done";
+            job.StepProgress = 1;
             job.Progress = 1;
             job.EtaSeconds = 0;
             job.ResultExperimentId = resultId;

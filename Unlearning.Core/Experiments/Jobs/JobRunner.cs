@@ -12,8 +12,13 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Experiments.Jobs;
 
 /// <summary>Live progress of the running job (what the queue panel shows).</summary>
-public sealed record JobProgressUpdate(string Stage, double Progress, int? Epoch = null, int? TotalEpochs = null, double? EtaSeconds = null,
-    double? ForgetAccuracy = null, double? RetainAccuracy = null);
+/// <param name="Step">The step the job is in (<see cref="JobPipeline.Steps"/> lists a kind's steps).</param>
+/// <param name="Stage">What it does now in words, e.g. "Computing Fisher Information".</param>
+/// <param name="StepProgress">Part of the step done, 0..1.</param>
+/// <param name="Progress">Part of the whole job done, 0..1.</param>
+/// <param name="EtaSeconds">Seconds left in the step, when the step can tell (the queue estimates it otherwise).</param>
+public sealed record JobProgressUpdate(JobStep Step, string Stage, double StepProgress, double Progress, int? Epoch = null, int? TotalEpochs = null,
+    double? EtaSeconds = null, double? ForgetAccuracy = null, double? RetainAccuracy = null);
 
 /// <summary>
 /// Executes one job on the worker thread: builds or loads the model, runs the method or trainer, evaluates
@@ -23,8 +28,8 @@ public sealed record JobProgressUpdate(string Stage, double Progress, int? Epoch
 /// </summary>
 public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger)
 {
-    /// <summary>Phases of the stepper: Unlearn (or Train) → Evaluate → Analyze, with their share of overall progress.</summary>
-    public const string Unlearn = "Unlearn", Train = "Train", Evaluate = "Evaluate", Analyze = "Analyze";
+    /// <summary>Rows, fingerprints and pending evaluations of the baselines, prepared here on the worker.</summary>
+    private readonly BaselinePreparation _baselines = new(store);
 
     private (string Key, TensorData Train, TensorData Test)? _data;
 
@@ -32,6 +37,9 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     private readonly Evaluation.Cka.ReferenceGramCache _gramCache = new();
 
     public Device Device { get; } = device;
+
+    /// <summary>Evaluation stages that belong to the Evaluate step; the later ones are the Analyze step.</summary>
+    private const int EvaluateStages = 2;
 
     /// <summary>Runs the job; returns the id of the experiment it produced.</summary>
     public string Run(Job job, Action<JobProgressUpdate> report, CancellationToken cancellation)
@@ -43,7 +51,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         {
             JobKind.Unlearn => RunUnlearn(job, info, arch, train, test, report, cancellation),
             JobKind.Upload => RunUpload(job, info, arch, train, test, report, cancellation),
-            JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, cancellation, 0, 1)
+            JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, cancellation, 0, 1, partOf: null)
                                 ?? throw new InvalidOperationException($"No baseline models exist for {info.DisplayName} / {arch.DisplayName}; train them first."),
             JobKind.TrainOriginal or JobKind.Retrain => RunTrainBaseline(job, info, arch, train, test, report, cancellation),
             _ => throw new NotSupportedException($"Job kind {job.Kind} is not supported."),
@@ -76,7 +84,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         var method = methods.Get(job.Method ?? throw new ArgumentException("An unlearning job needs a method."));
         var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
         hp = HyperparameterValidation.Validate(method, hp);
-        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.05);
+        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.05, partOf: JobStep.Unlearn);
 
         var baseExp = store.Get(job.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass))
             ?? throw new KeyNotFoundException($"Base experiment '{job.BaseExperimentId}' does not exist.");
@@ -86,7 +94,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         using var model = LoadModel(info, arch, store.ResolveCheckpoint(baseExp));
         var context = new UnlearningContext(model, () => arch.Create(info), train, test, split, Device, job.Seed, hp);
         var progress = new CallbackProgress<UnlearningProgress>(p => report(new JobProgressUpdate(
-            p.Stage == UnlearningProgress.UnlearningStage ? Unlearn : p.Stage, 0.05 + 0.5 * p.Fraction, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds,
+            JobStep.Unlearn, p.Stage, p.Fraction, 0.05 + 0.5 * p.Fraction, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds,
             p.ForgetAccuracy, p.RetainAccuracy)));
         var result = method.Run(context, progress, ct);
         ct.ThrowIfCancellationRequested();
@@ -112,9 +120,9 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         // The checkpoint is checked first, so that a refused file fails the job (and is deleted) at once, not after the baselines' evaluation.
         var id = job.ReservedExperimentId!;
         var upload = store.Artifacts.Resolve(job.UploadPath ?? throw new ArgumentException("An upload job needs its file."));
-        report(new JobProgressUpdate("Loading checkpoint", 0));
+        report(new JobProgressUpdate(JobStep.Load, "Loading checkpoint", 0, 0));
         using var model = LoadModel(info, arch, upload);
-        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.1);
+        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.1, partOf: JobStep.Load);
         var checkpoint = store.Artifacts.CheckpointPath(id);
         Checkpoint.Save(model, checkpoint);
         var experiment = new Experiment
@@ -129,16 +137,15 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
 
     private string RunTrainBaseline(Job job, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct)
     {
-        var recipe = arch.DefaultRecipe(info) with { Seed = job.Seed };
         var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
-        if (hp.TryGetValue(HyperparameterSpec.EpochsName, out var e)) recipe = recipe with { Epochs = (int)e };
-        if (hp.TryGetValue(HyperparameterSpec.LearningRateName, out var lr)) recipe = recipe with { LearningRate = lr };
-        if (hp.TryGetValue(HyperparameterSpec.BatchSizeName, out var bs)) recipe = recipe with { BatchSize = (int)bs };
-        recipe.Validate();
+        var recipe = arch.DefaultRecipe(info).WithOverrides(hp, job.Seed);
         int? fc = job.Kind == JobKind.Retrain ? job.ForgetClass : null;
         var folder = store.TrainedBaselineFolder(info.Id, arch.Id);
-        var progress = new CallbackProgress<TrainProgress>(p => report(new JobProgressUpdate(Train,
-            0.9 * ((p.Epoch - 1) + (double)p.Batch / p.TotalBatches) / p.TotalEpochs, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds, null, p.Accuracy)));
+        var progress = new CallbackProgress<TrainProgress>(p =>
+        {
+            double done = ((p.Epoch - 1) + (double)p.Batch / p.TotalBatches) / p.TotalEpochs;
+            report(new JobProgressUpdate(JobStep.Train, "Training", done, 0.9 * done, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds, null, p.Accuracy));
+        });
         var (model, entry) = BaselineTrainer.TrainOne(datasets.Load(info), arch, recipe, fc, Device, progress, ct);
         using (model)
         {
@@ -148,11 +155,11 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         var manifest = BaselineManifest.TryLoad(folder) ?? new BaselineManifest { Dataset = info.Id, Architecture = arch.Id, Recipe = recipe };
         manifest.Upsert(entry, folder);
         // The new model backs its rows from now on (also where a shipped baseline existed) and replaces their evaluations.
-        store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
+        _baselines.EnsureRows(info, arch);
         var stored = Path.Combine(folder, entry.File);
         foreach (var row in store.List(info.Id, arch.Id).Where(x => x.Type == (fc is null ? ExperimentType.Original : ExperimentType.Retrained) && (fc is null || x.ForgetClass == fc)))
             store.RebindBaseline(row.Id, stored, recipe, recipe.Seed, fc is null ? null : entry.TrainSeconds);
-        var evaluated = EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0.9, 1.0);
+        var evaluated = EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0.9, 1.0, partOf: null);
         return fc is null ? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass) : evaluated ?? ExperimentIds.Retrained(info.Id, arch.Id, job.ForgetClass);
     }
 
@@ -162,11 +169,18 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     /// privacy curves and CKA against the Retrained model are completed). Returns the Retrained id, or the
     /// Original id when there is no Retrained model, or null when neither exists.
     /// </summary>
+    /// <param name="partOf">When the evaluation is preparation for another step (an unlearning or upload job), that step:
+    /// progress is reported as that step with the stage "Evaluating baselines"; null reports Evaluate/Analyze as they run.</param>
     public string? EnsureBaselinesEvaluated(DatasetInfo info, ArchitectureInfo arch, int fc, TensorData train, TensorData test,
-        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to)
+        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, JobStep? partOf)
     {
         if (fc < 0 || fc >= info.NumClasses) throw new ArgumentOutOfRangeException(nameof(fc), fc, $"Forget class must be in 0..{info.NumClasses - 1}.");
-        store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
+        if (partOf is { } step)
+        {
+            var outer = report;
+            report = u => outer(u with { Step = step, Stage = "Evaluating baselines", StepProgress = to > from ? (u.Progress - from) / (to - from) : 0, EtaSeconds = null });
+        }
+        _baselines.EnsureRows(info, arch);
         var original = store.Get(ExperimentIds.Original(info.Id, arch.Id, fc));
         var retrained = store.Get(ExperimentIds.Retrained(info.Id, arch.Id, fc));
         if (original is null) return null;
@@ -237,8 +251,15 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
                 OriginalCacheKey: originalExp is null ? null : CacheKey(originalExp),
                 RetrainedCacheKey: retrainedExp is null ? null : CacheKey(retrainedExp),
                 OwnCacheKey: isOriginal || isRetrained ? CacheKey(experiment) : null);
-            var progress = new CallbackProgress<EvaluationProgress>(p => report(new JobProgressUpdate(
-                p.StageIndex < 2 ? Evaluate : Analyze, from + (to - from) * (p.StageIndex + p.Fraction) / p.StageCount)));
+            // The first two evaluation stages (accuracy, per-sample outputs) are the Evaluate step, the rest Analyze.
+            var progress = new CallbackProgress<EvaluationProgress>(p =>
+            {
+                bool evaluate = p.StageIndex < EvaluateStages;
+                double stepDone = evaluate ? (p.StageIndex + p.Fraction) / EvaluateStages
+                    : (p.StageIndex - EvaluateStages + p.Fraction) / Math.Max(1, p.StageCount - EvaluateStages);
+                report(new JobProgressUpdate(evaluate ? JobStep.Evaluate : JobStep.Analyze, evaluate ? "Evaluate" : "Analyze", stepDone,
+                    from + (to - from) * (p.StageIndex + p.Fraction) / p.StageCount));
+            });
             var output = new Evaluator { GramCache = _gramCache }.Evaluate(input, progress, ct);
             ct.ThrowIfCancellationRequested();
 

@@ -190,6 +190,12 @@ namespace Unlearning.Core.Experiments.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Step")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("StepProgress")
+                        .HasColumnType("REAL");
+
                     b.Property<int?>("TotalEpochs")
                         .HasColumnType("INTEGER");
 

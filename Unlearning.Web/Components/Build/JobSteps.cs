@@ -8,54 +8,48 @@ namespace Unlearning.Web.Components.Build;
 public enum StepState { Waiting, Active, Done, Failed }
 
 /// <summary>One step of a job's stepper with the lines shown under it.</summary>
-public sealed record JobStep(string Name, StepState State, IReadOnlyList<string> Lines);
+public sealed record JobStepView(JobStep Step, string Name, StepState State, IReadOnlyList<string> Lines);
 
 /// <summary>
-/// The progress stepper of REFERENCE §8.3 computed from a job snapshot: Unlearn (Train for baselines, Load for
-/// uploads) → Evaluate → Analyze. Unlike the original, the percentages are the job's real progress, not a timer.
+/// The progress stepper of a job: the steps of its kind (<see cref="JobPipeline.Steps"/>), the one the job runner
+/// reports as current (<see cref="Job.Step"/>) active, with its own progress and ETA. Unlike the original, the
+/// percentages are the job's real progress, not a timer.
 /// </summary>
 public static class JobSteps
 {
-    public static IReadOnlyList<string> Names(Job job) => job.Kind switch
-    {
-        JobKind.Evaluate => [JobRunner.Evaluate, JobRunner.Analyze],
-        JobKind.TrainOriginal or JobKind.Retrain => [JobRunner.Train, JobRunner.Evaluate, JobRunner.Analyze],
-        JobKind.Upload => ["Load", JobRunner.Evaluate, JobRunner.Analyze],
-        _ => [JobRunner.Unlearn, JobRunner.Evaluate, JobRunner.Analyze],
-    };
+    public static IReadOnlyList<JobStep> Steps(Job job) => JobPipeline.Steps(job.Kind);
 
-    /// <summary>Index of the step the job is in; the preparation stages ("Starting", "Computing Fisher Information", …) belong to the first.</summary>
+    public static IReadOnlyList<string> Names(Job job) => [.. Steps(job).Select(s => s.ToString())];
+
+    /// <summary>Index of the step the job reports; a queued job waits at the first, a finished one is past the last.</summary>
     public static int ActiveIndex(Job job)
     {
-        var names = Names(job);
-        if (job.Status == JobStatus.Succeeded) return names.Count;
-        int i = names.ToList().IndexOf(job.Stage);
-        // Unlearn/upload jobs evaluate missing baselines in their first 5–10 %: that is still preparation.
-        if (i > 0 && job.Kind is JobKind.Unlearn or JobKind.Upload && job.Progress < 0.11) return 0;
-        return Math.Max(0, i);
+        var steps = Steps(job);
+        if (job.Status == JobStatus.Succeeded) return steps.Count;
+        return Math.Max(0, steps.ToList().IndexOf(job.Step));
     }
 
-    public static IReadOnlyList<JobStep> For(Job job, Func<string?, string> methodName)
+    public static IReadOnlyList<JobStepView> For(Job job, Func<string?, string> methodName)
     {
-        var names = Names(job);
+        var steps = Steps(job);
         int active = ActiveIndex(job);
         bool running = job.Status == JobStatus.Running;
-        var steps = new List<JobStep>();
-        for (int i = 0; i < names.Count; i++)
+        var views = new List<JobStepView>();
+        for (int i = 0; i < steps.Count; i++)
         {
             var state = i < active ? StepState.Done
                 : i > active ? StepState.Waiting
                 : job.Status is JobStatus.Failed or JobStatus.Cancelled ? StepState.Failed
                 : running ? StepState.Active : StepState.Waiting;
-            steps.Add(new JobStep(names[i], state, Lines(job, names[i], state, methodName)));
+            views.Add(new JobStepView(steps[i], steps[i].ToString(), state, Lines(job, steps[i], state, methodName)));
         }
-        return steps;
+        return views;
     }
 
-    private static List<string> Lines(Job job, string step, StepState state, Func<string?, string> methodName)
+    private static List<string> Lines(Job job, JobStep step, StepState state, Func<string?, string> methodName)
     {
         var lines = new List<string>();
-        if (step is JobRunner.Unlearn or JobRunner.Train)
+        if (step is JobStep.Unlearn or JobStep.Train)
         {
             string epoch = job.Epoch is { } e && job.TotalEpochs is { } t ? $"{e}/{t}" : "-";
             lines.Add($"Method: {(job.Kind == JobKind.Unlearn ? methodName(job.Method) : job.Kind.ToString())} | Epoch: {epoch}");
@@ -63,10 +57,10 @@ public static class JobSteps
         }
         if (state == StepState.Active)
         {
-            if (!string.Equals(job.Stage, step, StringComparison.Ordinal)) lines.Add(job.Stage + "…");
-            lines.Add($"{job.Progress * 100:0}% overall{(job.EtaSeconds is { } eta && eta > 0 ? " · ETA " + FormatEta(eta) : "")}");
+            if (!string.Equals(job.Stage, step.ToString(), StringComparison.Ordinal)) lines.Add(job.Stage + "…");
+            lines.Add($"{job.StepProgress * 100:0}% of this step{(job.EtaSeconds is { } eta && eta > 0 ? " · ETA " + FormatEta(eta) : "")} · {job.Progress * 100:0}% overall");
         }
-        if (step == JobRunner.Analyze && job.Status == JobStatus.Succeeded && job.ResultExperimentId is { } id)
+        if (step == JobStep.Analyze && job.Status == JobStatus.Succeeded && job.ResultExperimentId is { } id)
             lines.Add($"Done! Model ID: {ExperimentIds.Display(id)}");
         return lines;
     }

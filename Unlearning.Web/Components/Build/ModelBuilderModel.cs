@@ -1,4 +1,3 @@
-using System.Globalization;
 using Unlearning.Core.Experiments;
 using Unlearning.Core.Experiments.Jobs;
 using Unlearning.Core.Methods;
@@ -57,29 +56,16 @@ public sealed class HyperparameterEntry
     public bool IsValid => Spec.Grid ? ListError is null : TextError is null;
 
     /// <summary>
-    /// Parses and checks a typed value against its spec; returns the message to show, or null when valid.
-    /// Accepts invariant-culture numbers ("0.01", "1e-3").
+    /// Parses and checks a typed value against its spec (Core's <see cref="HyperparameterValidation.Problem(HyperparameterSpec, string?, out double)"/>,
+    /// the same rule and wording the queue, the API and the command line use); returns the message to show, or null when valid.
     /// </summary>
-    public static string? Validate(HyperparameterSpec spec, string? text, out double value)
-    {
-        value = double.NaN;
-        if (string.IsNullOrWhiteSpace(text)) return "Enter a value.";
-        if (!double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) || !double.IsFinite(value))
-            return "Not a number.";
-        if (spec.Type == HyperparameterType.Bool)
-            return value is 0 or 1 ? null : "Must be 0 (off) or 1 (on).";
-        if (spec.Type == HyperparameterType.Int && value != Math.Floor(value))
-            return "Must be a whole number.";
-        if (value < spec.Min || value > spec.Max)
-            return $"Must be between {FormatValue(spec.Min)} and {FormatValue(spec.Max)}.";
-        return null;
-    }
+    public static string? Validate(HyperparameterSpec spec, string? text, out double value) => HyperparameterValidation.Problem(spec, text, out value);
 
-    public static string FormatValue(double v) => v.ToString("G6", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
+    public static string FormatValue(double v) => HyperparameterSpec.Format(v);
 }
 
 /// <summary>
-/// View model of the Model Builder dialog (REFERENCE §8.5, extended to every hyperparameter of every method):
+/// View model of the Model Builder dialog (extended to every hyperparameter of every method):
 /// the chosen method or Upload, per-hyperparameter entries with the architecture's defaults, the "N models"
 /// count and the <see cref="JobRequest"/> the BUILD button enqueues.
 /// </summary>
@@ -128,10 +114,14 @@ public sealed class ModelBuilderModel
     public int ModelCount => IsUpload ? (UploadPath is null ? 0 : 1)
         : Entries.Where(e => e.Spec.Grid).Aggregate(1, (n, e) => n * e.Values.Count);
 
+    /// <summary>Most models one build may queue (the queue refuses larger requests with the same numbers).</summary>
+    public int MaxModels { get; init; } = MethodOptionsParser.DefaultMaxJobsPerRequest;
+
     /// <summary>Why BUILD is disabled, or null when the request is complete.</summary>
     public string? BlockedReason =>
         IsUpload ? (UploadPath is null ? "Choose a .pth file to upload." : null)
         : Entries.FirstOrDefault(e => !e.IsValid) is { } bad ? $"{bad.Spec.DisplayName}: {bad.ListError ?? bad.TextError}"
+        : ModelCount > MaxModels ? $"These lists make {ModelCount} models; at most {MaxModels} can be built at once."
         : BaseExperimentId is null ? "Choose a base model." : null;
 
     public JobRequest ToRequest() => IsUpload

@@ -19,8 +19,6 @@ public partial class Home : IDisposable
     private IReadOnlyList<Experiment> _experiments = [];
     /// <summary>Queued/running Unlearn and Upload jobs of the active forget class (placeholder rows).</summary>
     private IReadOnlyList<Job> _pendingJobs = [];
-    /// <summary>(dataset, architecture, forget class) for which this circuit already queued a baseline evaluation.</summary>
-    private readonly HashSet<(string, string, int)> _evaluationRequested = [];
     private bool _dialogOpen;
     /// <summary>False while prerendering: a plain GET must not queue jobs.</summary>
     private bool _interactive;
@@ -52,7 +50,7 @@ public partial class Home : IDisposable
         var uri = Nav.ToAbsoluteUri(Nav.Uri);
         var query = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query);
         State.Apply(key => query.TryGetValue(key, out var v) ? v.ToString() : null);
-        LoadExperiments(ensureBaselines: true);
+        LoadExperiments();
         Queue.JobChanged += OnJobChanged;
         Queue.ExperimentsChanged += OnExperimentsChanged;
     }
@@ -61,16 +59,14 @@ public partial class Home : IDisposable
     {
         if (!firstRender) return;
         _interactive = true;
-        if (State.ActiveForgetClass is { } fc) RequestBaselineEvaluation(fc);
         SyncUrl();
         if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
     }
 
-    /// <summary>Loads the active forget class's rows, fills default A/B, and queues the baselines' evaluation when needed.</summary>
-    private void LoadExperiments(bool ensureBaselines = false)
+    /// <summary>Loads the active forget class's rows (a database read; the rows are made at start-up) and fills default A/B.</summary>
+    private void LoadExperiments()
     {
         if (State.ActiveForgetClass is not { } fc) { _experiments = []; _pendingJobs = []; return; }
-        if (ensureBaselines) Store.EnsureBaselineRows(State.Dataset, State.Architecture, State.DatasetInfo.NumClasses);
         _experiments = Store.List(State.Dataset, State.Architecture, fc);
         _pendingJobs = [.. Queue.List(100).Where(IsPendingBuild).OrderBy(j => j.Id)];
         var ids = _experiments.Select(e => e.Id).ToHashSet();
@@ -78,23 +74,18 @@ public partial class Home : IDisposable
         if (State.ModelB is not null && !ids.Contains(State.ModelB)) State.ModelB = null;
         State.ModelA ??= _experiments.FirstOrDefault(e => e.Type == ExperimentType.Original && e.Id != State.ModelB)?.Id;
         State.ModelB ??= _experiments.FirstOrDefault(e => e.Type == ExperimentType.Retrained && e.Id != State.ModelA)?.Id;
-        if (ensureBaselines) RequestBaselineEvaluation(fc);
     }
 
     /// <summary>
-    /// Shipped baselines are Pending until evaluated: queue one Evaluate job for (dataset, architecture, forget class)
-    /// unless one is already queued or running.
+    /// The user chose a forget class (or a dataset/architecture): the job queue evaluates its baselines if they are
+    /// still Pending (it decides, and prepares the rows on its worker). Opening the page queues nothing.
     /// </summary>
-    private void RequestBaselineEvaluation(int fc)
+    private void RequestBaselineEvaluation()
     {
-        if (!_interactive || !_experiments.Any(e => e.IsBaseline && e.Status == ExperimentStatus.Pending) || !DatasetAvailable) return;
-        var key = (State.Dataset, State.Architecture, fc);
-        bool running = Queue.List(100).Any(j => j.Kind == JobKind.Evaluate && j.Status is JobStatus.Queued or JobStatus.Running
-                                                 && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == fc);
-        if (running || !_evaluationRequested.Add(key)) return;
+        if (!_interactive || State.ActiveForgetClass is not { } fc || !DatasetAvailable) return;
         try
         {
-            Queue.Enqueue(new JobRequest { Kind = JobKind.Evaluate, Dataset = State.Dataset, Architecture = State.Architecture, ForgetClass = fc });
+            Queue.RequestBaselineEvaluation(State.Dataset, State.Architecture, fc);
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException)
         {
@@ -108,9 +99,11 @@ public partial class Home : IDisposable
         if (target != Nav.Uri) Nav.NavigateTo(target, replace: true);
     }
 
-    private void Changed(bool reload = true, bool ensureBaselines = false)
+    /// <param name="userChoseClass">True after the user picked a forget class, dataset or architecture: its pending baselines are evaluated.</param>
+    private void Changed(bool reload = true, bool userChoseClass = false)
     {
-        if (reload) LoadExperiments(ensureBaselines);
+        if (reload) LoadExperiments();
+        if (userChoseClass) RequestBaselineEvaluation();
         SyncUrl();
         StateHasChanged();
     }
@@ -118,14 +111,14 @@ public partial class Home : IDisposable
     private async Task SetDatasetAsync(string id)
     {
         State.SetDataset(id);
-        Changed(ensureBaselines: true);
+        Changed(userChoseClass: true);
         if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
     }
 
     private Task SetArchitectureAsync(string id)
     {
         State.SetArchitecture(id);
-        Changed(ensureBaselines: true);
+        Changed(userChoseClass: true);
         return Task.CompletedTask;
     }
 
@@ -133,14 +126,14 @@ public partial class Home : IDisposable
     {
         if (State.ActiveForgetClass == fc) return Task.CompletedTask;
         State.Activate(fc);
-        Changed(ensureBaselines: true);
+        Changed(userChoseClass: true);
         return Task.CompletedTask;
     }
 
     private async Task CloseAsync(int fc)
     {
         State.CloseForgetClass(fc);
-        Changed(ensureBaselines: true);
+        Changed(userChoseClass: true);
         if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
     }
 
@@ -176,7 +169,7 @@ public partial class Home : IDisposable
                 State.SetDataset(choice.Dataset);
                 State.SetArchitecture(choice.Architecture);
                 State.OpenForgetClass(choice.ForgetClass);
-                Changed(ensureBaselines: true);
+                Changed(userChoseClass: true);
             }
         }
         finally { _dialogOpen = false; }
