@@ -43,7 +43,15 @@ public static class CoreSetup
             TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>()));
         services.AddSingleton<ExperimentTransfer>();
         services.AddSingleton<ExperimentResultsReader>();
-        services.AddSingleton<JobQueue>();
+        if (options.MaxJobsPerRequest < 1 || options.MaxQueuedJobs < 1)
+            throw new ArgumentException("Unlearning:MaxJobsPerRequest and Unlearning:MaxQueuedJobs must be at least 1.");
+        services.AddSingleton(sp =>
+        {
+            var queue = ActivatorUtilities.CreateInstance<JobQueue>(sp);
+            if (options.MaxJobsPerRequest is int perRequest) queue.MaxJobsPerRequest = perRequest;
+            if (options.MaxQueuedJobs is int queued) queue.MaxQueuedJobs = queued;
+            return queue;
+        });
         services.AddHostedService<JobQueueService>();
         TorchDevice.Initialise(options.Threads);
         return services;

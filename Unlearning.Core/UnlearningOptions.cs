@@ -22,6 +22,12 @@ public sealed class UnlearningOptions
 
     /// <summary>Folder scanned for plug-in method assemblies (*.dll).</summary>
     public string PluginsFolder { get; set; } = "plugins";
+
+    /// <summary>Most jobs one build request may expand to (a grid of hyperparameter lists); null = the queue's default (25).</summary>
+    public int? MaxJobsPerRequest { get; set; }
+
+    /// <summary>Most jobs that may wait in the queue at once; null = the queue's default (100).</summary>
+    public int? MaxQueuedJobs { get; set; }
 }
 
 /// <summary>Resolves relative folders of <see cref="UnlearningOptions"/> to absolute paths.</summary>

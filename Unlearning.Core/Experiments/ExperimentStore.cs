@@ -242,6 +242,30 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         return db.Jobs.AsNoTracking().Where(j => j.Status == JobStatus.Queued).OrderBy(j => j.Id).FirstOrDefault();
     }
 
+    /// <summary>
+    /// Moves a job from one status to another in one conditional UPDATE, so that two writers cannot both win: the
+    /// worker claiming a queued job and a user cancelling it race on the same row, and exactly one succeeds.
+    /// Returns false (and changes nothing) when the job is not in <paramref name="from"/> any more.
+    /// </summary>
+    public bool TryTransition(long id, JobStatus from, JobStatus to, string stage)
+    {
+        using var db = contexts.CreateDbContext();
+        var now = DateTime.UtcNow;
+        bool terminal = to is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
+        return db.Jobs.Where(j => j.Id == id && j.Status == from).ExecuteUpdate(s => s
+            .SetProperty(j => j.Status, to)
+            .SetProperty(j => j.Stage, stage)
+            .SetProperty(j => j.StartedUtc, j => to == JobStatus.Running ? now : j.StartedUtc)
+            .SetProperty(j => j.FinishedUtc, j => terminal ? now : j.FinishedUtc)) == 1;
+    }
+
+    /// <summary>Number of jobs waiting in the queue (the instance-wide cap counts them).</summary>
+    public int CountQueuedJobs()
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Jobs.Count(j => j.Status == JobStatus.Queued);
+    }
+
     public void UpdateJob(Job job)
     {
         using var db = contexts.CreateDbContext();

@@ -45,12 +45,7 @@ public static class BaselineTraining
         var dataRoot = DataPaths.ResolveDataRoot(request.DataRoot);
         var info = DatasetCatalog.Get(request.Dataset);
         var arch = ModelCatalog.Get(request.Architecture);
-        var recipe = arch.DefaultRecipe(info);
-        if (request.Epochs is int e) recipe = recipe with { Epochs = e };
-        if (request.LearningRate is double lr) recipe = recipe with { LearningRate = lr };
-        if (request.BatchSize is int b) recipe = recipe with { BatchSize = b };
-        if (request.Seed is long s) recipe = recipe with { Seed = s };
-        recipe.Validate();
+        var recipe = arch.DefaultRecipe(info).WithOverrides(request.Epochs, request.LearningRate, request.BatchSize, request.Seed);
         int[] classes = request.ForgetClasses is null ? [.. Enumerable.Range(0, info.NumClasses)] : [.. request.ForgetClasses];
         foreach (var c in classes)
             if (c < 0 || c >= info.NumClasses) throw new ArgumentException($"Class {c} is outside 0..{info.NumClasses - 1}.");

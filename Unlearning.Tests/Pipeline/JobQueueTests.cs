@@ -234,3 +234,95 @@ public class BaselineJobTests
         }
     }
 }
+
+/// <summary>
+/// The cancel race of the job state machine, driven step by step: the worker has read a queued job and a user
+/// cancels it before or after the worker's claim. Exactly one side wins, and a stale write never revives a job.
+/// </summary>
+public class JobStateMachineTests
+{
+    private static Job Queued(ExperimentStore store) => store.AddJob(new Job
+    {
+        Dataset = "fashion-mnist", Architecture = "compact", Kind = JobKind.Unlearn, Method = "FineTuning",
+        Status = JobStatus.Queued, Stage = "Queued", CreatedUtc = DateTime.UtcNow,
+    });
+
+    [Fact]
+    public void A_job_cancelled_after_the_worker_read_it_never_starts()
+    {
+        var (sp, store, _) = StoreTests.NewStore();
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            var id = Queued(store).Id;
+            var stale = store.NextQueuedJob()!;            // the worker has read the job as Queued …
+            Assert.True(queue.Cancel(id));                  // … then the user cancels it
+            using var cts = new CancellationTokenSource();
+            Assert.False(queue.TryStart(stale, cts));        // the worker's claim loses: the job never runs
+            var after = store.GetJob(id)!;
+            Assert.Equal(JobStatus.Cancelled, after.Status);
+            Assert.NotNull(after.FinishedUtc);
+            Assert.Null(after.StartedUtc);
+            Assert.False(queue.Cancel(id));                 // already ended
+            Assert.Null(store.NextQueuedJob());
+        }
+    }
+
+    [Fact]
+    public void A_cancel_after_the_claim_stops_the_running_job_through_its_token_and_does_not_rewrite_the_row()
+    {
+        var (sp, store, _) = StoreTests.NewStore();
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            var id = Queued(store).Id;
+            var job = store.NextQueuedJob()!;
+            using var cts = new CancellationTokenSource();
+            Assert.True(queue.TryStart(job, cts));
+            Assert.Equal(JobStatus.Running, store.GetJob(id)!.Status);
+            Assert.True(queue.Cancel(id));
+            Assert.True(cts.IsCancellationRequested);       // the runner stops at its next batch
+            Assert.Equal(JobStatus.Running, store.GetJob(id)!.Status);   // the worker, not the cancel, writes the end state
+        }
+    }
+
+    [Fact]
+    public void Only_one_of_two_claims_of_the_same_job_wins()
+    {
+        var (sp, store, _) = StoreTests.NewStore();
+        using (sp)
+        {
+            var id = Queued(store).Id;
+            Assert.True(store.TryTransition(id, JobStatus.Queued, JobStatus.Running, "Starting"));
+            Assert.False(store.TryTransition(id, JobStatus.Queued, JobStatus.Running, "Starting"));
+            Assert.False(store.TryTransition(id, JobStatus.Queued, JobStatus.Cancelled, "Cancelled"));
+            Assert.Equal(JobStatus.Running, store.GetJob(id)!.Status);
+        }
+    }
+
+    [Fact]
+    public void Cancelling_an_unknown_job_is_a_not_found_error()
+    {
+        var (sp, _, _) = StoreTests.NewStore();
+        using (sp)
+            Assert.Throws<KeyNotFoundException>(() => sp.GetRequiredService<JobQueue>().Cancel(987654));
+    }
+
+    [Fact]
+    public void The_instance_wide_cap_on_waiting_jobs_refuses_a_request_with_a_clear_message_and_queues_nothing()
+    {
+        var (sp, store, _) = StoreTests.NewStore(Core.DataPaths.ResolveDataRoot("data"));
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            queue.MaxQueuedJobs = 3;
+            for (int i = 0; i < 3; i++) Queued(store);
+            var e = Assert.Throws<QueueFullException>(() => queue.Enqueue(new JobRequest { Kind = JobKind.Evaluate, ForgetClass = 6 }));
+            Assert.Contains("holds 3 waiting job(s) and this request adds 1", e.Message);
+            Assert.Contains("at most 3", e.Message);
+            Assert.Equal(3, store.ListJobs(100).Count);
+            Assert.True(queue.Cancel(store.NextQueuedJob()!.Id));            // room again: the same request is accepted
+            Assert.Single(queue.Enqueue(new JobRequest { Kind = JobKind.Evaluate, ForgetClass = 6 }));
+        }
+    }
+}

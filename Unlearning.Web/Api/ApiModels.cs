@@ -26,13 +26,13 @@ public sealed record ExperimentDto(
 
 /// <summary>A job as the API returns it.</summary>
 public sealed record JobDto(
-    long Id, string Kind, string Status, string Stage, double Progress, int? Epoch, int? TotalEpochs, double? EtaSeconds,
+    long Id, string Kind, string Status, string Step, double StepProgress, string Stage, double Progress, int? Epoch, int? TotalEpochs, double? EtaSeconds,
     double? ForgetAccuracy, double? RetainAccuracy, string Dataset, string Architecture, int ForgetClass, string? Method,
     string? BaseExperimentId, IReadOnlyDictionary<string, double> Hyperparameters, long Seed, string? ResultExperimentId, string? Error,
     DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc)
 {
     public static JobDto From(Job j) => new(
-        j.Id, j.Kind.ToString(), j.Status.ToString(), j.Stage, j.Progress, j.Epoch, j.TotalEpochs, j.EtaSeconds, j.ForgetAccuracy, j.RetainAccuracy,
+        j.Id, j.Kind.ToString(), j.Status.ToString(), j.Step.ToString(), j.StepProgress, j.Stage, j.Progress, j.Epoch, j.TotalEpochs, j.EtaSeconds, j.ForgetAccuracy, j.RetainAccuracy,
         j.Dataset, j.Architecture, j.ForgetClass, j.Method, j.BaseExperimentId,
         JsonSerializer.Deserialize<Dictionary<string, double>>(j.HyperparametersJson) ?? [], j.Seed, j.ResultExperimentId,
         j.Error is null ? null : ApiProblems.WithoutPaths(j.Error),

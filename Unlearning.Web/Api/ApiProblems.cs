@@ -53,6 +53,7 @@ public static partial class ApiProblems
     internal static int? StatusFor(Exception e) => e switch
     {
         UploadTooLargeException => StatusCodes.Status413PayloadTooLarge,
+        Core.Experiments.Jobs.QueueFullException => StatusCodes.Status429TooManyRequests,
         BadHttpRequestException b => b.StatusCode,
         KeyNotFoundException or FileNotFoundException => StatusCodes.Status404NotFound,
         ArgumentException or InvalidDataException or FormatException or JsonException or DatasetMissingException => StatusCodes.Status400BadRequest,

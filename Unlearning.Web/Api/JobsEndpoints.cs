@@ -1,3 +1,4 @@
+using Unlearning.Core.Methods;
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Unlearning.Core.Data;
@@ -52,17 +53,7 @@ public static class JobsEndpoints
             var k => throw new ArgumentException($"Unknown job kind '{k}'. Use unlearn, evaluate, trainOriginal, retrain or upload."),
         };
         if (body.ForgetClass is null) throw new ArgumentException("forgetClass is required.");
-        var hp = new Dictionary<string, double[]>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, value) in body.Hyperparameters ?? [])
-        {
-            hp[name] = value.ValueKind switch
-            {
-                JsonValueKind.Number => [value.GetDouble()],
-                JsonValueKind.Array => [.. value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Number ? v.GetDouble()
-                    : throw new ArgumentException($"Hyperparameter '{name}' must hold numbers only."))],
-                _ => throw new ArgumentException($"Hyperparameter '{name}' must be a number or a list of numbers."),
-            };
-        }
+        var hp = MethodOptionsParser.FromJson(body.Hyperparameters ?? []);
         string? uploadPath = null;
         if (kind == JobKind.Upload)
             uploadPath = uploads.ExistingPath(body.UploadId ?? throw new ArgumentException("An upload job needs uploadId (from POST /api/uploads)."));

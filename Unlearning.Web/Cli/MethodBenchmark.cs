@@ -39,8 +39,10 @@ public static class MethodBenchmark
         using var train = new TensorData(data.Train, device);
         using var test = new TensorData(data.Test, device);
         var methods = MethodServiceCollectionExtensions.BuiltIns().Where(x => only is null || only.Contains(x.Name, StringComparer.OrdinalIgnoreCase)).ToList();
-        var overrides = settings.Hyperparameters.ToDictionary(kv => kv.Key, kv => double.TryParse(kv.Value, System.Globalization.NumberStyles.Float,
-            System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--hp.{kv.Key} takes a number; '{kv.Value}' is not one."));
+        // A flag applies to every method that has the hyperparameter; one that no selected method has is a typo.
+        foreach (var name in settings.Hyperparameters.Keys)
+            if (!methods.Any(m => m.Hyperparameters.Any(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase))))
+                throw new ArgumentException($"--hp.{name}: none of the selected methods has a hyperparameter '{name}'.");
         log.WriteLine($"| forget class | model | hyperparameters | UA | RA | TUA | TRA | RT (s) |");
         log.WriteLine($"|---|---|---|---|---|---|---|---|");
         foreach (var fc in classes)
@@ -51,9 +53,9 @@ public static class MethodBenchmark
                 Row(log, fc, "Retrained", $"{manifest.Recipe.Epochs} epochs", Load(arch, info, Path.Combine(folder, r.File), device), train, test, r.TrainSeconds);
             foreach (var method in methods)
             {
-                var hp = new Dictionary<string, double>(method.DefaultsFor(arch.Id));
-                foreach (var (k, v) in overrides) if (method.Hyperparameters.Any(h => h.Name == k)) hp[k] = v;
-                hp = HyperparameterValidation.Validate(method, hp);
+                var own = settings.Hyperparameters.Where(kv => method.Hyperparameters.Any(h => h.Name.Equals(kv.Key, StringComparison.OrdinalIgnoreCase)))
+                    .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
+                var hp = MethodOptionsParser.Parse(method, arch.Id, own);
                 var model = Load(arch, info, Path.Combine(folder, manifest.Original!.File), device);
                 Trainer.Seed(2048);
                 var ctx = new UnlearningContext(model, () => arch.Create(info), train, test, split, device, 2048, hp);

@@ -40,6 +40,11 @@ public sealed class JobQueue : IDisposable
     /// <summary>Most jobs one request may expand to (a grid's combinations); larger requests are refused with a message naming both numbers.</summary>
     public int MaxJobsPerRequest { get; set; } = MethodOptionsParser.DefaultMaxJobsPerRequest;
 
+    /// <summary>Most jobs that may wait in the queue at once, over all users (<c>Unlearning:MaxQueuedJobs</c>).</summary>
+    public int MaxQueuedJobs { get; set; } = DefaultMaxQueuedJobs;
+
+    public const int DefaultMaxQueuedJobs = 100;
+
     /// <summary>Raised (on the worker or caller thread) whenever a job changes; the argument is a snapshot.</summary>
     public event Action<Job>? JobChanged;
 
@@ -139,7 +144,14 @@ public sealed class JobQueue : IDisposable
             default:
                 throw new ArgumentException($"Unknown job kind {request.Kind}.");
         }
-        lock (_enqueueLock) _store.AddJobs(jobs);
+        lock (_enqueueLock)
+        {
+            int queued = _store.CountQueuedJobs();
+            if (queued + jobs.Count > MaxQueuedJobs)
+                throw new QueueFullException(
+                    $"The queue holds {queued} waiting job(s) and this request adds {jobs.Count}; at most {MaxQueuedJobs} may wait at once. Cancel some or wait for them to run.");
+            _store.AddJobs(jobs);
+        }
         foreach (var j in jobs) Publish(j);
         _signal.Release();
         return jobs;
@@ -165,24 +177,25 @@ public sealed class JobQueue : IDisposable
         }
     }
 
-    /// <summary>Cancels a queued job at once, or asks a running one to stop at its next batch. Returns false when the job had already ended.</summary>
+    /// <summary>
+    /// Cancels a queued job at once, or asks a running one to stop at its next batch. Returns false when the job had
+    /// already ended. The queued → cancelled step is one conditional UPDATE racing the worker's queued → running claim
+    /// (<see cref="ExperimentStore.TryTransition"/>), so a cancelled job never starts and a started one is stopped
+    /// through its token (the worker registers the token before it claims the job).
+    /// </summary>
     public bool Cancel(long id)
     {
-        if (_running.TryGetValue(id, out var cts)) { cts.Cancel(); return true; }
-        using var db = _store.NewContext();
-        var job = db.Jobs.FirstOrDefault(j => j.Id == id) ?? throw new KeyNotFoundException($"Job {id} does not exist.");
-        if (job.Status != JobStatus.Queued)
+        if (_store.TryTransition(id, JobStatus.Queued, JobStatus.Cancelled, "Cancelled"))
         {
-            if (job.Status == JobStatus.Running && _running.TryGetValue(id, out var c2)) { c2.Cancel(); return true; }
-            return false;
+            var job = _store.GetJob(id)!;
+            DeleteUpload(job);
+            Publish(job);
+            _signal.Release();
+            return true;
         }
-        job.Status = JobStatus.Cancelled;
-        job.Stage = "Cancelled";
-        job.FinishedUtc = DateTime.UtcNow;
-        db.SaveChanges();
-        DeleteUpload(job);
-        Publish(job);
-        return true;
+        if (_running.TryGetValue(id, out var cts)) { cts.Cancel(); return true; }
+        _ = _store.GetJob(id) ?? throw new KeyNotFoundException($"Job {id} does not exist.");
+        return false;
     }
 
     /// <summary>All jobs, newest first, with live progress merged in.</summary>
@@ -237,10 +250,24 @@ public sealed class JobQueue : IDisposable
         catch (ObjectDisposedException) { }
     }
 
+    /// <summary>
+    /// The worker's claim of a job it read from the queue: registers the job's token first (so a cancel that loses
+    /// the race below still reaches it), then moves the row queued → running atomically. Returns false when the job
+    /// was cancelled in between; it then never starts.
+    /// </summary>
+    internal bool TryStart(Job job, CancellationTokenSource cancellation)
+    {
+        _running[job.Id] = cancellation;
+        if (_store.TryTransition(job.Id, JobStatus.Queued, JobStatus.Running, "Starting")) return true;
+        _running.TryRemove(job.Id, out _);
+        if (_store.GetJob(job.Id) is { } current) Publish(current);
+        return false;
+    }
+
     private void RunOne(JobRunner runner, Job job)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
-        _running[job.Id] = cts;
+        if (!TryStart(job, cts)) return;
         job.Status = JobStatus.Running;
         job.Stage = "Starting";
         job.Step = JobPipeline.Steps(job.Kind)[0];
@@ -336,3 +363,6 @@ public sealed class JobQueue : IDisposable
         _shutdown.Dispose();
     }
 }
+
+/// <summary>The queue already holds <see cref="JobQueue.MaxQueuedJobs"/> waiting jobs (the API answers 429).</summary>
+public sealed class QueueFullException(string message) : InvalidOperationException(message);
