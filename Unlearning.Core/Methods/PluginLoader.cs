@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.Loader;
-using Microsoft.Extensions.Logging;
 
 namespace Unlearning.Core.Methods;
 
@@ -14,7 +13,7 @@ public sealed record PluginLoadReport(string? Folder, IReadOnlyList<IUnlearningM
 }
 
 /// <summary>
-/// Discovers unlearning methods in the assemblies (<c>*.dll</c>) of a plugins folder (SPEC §4 "Own methods").
+/// Discovers unlearning methods in the assemblies (<c>*.dll</c>) of a plugins folder (see README, "Your own unlearning method").
 /// Each file gets its own <see cref="AssemblyLoadContext"/> in which assemblies the host already has —
 /// Unlearning.Core, TorchSharp and the framework — resolve to the host's copies (so that
 /// <see cref="IUnlearningMethod"/> and <c>Tensor</c> are the same types), and other dependencies to files next to
@@ -24,15 +23,6 @@ public sealed record PluginLoadReport(string? Folder, IReadOnlyList<IUnlearningM
 /// </summary>
 public static class PluginLoader
 {
-    /// <summary>Methods found in <paramref name="folder"/>; failures are logged as warnings.</summary>
-    public static IReadOnlyList<IUnlearningMethod> Load(string folder, ILogger? logger = null)
-    {
-        var report = Discover(folder);
-        foreach (var f in report.Failures)
-            logger?.LogWarning("Unlearning plug-in {Path} was not loaded: {Error}", f.Path, f.Error);
-        return report.Methods;
-    }
-
     /// <summary>Methods found in <paramref name="folder"/> and the files that failed. A missing folder yields an empty report.</summary>
     public static PluginLoadReport Discover(string folder)
     {
