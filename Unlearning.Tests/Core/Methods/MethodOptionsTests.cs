@@ -1,0 +1,128 @@
+using System.Text.Json;
+using Unlearning.Core.Methods;
+
+namespace Unlearning.Tests.Core.Methods;
+
+/// <summary>The options records: schema, defaults and typed values from one declaration, and the one parser.</summary>
+public class MethodOptionsTests
+{
+    [Fact]
+    public void Schema_comes_from_the_record_in_parameter_order_with_the_stored_names()
+    {
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "eta_min", "retain_fraction"], new FineTuning().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "max_grad_norm"], new GradientAscent().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "retain_fraction"], new RandomLabeling().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "alpha", "gamma", "kd_temperature", "retain_fraction"], new Scrub().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "saliency_kept", "retain_fraction"], new SalUn().Hyperparameters.Select(h => h.Name));
+        var lr = new Scrub().Hyperparameters[1];
+        Assert.Equal(("Learning rate", HyperparameterType.Double, 1e-6, 1.0, true), (lr.DisplayName, lr.Type, lr.Min, lr.Max, lr.Grid));
+        Assert.False(new Scrub().Hyperparameters.Single(h => h.Name == "alpha").Grid);
+        Assert.Equal(HyperparameterType.Int, new FineTuning().Hyperparameters[0].Type);
+    }
+
+    /// <summary>The compact model's defaults as the calibration table (benchmark-methods, class 6) fixed them before the records existed.</summary>
+    [Theory]
+    [InlineData("FineTuning", 2, 0.05, 128, 0.5)]
+    [InlineData("GradientAscent", 1, 0.00015, 256, double.NaN)]
+    [InlineData("RandomLabeling", 2, 0.01, 128, 0.2)]
+    [InlineData("SCRUB", 2, 0.02, 128, 0.3)]
+    [InlineData("SalUn", 2, 0.01, 128, 0.3)]
+    public void Compact_defaults_keep_the_calibrated_values(string name, double epochs, double lr, double batch, double retainFraction)
+    {
+        var d = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns()).Get(name).DefaultsFor("compact");
+        Assert.Equal((epochs, lr, batch), (d["epochs"], d["learning_rate"], d["batch_size"]));
+        if (double.IsNaN(retainFraction)) Assert.False(d.ContainsKey("retain_fraction"));
+        else Assert.Equal(retainFraction, d["retain_fraction"]);
+    }
+
+    [Fact]
+    public void Typed_options_read_the_stored_values_and_write_them_back_under_the_same_names()
+    {
+        var scrub = new Scrub();
+        var options = scrub.Options(new Dictionary<string, double> { ["epochs"] = 3, ["Learning_Rate"] = 0.05, ["kd_temperature"] = 4 });
+        Assert.Equal(new ScrubOptions(3, 0.05, 128, 0.5, 1.0, 4, 1), options);
+        var stored = Scrub.Schema.ToValues(options);
+        Assert.Equal(scrub.Hyperparameters.Select(h => h.Name), stored.Keys);
+        Assert.Equal(0.05, stored["learning_rate"]);
+        Assert.Equal(options, scrub.Options(stored));
+        Assert.Equal(new FineTuningOptions(2, 0.05, 128, 0, 0.5), new FineTuning().DefaultOptions("compact"));
+        var e = Assert.Throws<ArgumentException>(() => scrub.Options(new Dictionary<string, double> { ["epochs"] = 0 }));
+        Assert.Equal("SCRUB: epochs (Epochs): Must be between 1 and 200. Got 0.", e.Message.Split(" (Parameter")[0]);
+    }
+
+    private sealed record Undeclared([Epochs(2)] int Epochs, double LearningRate);
+
+    private sealed record DefaultOutOfRange([Hyperparameter("x", "X", 5, 0, 1, "help")] double X);
+
+    [Fact]
+    public void A_record_with_an_undeclared_or_inconsistent_parameter_is_refused()
+    {
+        Assert.Contains("LearningRate", Assert.Throws<InvalidOperationException>(() => OptionsSchema.For<Undeclared>()).Message);
+        Assert.Contains("Must be between 0 and 1", Assert.Throws<InvalidOperationException>(() => OptionsSchema.For<DefaultOutOfRange>()).Message);
+    }
+
+    [Fact]
+    public void Text_values_from_the_form_or_the_command_line_parse_with_the_form_messages()
+    {
+        var ft = new FineTuning();
+        var flags = MethodOptionsParser.FromFlags(new Dictionary<string, string> { ["hp.epochs"] = "3", ["hp.learning_rate"] = "0.01, 0.02", ["dataset"] = "x" });
+        Assert.Equal(["epochs", "learning_rate"], flags.Keys);
+        var values = MethodOptionsParser.FromText(ft, flags);
+        Assert.Equal([3.0], values["epochs"]);
+        Assert.Equal([0.01, 0.02], values["learning_rate"]);
+        var bad = Assert.Throws<ArgumentException>(() => MethodOptionsParser.FromText(ft, new Dictionary<string, string> { ["epochs"] = "abc" }));
+        Assert.StartsWith("Fine-Tuning: epochs (Epochs): Not a number. Got 'abc'.", bad.Message);
+        var frac = Assert.Throws<ArgumentException>(() => MethodOptionsParser.FromText(ft, new Dictionary<string, string> { ["epochs"] = "2.5" }));
+        Assert.Contains("Must be a whole number.", frac.Message);
+        var unknown = Assert.Throws<ArgumentException>(() => MethodOptionsParser.FromText(ft, new Dictionary<string, string> { ["momentum"] = "0.9" }));
+        Assert.Contains("Known: epochs, learning_rate, batch_size, eta_min, retain_fraction", unknown.Message);
+    }
+
+    [Fact]
+    public void One_run_from_command_line_flags_takes_one_value_each_and_fills_the_defaults()
+    {
+        var ft = new FineTuning();
+        var values = MethodOptionsParser.Parse(ft, "compact", MethodOptionsParser.FromFlags(new Dictionary<string, string> { ["hp.epochs"] = "3" }));
+        Assert.Equal(3, values["epochs"]);
+        Assert.Equal(0.05, values["learning_rate"]);   // the compact default
+        Assert.Equal(new FineTuningOptions(3, 0.05, 128, 0, 0.5), ft.Options(values));
+        Assert.Contains("takes one value here", Assert.Throws<ArgumentException>(() =>
+            MethodOptionsParser.Parse(ft, "compact", new Dictionary<string, string> { ["epochs"] = "2,3" })).Message);
+    }
+
+    [Fact]
+    public void Json_values_are_numbers_or_lists_of_numbers()
+    {
+        var json = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{"epochs": 2, "learning_rate": [0.1, 0.01]}""")!;
+        var values = MethodOptionsParser.FromJson(json);
+        Assert.Equal([2.0], values["epochs"]);
+        Assert.Equal([0.1, 0.01], values["learning_rate"]);
+        var text = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{"epochs": "2"}""")!;
+        Assert.Contains("must be a number or a list of numbers", Assert.Throws<ArgumentException>(() => MethodOptionsParser.FromJson(text)).Message);
+    }
+
+    [Fact]
+    public void Grid_expansion_refuses_lists_for_single_values_and_more_jobs_than_the_cap()
+    {
+        var ft = new FineTuning();
+        var single = Assert.Throws<ArgumentException>(() => MethodOptionsParser.Expand(ft, "compact", new Dictionary<string, double[]> { ["eta_min"] = [0, 0.001] }));
+        Assert.Contains("eta_min (Final learning rate (η_min)) takes a single value (only epochs, learning_rate, batch_size accept lists)", single.Message);
+
+        // 5 × 5 × 2 = 50 combinations: more than the default 25.
+        var big = new Dictionary<string, double[]> { ["epochs"] = [1, 2, 3, 4, 5], ["learning_rate"] = [0.1, 0.05, 0.01, 0.005, 0.001], ["batch_size"] = [32, 64] };
+        var capped = Assert.Throws<ArgumentException>(() => MethodOptionsParser.Expand(ft, "compact", big));
+        Assert.Contains("expands to 50 jobs", capped.Message);
+        Assert.Contains("at most 25 are allowed per request", capped.Message);
+        Assert.Equal(50, MethodOptionsParser.Expand(ft, "compact", big, maxJobs: 50).Count);
+        var small = new Dictionary<string, double[]> { ["epochs"] = [1, 2, 3], ["batch_size"] = [32, 64, 128, 256] };
+        Assert.Contains("expands to 12 jobs", Assert.Throws<ArgumentException>(() => MethodOptionsParser.Expand(ft, "compact", small, maxJobs: 10)).Message);
+
+        // A bad value inside a list is named even when another combination would be valid.
+        var bad = Assert.Throws<ArgumentException>(() => MethodOptionsParser.Expand(ft, "compact", new Dictionary<string, double[]> { ["learning_rate"] = [0.01, 5] }));
+        Assert.StartsWith("Fine-Tuning: learning_rate (Learning rate): Must be between 1e-06 and 1. Got 5.", bad.Message);
+
+        // The resnet18 defaults fill what the request leaves out.
+        var one = Assert.Single(MethodOptionsParser.Expand(ft, "resnet18", new Dictionary<string, double[]> { ["epochs"] = [3] }));
+        Assert.Equal((3.0, 0.01, 1.0), (one["epochs"], one["learning_rate"], one["retain_fraction"]));
+    }
+}
