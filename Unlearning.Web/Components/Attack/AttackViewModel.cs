@@ -23,7 +23,9 @@ public sealed class AttackSideData
         if (retrained.Attack is null || model.Attack is null) return null;
         var curves = CurvesFrom(model.Attack);
         if (curves is null) return null;
-        return new AttackSideData { Curves = curves, Retrained = retrained.Attack.Values, Model = model.Attack.Values };
+        // Imported files may hold values no evaluation produces; those samples are left out rather than binned at NaN.
+        var drawable = new Views.PlotSanitizer();
+        return new AttackSideData { Curves = curves, Retrained = drawable.Drawable(retrained.Attack.Values), Model = drawable.Drawable(model.Attack.Values) };
     }
 
     /// <summary>The stored four curves (keys of REFERENCE §6) as <see cref="AttackCurves"/>; null when one is missing.</summary>
