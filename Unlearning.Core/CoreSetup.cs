@@ -43,6 +43,7 @@ public static class CoreSetup
             TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>()));
         services.AddSingleton<ExperimentTransfer>();
         services.AddSingleton<JobQueue>();
+        services.AddHostedService<StartupJanitor>(); // before the job worker starts: nothing it removes can be in use
         services.AddHostedService<JobQueueService>();
         TorchDevice.Initialise(options.Threads);
         return services;
