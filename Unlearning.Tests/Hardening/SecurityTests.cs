@@ -3,7 +3,12 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Unlearning.Tests.Web;
 using Unlearning.Web.Security;
@@ -182,7 +187,7 @@ public sealed class SecurityTests : IDisposable
     }
 
     /// <summary>
-    /// The policy in a real browser: the page starts its circuit, MudBlazor renders, and a Plotly scattergl plot (the
+    /// The policy in a real browser, in Production: the page starts its circuit, MudBlazor renders, and a Plotly scattergl plot (the
     /// embedding views' WebGL trace type) draws without 'unsafe-eval', with no console error and no
     /// policy violation.
     /// </summary>
@@ -197,7 +202,17 @@ public sealed class SecurityTests : IDisposable
         page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
         page.PageError += (_, e) => errors.Add(e);
         await page.AddInitScriptAsync("window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));");
-        var response = await page.GotoAsync(_app.BaseUrl!.TrimEnd('/') + "/?dataset=fashion-mnist&architecture=compact");
+        // In Production, as the README's run command serves (package assets come from the build manifest, not wwwroot).
+        using var production = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Production");
+            b.UseSetting("Unlearning:AppFolder", Foundation.TestData.TempFolder());
+            b.UseSetting("Unlearning:Device", "cpu");
+        });
+        production.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        production.StartServer();
+        var baseUrl = production.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var response = await page.GotoAsync(baseUrl + "/?dataset=fashion-mnist&architecture=compact");
         Assert.Contains("'nonce-", await response!.HeaderValueAsync("content-security-policy"));
         await Assertions.Expect(page.Locator(".fc-choice").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await page.WaitForFunctionAsync("() => window.Blazor !== undefined");
