@@ -149,6 +149,26 @@ public class HostileCheckpointTests
         Assert.True(a.state_dict()["stem_conv.weight"].equal(c.state_dict()["stem_conv.weight"]).all().item<bool>());
     }
 
+    /// <summary>
+    /// A pickle written by CPython's own pickler exactly as torch.save writes a state dict (protocol 2, memoised
+    /// globals fetched again with BINGET, SETITEMS, a scalar tensor, and the OrderedDict's _metadata applied by BUILD),
+    /// made with stand-in torch classes because the machine has no PyTorch. The validator must accept its shape.
+    /// </summary>
+    [Fact]
+    public void A_torch_save_shaped_pickle_from_cpython_passes_the_validator()
+    {
+        const string pickle = "gAJjY29sbGVjdGlvbnMKT3JkZXJlZERpY3QKcQApUnEBKFgIAAAAYS53ZWlnaHRxAmN0b3JjaC5fdXRpbHMKX3JlYnVpbGRfdGVuc29yX3YyCnEDKChYBwAAAHN0b3JhZ2VxBGN0b3JjaApGbG9hdFN0b3JhZ2UKcQVYAQAAADBxBlgDAAAAY3B1cQdLBnRxCFFLAEsCSwOGcQlLA0sBhnEKiWgAKVJxC3RxDFJxDVgGAAAAYS5iaWFzcQ5oAygoaARoBVgBAAAAMXEPaAdLAnRxEFFLAEsChXERSwGFcRKJaAApUnETdHEUUnEVWBYAAABibi5udW1fYmF0Y2hlc190cmFja2VkcRZoAygoaARjdG9yY2gKTG9uZ1N0b3JhZ2UKcRdYAQAAADJxGGgHSwF0cRlRSwApKYloAClScRp0cRtScRx1fXEdWAkAAABfbWV0YWRhdGFxHmgAKVJxH1gAAAAAcSB9cSFYBwAAAHZlcnNpb25xIksBc3NzYi4=";
+        var claims = PickleScanner.Scan(Convert.FromBase64String(pickle), CheckpointLimits.ForModel(1000));
+        Assert.Equal([("0", "FloatStorage", 6L), ("1", "FloatStorage", 2L), ("2", "LongStorage", 1L)], claims.Select(c => (c.Key, c.Type, c.Elements)).OrderBy(c => c.Key));
+        var path = Pickles.Zip("cpython.pth", Convert.FromBase64String(pickle), ("0", 24), ("1", 8), ("2", 8));
+        CheckpointValidator.ValidatePyTorch(path, CheckpointLimits.ForModel(1000));
+        // The same file claiming a 7-element view of the 6-element storage is refused.
+        var bad = Convert.FromBase64String(pickle);
+        bad[Array.IndexOf(bad, (byte)'K', 146) + 5] = 4; // size (2, 3) → (2, 4): last element 1·3 + 3·1 = 6 ≥ 6
+        var e = Assert.Throws<CheckpointRejectedException>(() => PickleScanner.Scan(bad, CheckpointLimits.ForModel(1000)));
+        Assert.Contains("addresses element 6 of storage '0', which holds 6", e.Message);
+    }
+
     [Fact]
     public void A_genuine_resnet18_checkpoint_passes_the_validator()
     {
