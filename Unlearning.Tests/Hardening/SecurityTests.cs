@@ -188,7 +188,7 @@ public sealed class SecurityTests : IDisposable
 
     /// <summary>
     /// The policy in a real browser, in Production: the page starts its circuit, MudBlazor renders, and a Plotly scattergl plot (the
-    /// embedding views' WebGL trace type) draws without 'unsafe-eval', with no console error and no
+    /// embedding views' WebGL trace type) draws, with no console error and no
     /// policy violation.
     /// </summary>
     [Fact]

@@ -86,13 +86,15 @@ public static class SecurityMiddleware
     }
 
     /// <summary>
-    /// Scripts from this origin only (Blazor, MudBlazor, Plotly) and the nonce'd import map; no other inline script
-    /// and no eval (Plotly 3's WebGL traces draw without it: tested in a browser). Inline styles are allowed because
+    /// Scripts from this origin only (Blazor, MudBlazor, Plotly) and the nonce'd import map; no other inline script.
+    /// 'unsafe-eval' is needed by Plotly's WebGL traces (scattergl, the embedding plots): regl compiles draw commands
+    /// with <c>Function(...)</c> once the plot is hovered (ComparisonBrowserTests' linked hover fails without it; the
+    /// first draw does not need it). Inline styles are allowed because
     /// MudBlazor and Plotly set style attributes; images may be data:/blob: URLs (Plotly's snapshots); the circuit's
     /// WebSocket is this origin.
     /// </summary>
     public static string ContentSecurityPolicy(string nonce) =>
-        $"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+        $"default-src 'self'; script-src 'self' 'nonce-{nonce}' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
         "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'self'; " +
         "form-action 'self'; frame-ancestors 'none'";
 
