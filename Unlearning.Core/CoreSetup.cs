@@ -52,6 +52,7 @@ public static class CoreSetup
             if (options.MaxQueuedJobs is int queued) queue.MaxQueuedJobs = queued;
             return queue;
         });
+        services.AddHostedService<StartupJanitor>(); // before the job worker starts: nothing it removes can be in use
         services.AddHostedService<JobQueueService>();
         TorchDevice.Initialise(options.Threads);
         return services;

@@ -10,6 +10,7 @@ public static class WebSetup
     public static IServiceCollection AddUnlearningWeb(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddRazorComponents().AddInteractiveServerComponents();
+        Security.SecurityMiddleware.AddUnlearningSecurity(services);
         // Snackbars bottom-right, away from the table legend in the top-right corner.
         services.AddMudServices(c => c.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomRight);
         // One comparison state per circuit (browser tab).
@@ -20,6 +21,7 @@ public static class WebSetup
 
     public static WebApplication UseUnlearningWeb(this WebApplication app)
     {
+        Security.SecurityMiddleware.UseUnlearningSecurity(app);
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         app.UseApiProblems();

@@ -4,7 +4,7 @@ using Unlearning.Core.Models;
 
 namespace Unlearning.Core.Experiments;
 
-/// <summary>Export of stored experiments and import of result files (SPEC §6).</summary>
+/// <summary>Export of stored experiments and import of result files.</summary>
 public sealed class ExperimentTransfer(ExperimentStore store)
 {
     /// <summary>Largest accepted import (a file with features of a 512-d model is ~25 MB).</summary>
@@ -21,7 +21,10 @@ public sealed class ExperimentTransfer(ExperimentStore store)
 
     /// <summary>
     /// Imports a result file as a new experiment (results only; no checkpoint, so it cannot be a base model).
-    /// Keeps the file's ID when free; a baseline file whose baseline row is missing takes that row's id.
+    /// Keeps the file's ID when free. The whole file is validated (<see cref="ImportSchema"/>) before anything is
+    /// written; an 'Original' or 'Retrained' file whose baseline row does not exist is refused (it would become a
+    /// baseline without a checkpoint, which nothing can evaluate against or delete); one whose baseline exists is
+    /// kept as a plain row. If storing fails half-way, the experiment's folder is removed again.
     /// </summary>
     public Experiment Import(Stream input, string? dataset, string? architecture)
     {
@@ -41,17 +44,28 @@ public sealed class ExperimentTransfer(ExperimentStore store)
             ExperimentType.Retrained => ExperimentIds.Retrained(e.Dataset, e.Architecture, e.ForgetClass),
             _ => null,
         };
-        if (baselineId is not null && !store.Exists(baselineId)) e.Id = baselineId;
-        else
+        ImportSchema.Validate(imported, fileInfo);
+        if (baselineId is not null && !store.Exists(baselineId))
+            throw new InvalidDataException($"An '{OriginalFormat.TypeName(e)}' result can only be imported where that baseline ({baselineId}) already exists; " +
+                "import it as 'Unlearned', or train the baselines first.");
+        if (baselineId is not null) e.Type = ExperimentType.Unlearned; // a second "Original" would be ambiguous; keep it as a plain row
+        if (e.Id.StartsWith("000", StringComparison.Ordinal) || e.Id.StartsWith("a00", StringComparison.Ordinal) || e.Id.IndexOfAny(['/', '\\', '.', '-']) >= 0 || store.Exists(e.Id))
+            e.Id = ExperimentIds.NewRandom(store.Exists);
+
+        var folder = store.Artifacts.FolderOf(e.Id);
+        bool folderExisted = Directory.Exists(folder);
+        try
         {
-            if (baselineId is not null) e.Type = ExperimentType.Unlearned; // a second "Original" would be ambiguous; keep it as a plain row
-            if (e.Id.StartsWith("000", StringComparison.Ordinal) || e.Id.StartsWith("a00", StringComparison.Ordinal) || e.Id.IndexOfAny(['/', '\\', '.', '-']) >= 0 || store.Exists(e.Id))
-                e.Id = ExperimentIds.NewRandom(store.Exists);
+            var path = ResultsDocument.Save(store.Artifacts, e.Id, imported.Results);
+            e.ResultsPath = store.Artifacts.Relative(path);
+            e.HyperparametersJson = "{}";
+            store.Add(e);
         }
-        var path = ResultsDocument.Save(store.Artifacts, e.Id, imported.Results);
-        e.ResultsPath = store.Artifacts.Relative(path);
-        e.HyperparametersJson = "{}";
-        store.Add(e);
+        catch
+        {
+            if (!folderExisted && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+            throw;
+        }
         return e;
     }
 }

@@ -6,7 +6,7 @@ using Unlearning.Core.Evaluation;
 namespace Unlearning.Core.Experiments;
 
 /// <summary>
-/// Export and import in the original system's result format (REFERENCE §6): the same keys in the same order,
+/// Export and import in the original system's result format: the same keys in the same order,
 /// shapes and meanings, rounded as the original rounds (3 dp for metrics, 2 dp for positions and attack values;
 /// probability dicts keep entries &gt; 0.001). <c>FQS</c> holds our privacy score PS. "N/A" stands for missing
 /// values. Two keys are added after the original's: <c>Dataset</c> and <c>Architecture</c> (ignored by the
@@ -176,7 +176,9 @@ public static class OriginalFormat
     /// Parses and validates a file in the original format (ours or the Python tool's). Every problem is an
     /// <see cref="InvalidDataException"/> naming the key and the expected shape. Dataset and architecture come
     /// from the file's own keys when present, else from the arguments (the Python tool only knows CIFAR-10 /
-    /// ResNet-18).
+    /// ResNet-18). Reading is bounded before anything is materialised: at most <see cref="ExperimentTransfer.MaxImportBytes"/>
+    /// bytes are read, JSON nesting is limited to <see cref="ImportSchema.MaxDepth"/>, and array lengths are checked
+    /// before their elements are read; <see cref="ImportSchema.Validate"/> checks the values.
     /// </summary>
     public static Imported Import(Stream input, string defaultDataset, string defaultArchitecture, int numClasses)
     {
@@ -190,7 +192,7 @@ public static class OriginalFormat
     private static Imported ImportUnchecked(Stream input, string defaultDataset, string defaultArchitecture, int numClasses)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(input, new JsonDocumentOptions { AllowTrailingCommas = true }); }
+        try { doc = JsonDocument.Parse(ImportSchema.Bounded(input, ExperimentTransfer.MaxImportBytes), new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = ImportSchema.MaxDepth }); }
         catch (JsonException e) { throw new InvalidDataException($"The file is not valid JSON: {e.Message}"); }
         using (doc)
         {
@@ -299,6 +301,7 @@ public static class OriginalFormat
         if (!root.TryGetProperty(key, out var c) || c.ValueKind == JsonValueKind.Null) return null;
         if (c.ValueKind != JsonValueKind.Object || !c.TryGetProperty("layers", out var layers) || layers.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException($"{key} must be an object with layers, train and test.");
+        if (layers.GetArrayLength() > ImportSchema.MaxCkaLayers) throw new InvalidDataException($"{key}.layers may hold at most {ImportSchema.MaxCkaLayers} names.");
         var names = layers.EnumerateArray().Select(l => l.GetString() ?? "").ToArray();
         CkaSplit Split(string s) => c.TryGetProperty(s, out var sp) && sp.ValueKind == JsonValueKind.Object
             ? new CkaSplit { ForgetClass = MatrixIn(sp, "forget_class", names.Length), OtherClasses = MatrixIn(sp, "other_classes", names.Length) }
@@ -309,6 +312,8 @@ public static class OriginalFormat
     private static List<SubsetPoint> PointsIn(JsonElement points, int k)
     {
         if (points.ValueKind != JsonValueKind.Array) throw new InvalidDataException("points must be an array.");
+        if (points.GetArrayLength() is 0 or > ImportSchema.MaxPoints)
+            throw new InvalidDataException($"points must hold 1–{ImportSchema.MaxPoints:N0} entries; it holds {points.GetArrayLength():N0}.");
         var list = new List<SubsetPoint>(points.GetArrayLength());
         int i = 0;
         foreach (var p in points.EnumerateArray())
@@ -335,6 +340,8 @@ public static class OriginalFormat
     {
         if (attack.ValueKind != JsonValueKind.Object || !attack.TryGetProperty("values", out var values) || values.ValueKind != JsonValueKind.Array)
             throw new InvalidDataException("attack must be an object with values and results.");
+        if (values.GetArrayLength() > ImportSchema.MaxAttackValues)
+            throw new InvalidDataException($"attack.values may hold at most {ImportSchema.MaxAttackValues}; it holds {values.GetArrayLength():N0}.");
         var data = new AttackData
         {
             Values = [.. values.EnumerateArray().Select(v => new AttackValue(v.GetProperty("img").GetInt32(), v.GetProperty("entropy").GetDouble(), v.GetProperty("confidence").GetDouble()))],
@@ -345,6 +352,7 @@ public static class OriginalFormat
             {
                 if (!results.TryGetProperty(key, out var curve)) continue;
                 if (curve.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"attack.results.{key} must be an array.");
+                if (curve.GetArrayLength() > ImportSchema.MaxCurvePoints) throw new InvalidDataException($"attack.results.{key} may hold at most {ImportSchema.MaxCurvePoints} points.");
                 data.Results[key] = [.. curve.EnumerateArray().Select(c => new AttackCurvePoint(
                     c.GetProperty("threshold").GetDouble(), c.GetProperty("fpr").GetDouble(), c.GetProperty("fnr").GetDouble(), c.GetProperty("attack_score").GetDouble()))];
             }

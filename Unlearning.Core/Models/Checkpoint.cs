@@ -5,8 +5,10 @@ namespace Unlearning.Core.Models;
 
 /// <summary>
 /// Saving and loading model weights. Two formats: ours (TorchSharp's <c>Module.save</c>) and PyTorch
-/// state dicts (<c>.pth</c>, a zip archive; REFERENCE §2.2/§9) through TorchSharp.PyBridge. Writes are
-/// atomic: to a temporary file in the same folder, then renamed over the target.
+/// state dicts (<c>.pth</c>, a zip archive) through TorchSharp.PyBridge. Writes are atomic: to a temporary
+/// file in the same folder, then renamed over the target. Reads treat the file as untrusted: a PyTorch file
+/// passes <see cref="CheckpointValidator"/> (limits derived from the model) before PyBridge opens it, and
+/// errors from PyBridge/LibTorch are reduced to their first line without paths or addresses.
 /// </summary>
 public static class Checkpoint
 {
@@ -36,19 +38,61 @@ public static class Checkpoint
 
     /// <summary>
     /// Loads weights into <paramref name="model"/> (strict: every key and shape must match). Any failure
-    /// becomes an <see cref="InvalidDataException"/> whose message says what is wrong with the file.
+    /// becomes an <see cref="InvalidDataException"/> whose message says what is wrong with the file and holds
+    /// no native stack frames, memory addresses or absolute paths.
     /// </summary>
-    public static void Load(Classifier model, string path)
+    public static void Load(Classifier model, string path, CheckpointLimits? limits = null)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{path}' does not exist.", path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Checkpoint '{Path.GetFileName(path)}' does not exist.", path);
+        var name = Path.GetFileName(path);
+        var what = $"'{name}' is not a valid checkpoint for {model.GetType().Name}";
+        long elements = model.state_dict().Values.Sum(t => t.numel());
+        limits ??= CheckpointLimits.ForModel(elements);
+        bool pytorch = IsPyTorchFile(path);
         try
         {
-            if (IsPyTorchFile(path)) model.load_py(path, strict: true);
+            if (pytorch) CheckpointValidator.ValidatePyTorch(path, limits);
+            // Our own format holds each tensor once, read into the model's existing shapes; its size is bounded the same way.
+            else if (new FileInfo(path).Length > limits.MaxFileBytes)
+                throw new CheckpointRejectedException($"the file is larger than {limits.MaxFileBytes / 1048576.0:0.#} MB for this model");
+        }
+        catch (CheckpointRejectedException e)
+        {
+            throw new InvalidDataException($"{what}: {e.Message}.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{what}: the file cannot be read.", e);
+        }
+        try
+        {
+            if (pytorch) model.load_py(path, strict: true);
             else model.load(path, strict: true);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"'{Path.GetFileName(path)}' is not a valid checkpoint for {model.GetType().Name}: {e.Message}", e);
+            throw new InvalidDataException($"{what}: {SafeMessage(e.Message, path)}", e);
         }
+    }
+
+    /// <summary>
+    /// The first line of a loader's message, without absolute paths or hex addresses: LibTorch errors carry
+    /// native frames ("frame #0: … 0x7f… in /usr/lib/…") that say nothing to an uploader and leak the install.
+    /// </summary>
+    public static string SafeMessage(string message, string? path = null)
+    {
+        if (path is not null)
+        {
+            message = message.Replace(Path.GetFullPath(path), Path.GetFileName(path), StringComparison.Ordinal)
+                             .Replace(path, Path.GetFileName(path), StringComparison.Ordinal);
+        }
+        var first = message.Split('\n', 2)[0];
+        int cut = first.IndexOf("Exception raised from", StringComparison.Ordinal);
+        if (cut > 0) first = first[..cut];
+        first = System.Text.RegularExpressions.Regex.Replace(first, @"0x[0-9a-fA-F]+", "");
+        first = System.Text.RegularExpressions.Regex.Replace(first, @"(?<![\w.])(/[^\s:'""()]+)+", "…");
+        first = System.Text.RegularExpressions.Regex.Replace(first, @"[A-Za-z]:\\[^\s:'""()]+", "…").Trim();
+        if (first.Length > 300) first = first[..300] + "…";
+        return first.Length == 0 ? "the file could not be read." : first;
     }
 }

@@ -29,6 +29,8 @@ public sealed class AppHost : IDisposable
             BaseUrl = Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         }
         Client = kestrel ? new HttpClient { BaseAddress = new Uri(BaseUrl!) } : Factory.CreateClient();
+        // Multipart API requests must carry this header (a cross-site form cannot); the tests' client is a same-origin script.
+        Client.DefaultRequestHeaders.Add(Unlearning.Web.Security.SecurityMiddleware.RequestedWithHeader, "unlearning-tests");
     }
 
     public WebApplicationFactory<Program> Factory { get; }

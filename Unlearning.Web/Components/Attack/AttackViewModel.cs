@@ -18,17 +18,26 @@ public sealed class AttackSideData
     public required IReadOnlyList<AttackValue> Retrained { get; init; }
     public required IReadOnlyList<AttackValue> Model { get; init; }
 
-    /// <summary>The side's data, or null when either model lacks attack data or one of the model's curves is missing.</summary>
+    /// <summary>
+    /// The side's data, or null when either model lacks attack data or one of the model's curves is missing.
+    /// Imported files may hold values no evaluation produces; those samples are left out rather than binned at NaN.
+    /// </summary>
     public static AttackSideData? From(ComparedModel retrained, ComparedModel model) =>
         retrained.Results?.Attack is { } r && model.Results?.Attack is { } m && model.AttackCurves is { } curves
-            ? new AttackSideData { Curves = curves, Retrained = r.Values, Model = m.Values }
+            ? Drawable(curves, r.Values, m.Values)
             : null;
 
     /// <summary>The side's data from two results documents (see <see cref="From(ComparedModel, ComparedModel)"/>).</summary>
     public static AttackSideData? From(ExperimentResults retrained, ExperimentResults model) =>
         retrained.Attack is { } r && model.Attack?.Curves() is { } curves
-            ? new AttackSideData { Curves = curves, Retrained = r.Values, Model = model.Attack.Values }
+            ? Drawable(curves, r.Values, model.Attack.Values)
             : null;
+
+    private static AttackSideData Drawable(AttackCurves curves, IReadOnlyList<AttackValue> retrained, IReadOnlyList<AttackValue> model)
+    {
+        var drawable = new Views.PlotSanitizer();
+        return new AttackSideData { Curves = curves, Retrained = drawable.Drawable(retrained), Model = drawable.Drawable(model) };
+    }
 
     public MergedAttackPoint[] Merged(AttackMetric metric) => AttackStrategies.Merge(Curves, metric);
 

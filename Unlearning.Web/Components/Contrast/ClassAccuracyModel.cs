@@ -19,12 +19,16 @@ public sealed record ClassGapChart(string Title, IReadOnlyList<ClassGap> Bars, d
 /// </summary>
 public sealed record ClassAccuracyModel(ClassGapChart Train, ClassGapChart Test, double MaxGap)
 {
+    /// <summary>Says how many stored accuracies were outside [0, 1] and clipped; null when none.</summary>
+    public string? Note { get; init; }
+
     public static ClassAccuracyModel Build(ExperimentResults a, ExperimentResults b, int forgetClass, IReadOnlyList<string> classNames)
     {
-        var train = Chart("Training Dataset", a.Accs, b.Accs, forgetClass, classNames);
-        var test = Chart("Test Dataset", a.TAccs, b.TAccs, forgetClass, classNames);
+        var tally = new Views.PlotSanitizer();
+        var train = Chart("Training Dataset", tally.Units(a.Accs), tally.Units(b.Accs), forgetClass, classNames);
+        var test = Chart("Test Dataset", tally.Units(a.TAccs), tally.Units(b.TAccs), forgetClass, classNames);
         double max = train.Bars.Concat(test.Bars).Select(g => Math.Abs(g.Gap)).DefaultIfEmpty(0).Max();
-        return new ClassAccuracyModel(train, test, max);
+        return new ClassAccuracyModel(train, test, max) { Note = tally.Note };
     }
 
     private static ClassGapChart Chart(string title, double[] accA, double[] accB, int forgetClass, IReadOnlyList<string> names)

@@ -13,8 +13,15 @@ public sealed record EmbeddingModel(IReadOnlyList<EmbeddingPoint> Points)
 {
     public int HighlightedCount => Points.Count(p => p.Highlighted);
 
-    public static EmbeddingModel Build(ExperimentResults r, HighlightMode mode) =>
-        new([.. r.Points.Select((p, i) => new EmbeddingPoint(i, p.Img, p.Gt, p.Pred, p.IsForget, p.X, p.Y, IsHighlighted(p, mode)))]);
+    /// <summary>Says how many stored points could not be drawn (non-finite or absurd positions, negative indexes); null when all were.</summary>
+    public string? Note { get; init; }
+
+    public static EmbeddingModel Build(ExperimentResults r, HighlightMode mode)
+    {
+        var tally = new Views.PlotSanitizer();
+        return new([.. tally.Drawable(r.Points).Select((p, i) => new EmbeddingPoint(i, p.Img, p.Gt, p.Pred, p.IsForget, p.X, p.Y, IsHighlighted(p, mode)))])
+        { Note = tally.Note };
+    }
 
     /// <summary>Mode descriptions shown under the tabs.</summary>
     public static string Describe(HighlightMode mode) => mode switch

@@ -23,21 +23,25 @@ public sealed record LayerSimilarityModel(string[] Layers, IReadOnlyList<CkaLine
         var (ckaB, fbB) = Pick(b, reference);
         var layers = ckaA?.Layers ?? ckaB?.Layers ?? [];
         var lines = new List<CkaLine>();
+        var tally = new Views.PlotSanitizer();
         void Add(CkaResult? cka, string label, bool isB)
         {
             if (cka is null) return;
             var s = split == DataSplit.Train ? cka.Train : cka.Test;
-            lines.Add(new CkaLine($"Model {(isB ? "B" : "A")} {label} Retain", isB, false, Diagonal(s.OtherClasses)));
-            lines.Add(new CkaLine($"Model {(isB ? "B" : "A")} {label} Forget", isB, true, Diagonal(s.ForgetClass)));
+            lines.Add(new CkaLine($"Model {(isB ? "B" : "A")} {label} Retain", isB, false, tally.Units(Diagonal(s.OtherClasses))));
+            lines.Add(new CkaLine($"Model {(isB ? "B" : "A")} {label} Forget", isB, true, tally.Units(Diagonal(s.ForgetClass))));
         }
         Add(ckaA, labelA, false);
         Add(ckaB, labelB, true);
         // Legend order of the original: A Retain, B Retain, A Forget, B Forget.
         var ordered = lines.OrderBy(l => l.Forget).ThenBy(l => l.IsModelB).ToList();
-        return new LayerSimilarityModel(layers, ordered, fbA || fbB);
+        return new LayerSimilarityModel(layers, ordered, fbA || fbB) { Note = tally.Note };
     }
 
     /// <summary>The CKA result for the reference, and whether it fell back from cka_retrain to cka.</summary>
+    /// <summary>Says how many stored CKA values were outside [0, 1] and clipped; null when none.</summary>
+    public string? Note { get; init; }
+
     public static (CkaResult? Cka, bool FellBack) Pick(ExperimentResults r, CkaReference reference) =>
         reference == CkaReference.Retrained && r.CkaRetrain is not null ? (r.CkaRetrain, false)
         : reference == CkaReference.Retrained ? (r.Cka, true)

@@ -19,8 +19,12 @@ public sealed record MatrixCell(int TrueClass, int PredictedClass, double Propor
 /// </summary>
 public sealed record PredictionMatrixModel(int ClassCount, MatrixCell[][] Cells)
 {
+    /// <summary>Says how many stored proportions or confidences were outside [0, 1] and clipped; null when none.</summary>
+    public string? Note { get; init; }
+
     public static PredictionMatrixModel Build(ExperimentResults r, DataSplit split)
     {
+        var tally = new Views.PlotSanitizer();
         var label = split == DataSplit.Train ? r.LabelDist : r.TLabelDist;
         var conf = split == DataSplit.Train ? r.ConfDist : r.TConfDist;
         int k = label.Length;
@@ -29,8 +33,8 @@ public sealed record PredictionMatrixModel(int ClassCount, MatrixCell[][] Cells)
         {
             cells[i] = new MatrixCell[label[i].Length];
             for (int j = 0; j < label[i].Length; j++)
-                cells[i][j] = new MatrixCell(i, j, label[i][j], i < conf.Length && j < conf[i].Length ? conf[i][j] : 0);
+                cells[i][j] = new MatrixCell(i, j, tally.Unit(label[i][j]), i < conf.Length && j < conf[i].Length ? tally.Unit(conf[i][j]) : 0);
         }
-        return new PredictionMatrixModel(k, cells);
+        return new PredictionMatrixModel(k, cells) { Note = tally.Note };
     }
 }
