@@ -37,6 +37,31 @@ public static class Checkpoint
     }
 
     /// <summary>
+    /// The structural check of an untrusted upload before it is kept, without building a model (it runs where the
+    /// upload arrives, not on the job worker): a PyTorch zip is scanned with the limits of
+    /// <see cref="CheckpointValidator"/> sized for a model of at most <paramref name="maxFileBytes"/> / 4 elements
+    /// (a float32 state dict cannot hold more in a file of that size), so a zip bomb or a hostile pickle is refused
+    /// at once. <see cref="Load"/> checks again, with the chosen architecture's own limits, on the worker.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is refused; the message says why, without server paths.</exception>
+    public static void Screen(string path, long maxFileBytes)
+    {
+        if (!IsPyTorchFile(path)) return;
+        try
+        {
+            CheckpointValidator.ValidatePyTorch(path, CheckpointLimits.ForModel(Math.Max(1, maxFileBytes / 4)));
+        }
+        catch (CheckpointRejectedException e)
+        {
+            throw new InvalidDataException($"The upload is not a valid PyTorch checkpoint: {e.Message}.", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException or InvalidDataException)
+        {
+            throw new InvalidDataException("The upload is not a valid PyTorch checkpoint: the file cannot be read as a zip archive.", e);
+        }
+    }
+
+    /// <summary>
     /// Loads weights into <paramref name="model"/> (strict: every key and shape must match). Any failure
     /// becomes an <see cref="InvalidDataException"/> whose message says what is wrong with the file and holds
     /// no native stack frames, memory addresses or absolute paths.

@@ -65,6 +65,9 @@ public sealed class CheckpointUploads(ResolvedPaths paths, IOptions<UploadOption
                 }
             }
             if (total == 0) throw new ArgumentException("The uploaded file is empty.");
+            // Zip and pickle are checked before the file is kept (bounded, no TorchSharp); loading it into the
+            // architecture is the upload job's work on the worker.
+            await Task.Run(() => Checkpoint.Screen(partial, MaxBytes), cancellation);
             File.Move(partial, full);
             return relative;
         }
