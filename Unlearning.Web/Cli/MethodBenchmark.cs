@@ -43,14 +43,15 @@ public static class MethodBenchmark
         foreach (var name in settings.Hyperparameters.Keys)
             if (!methods.Any(m => m.Hyperparameters.Any(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase))))
                 throw new ArgumentException($"--hp.{name}: none of the selected methods has a hyperparameter '{name}'.");
-        log.WriteLine($"| forget class | model | hyperparameters | UA | RA | TUA | TRA | RT (s) |");
-        log.WriteLine($"|---|---|---|---|---|---|---|---|");
+        log.WriteLine($"| forget class | model | hyperparameters | UA | RA | TUA | TRA | PS | RT (s) |");
+        log.WriteLine($"|---|---|---|---|---|---|---|---|---|");
         foreach (var fc in classes)
         {
             var split = ForgetSplit.Create(data, fc);
-            Row(log, fc, "Original", "", Load(arch, info, Path.Combine(folder, manifest.Original!.File), device), train, test, null);
+            (double[] E, double[] C)? retrainedSignals = null;
+            Row(log, fc, "Original", "", Load(arch, info, Path.Combine(folder, manifest.Original!.File), device), train, test, null, split, null);
             if (manifest.Retrained(fc) is { } r)
-                Row(log, fc, "Retrained", $"{manifest.Recipe.Epochs} epochs", Load(arch, info, Path.Combine(folder, r.File), device), train, test, r.TrainSeconds);
+                retrainedSignals = Row(log, fc, "Retrained", $"{manifest.Recipe.Epochs} epochs", Load(arch, info, Path.Combine(folder, r.File), device), train, test, r.TrainSeconds, split, null);
             foreach (var method in methods)
             {
                 var own = settings.Hyperparameters.Where(kv => method.Hyperparameters.Any(h => h.Name.Equals(kv.Key, StringComparison.OrdinalIgnoreCase)))
@@ -60,7 +61,7 @@ public static class MethodBenchmark
                 Trainer.Seed(2048);
                 var ctx = new UnlearningContext(model, () => arch.Create(info), train, test, split, device, 2048, hp);
                 var result = method.Run(ctx, new CallbackProgress<UnlearningProgress>(_ => { }), CancellationToken.None);
-                Row(log, fc, method.DisplayName, string.Join(" ", hp.Select(kv => $"{kv.Key}={kv.Value}")), model, train, test, result.RunTimeSeconds);
+                Row(log, fc, method.DisplayName, string.Join(" ", hp.Select(kv => $"{kv.Key}={kv.Value}")), model, train, test, result.RunTimeSeconds, split, retrainedSignals);
             }
         }
         return 0;
@@ -73,13 +74,27 @@ public static class MethodBenchmark
             return model;
         }
 
-        static void Row(TextWriter log, int fc, string name, string hp, Classifier model, TensorData train, TensorData test, double? rt)
+        static (double[] E, double[] C) Row(TextWriter log, int fc, string name, string hp, Classifier model, TensorData train, TensorData test, double? rt,
+            ForgetSplit split, (double[] E, double[] C)? retrained)
         {
             using (model)
             {
                 var (_, accs) = Trainer.Accuracy(model, train);
                 var (_, tAccs) = Trainer.Accuracy(model, test);
-                log.WriteLine($"| {fc} | {name} | {hp} | {UnlearningAccuracy.UA(accs, fc):F3} | {UnlearningAccuracy.RA(accs, fc):F3} | {UnlearningAccuracy.TUA(tAccs, fc):F3} | {UnlearningAccuracy.TRA(tAccs, fc):F3} | {(rt is double r ? r.ToString("F1") : "-")} |");
+                // PS of the table: all forget-class train samples of this model against all of the Retrained model.
+                var e = new List<double>(); var c = new List<double>();
+                model.eval();
+                using (torch.no_grad())
+                    foreach (var chunk in split.Forget.Chunk(1000))
+                    {
+                        using var scope = torch.NewDisposeScope();
+                        var (x, _) = train.Batch([.. chunk.Select(i => (long)i)]);
+                        var (ce, cc) = Unlearning.Core.Evaluation.Privacy.MiaSignals.Compute(model.call(x));
+                        e.AddRange(ce); c.AddRange(cc);
+                    }
+                string ps = retrained is { } r ? Unlearning.Core.Evaluation.Privacy.PrivacyScore.Compute([.. e], [.. c], r.E, r.C).ToString("F3") : "-";
+                log.WriteLine($"| {fc} | {name} | {hp} | {UnlearningAccuracy.UA(accs, fc):F3} | {UnlearningAccuracy.RA(accs, fc):F3} | {UnlearningAccuracy.TUA(tAccs, fc):F3} | {UnlearningAccuracy.TRA(tAccs, fc):F3} | {ps} | {(rt is double rts ? rts.ToString("F1") : "-")} |");
+                return ([.. e], [.. c]);
             }
         }
     }
