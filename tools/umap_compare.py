@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compare our C# UMAP with umap-learn on the same inputs (SPEC §9: trustworthiness no worse than umap-learn's).
+"""Compare our C# UMAP with umap-learn on the same inputs (docs/metrics.md, "Embedding (UMAP, aligned)"; the target: trustworthiness no worse than umap-learn's).
 
 Usage:
   dotnet run --project Unlearning.Web -c Release -- benchmark --arch compact --class 6 --dump /tmp/umap-dump

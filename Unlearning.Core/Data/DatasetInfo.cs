@@ -12,7 +12,7 @@ public sealed record DatasetInfo(
     IReadOnlyList<string> ClassNames,
     float[] Mean,
     float[] Std,
-    /// <summary>Zero padding for RandomCrop augmentation (REFERENCE §2.1: 4).</summary>
+    /// <summary>Zero padding for RandomCrop augmentation (docs/methods.md, "Datasets and normalisation": 4).</summary>
     int CropPadding,
     /// <summary>Folder under the data root, and a hint for where to get the files when they are missing.</summary>
     string Folder,
@@ -22,7 +22,7 @@ public sealed record DatasetInfo(
     public int PixelsPerImage => Channels * Height * Width;
 }
 
-/// <summary>The datasets the system knows (SPEC §2).</summary>
+/// <summary>The datasets the system knows (docs/methods.md, "Datasets and normalisation").</summary>
 public static class DatasetCatalog
 {
     /// <summary>Fashion-MNIST, shipped under data/fashion-mnist (Debian's dataset-fashion-mnist files).</summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Data;
 
 /// <summary>
-/// The fixed evaluation subset of REFERENCE §4.9: one generator seeded 2048; for class 0..K−1 in order,
+/// The fixed evaluation subset of docs/metrics.md, "Fixed subset (points)": one generator seeded 2048; for class 0..K−1 in order,
 /// take that class's indices ascending, draw <c>randperm(len)</c> from the generator and keep the first
 /// <c>perClass</c>. Using LibTorch's own CPU generator and randperm reproduces the original's draw.
 /// Order of the result: class 0's samples first, then class 1, …

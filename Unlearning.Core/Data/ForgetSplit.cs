@@ -1,7 +1,7 @@
 namespace Unlearning.Core.Data;
 
 /// <summary>
-/// The four index sets of class-wise unlearning for forget class <c>fc</c> (REFERENCE §0):
+/// The four index sets of class-wise unlearning for forget class <c>fc</c> (docs/methods.md, "Forget class, forget set and retain set"):
 /// forget = train samples of fc, retain = the other train samples, test-forget / test-retain likewise on test.
 /// All index arrays are ascending.
 /// </summary>

@@ -1,7 +1,7 @@
 namespace Unlearning.Core.Evaluation;
 
 /// <summary>
-/// Per-class accuracy, label distribution and confidence distribution (REFERENCE §4.1), accumulated
+/// Per-class accuracy, label distribution and confidence distribution (docs/metrics.md, "Per-class accuracy and distributions"), accumulated
 /// batch by batch from true labels, predictions and softmax (T = 1) probabilities.
 /// <list type="bullet">
 /// <item><c>acc[i] = correct_i / total_i</c></item>
@@ -42,7 +42,7 @@ public sealed class ClassMetricsAccumulator(int numClasses)
         [.. Enumerable.Range(0, NumClasses).Select(i => Enumerable.Range(0, NumClasses).Select(j => cell(i, j)).ToArray())];
 }
 
-/// <summary>The table's accuracy metrics (REFERENCE §4.2).</summary>
+/// <summary>The table's accuracy metrics (docs/metrics.md, "UA, RA, TUA, TRA").</summary>
 public static class UnlearningAccuracy
 {
     /// <summary>UA = train accuracy of the forget class (lower = more forgetting; not 1 − accuracy).</summary>

@@ -11,10 +11,10 @@ namespace Unlearning.Core.Evaluation;
 
 public sealed partial class Evaluator
 {
-    /// <summary>Softmax temperature of the subset's stored probabilities (REFERENCE §4.9).</summary>
+    /// <summary>Softmax temperature of the subset's stored probabilities (docs/metrics.md, "Fixed subset (points)").</summary>
     public const double SubsetTemperature = 2.0;
 
-    /// <summary>UMAP parameters of SPEC §5 (n_neighbors 9, min_dist 0.45).</summary>
+    /// <summary>UMAP parameters of docs/metrics.md, "Embedding (UMAP, aligned)" (n_neighbors 9, min_dist 0.45).</summary>
     public UmapOptions Umap { get; init; } = new();
 
     /// <summary>
@@ -101,7 +101,7 @@ public sealed partial class Evaluator
 
     /// <summary>
     /// Layer-wise linear minibatch CKA (unbiased HSIC) of the reference models (rows) against the evaluated
-    /// model (columns), on the deterministic CKA samples of REFERENCE §4.10: the first ⌊n/10⌋ train and
+    /// model (columns), on the deterministic CKA samples of docs/metrics.md, "Layer-wise similarity (CKA)": the first ⌊n/10⌋ train and
     /// ⌊n/2⌋ test samples of the forget class and of the other classes, in batches of 1,000. The evaluated
     /// model's activations arrive from the train and test passes (<see cref="Add"/>), batch by batch in the
     /// order of the sets; the references are run here (or their Gram matrices taken from the cache).

@@ -6,13 +6,13 @@ using static TorchSharp.torch;
 
 namespace Unlearning.Core.Evaluation;
 
-/// <summary>What the evaluation of one model needs (REFERENCE §4).</summary>
+/// <summary>What the evaluation of one model needs (docs/metrics.md).</summary>
 public sealed record EvaluationInput(
     Classifier Model,
     TensorData Train,
     TensorData Test,
     ForgetSplit Split,
-    /// <summary>The fixed 2,000-sample subset (REFERENCE §4.9).</summary>
+    /// <summary>The fixed 2,000-sample subset (docs/metrics.md, "Fixed subset (points)").</summary>
     int[] Subset,
     /// <summary>Reference models for CKA; null when the evaluated model is that reference itself or it is missing.</summary>
     Classifier? Original,
@@ -36,7 +36,7 @@ public sealed record EvaluationOutput(ExperimentResults Results, double UA, doub
 public sealed record EvaluationProgress(string Stage, int StageIndex, int StageCount, double Fraction);
 
 /// <summary>
-/// The shared evaluation pipeline (REFERENCE §4 with the differences of SPEC §5), run on the job worker's
+/// The shared evaluation pipeline (docs/metrics.md, with the differences it marks), run on the job worker's
 /// thread. Every batch runs in its own dispose scope.
 /// </summary>
 public sealed partial class Evaluator

@@ -1,7 +1,7 @@
 namespace Unlearning.Core.Evaluation;
 
 /// <summary>
-/// The large per-experiment results document (REFERENCE §6 minus the scalars, which live in the database).
+/// The large per-experiment results document (the result JSON of docs/results-format.md minus the scalars, which live in the database).
 /// Full precision is kept here; rounding to the original's 2/3 decimals happens only on export.
 /// Class-indexed arrays have K entries (K = number of classes); matrices are K×K, row = true class.
 /// </summary>
@@ -22,15 +22,15 @@ public sealed class ExperimentResults
     public CkaResult? Cka { get; set; }
     public CkaResult? CkaRetrain { get; set; }
 
-    /// <summary>The fixed subset (REFERENCE §4.9): one entry per sample, class 0's first.</summary>
+    /// <summary>The fixed subset (docs/metrics.md, "Fixed subset (points)"): one entry per sample, class 0's first.</summary>
     public List<SubsetPoint> Points { get; set; } = [];
 
-    /// <summary>Attack data on the forget-class samples of the subset (REFERENCE §4.4–4.5).</summary>
+    /// <summary>Attack data on the forget-class samples of the subset (docs/metrics.md, "MIA signals" and "Attack-score curve").</summary>
     public AttackData? Attack { get; set; }
 
     /// <summary>
     /// Entropy (T = 2) and confidence (T = 1) of every forget-class train sample, in ascending index order:
-    /// the matched sets of the table's privacy score (SPEC §5).
+    /// the matched sets of the table's privacy score (docs/metrics.md, "Privacy score").
     /// </summary>
     public double[] ForgetEntropy { get; set; } = [];
     public double[] ForgetConfidence { get; set; } = [];

@@ -1,10 +1,10 @@
 namespace Unlearning.Core.Experiments;
 
-/// <summary>What produced an experiment's model (REFERENCE §6 "Type").</summary>
+/// <summary>What produced an experiment's model (docs/results-format.md, "Keys", Type).</summary>
 public enum ExperimentType { Original, Retrained, Unlearned, Uploaded }
 
 /// <summary>
-/// One model and its evaluation (SPEC §6). Scalars live in columns so that the table can sort and filter in
+/// One model and its evaluation (docs/results-format.md, "Storage"). Scalars live in columns so that the table can sort and filter in
 /// SQL; the large per-experiment results (distributions, CKA, points, attack data) live in a JSON document
 /// in the artifacts folder.
 /// </summary>
@@ -86,7 +86,7 @@ public enum JobStep
     Analyze = 5,
 }
 
-/// <summary>A unit of queued work (SPEC §3), persisted so that every browser and a restart see it.</summary>
+/// <summary>A unit of queued work (docs/views.md, "Job queue and progress"), persisted so that every browser and a restart see it.</summary>
 public sealed class Job
 {
     public long Id { get; set; }

@@ -119,7 +119,7 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
                             Method = type == ExperimentType.Retrained ? "Retrain" : null,
                             Epochs = manifest.Recipe.Epochs, BatchSize = manifest.Recipe.BatchSize, LearningRate = manifest.Recipe.LearningRate,
                             Seed = entry.Seed,
-                            // RT is "N/A" for the Original (REFERENCE §4.3); the Retrained model's RT is its training time.
+                            // RT is "N/A" for the Original (docs/metrics.md, "Run time (RT)"); the Retrained model's RT is its training time.
                             RT = rt,
                             // The original system's CreatedAt for baselines is the epoch (+1 s for Retrained): they sort first.
                             CreatedUtc = DateTime.UnixEpoch.AddSeconds(type == ExperimentType.Retrained ? 1 : 0),

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Unlearning.Core.Experiments;
 
-/// <summary>EF Core context over the SQLite store of experiments and jobs (SPEC §6).</summary>
+/// <summary>EF Core context over the SQLite store of experiments and jobs (docs/results-format.md, "Storage").</summary>
 public sealed class UnlearningDbContext(DbContextOptions<UnlearningDbContext> options) : DbContext(options)
 {
     public DbSet<Experiment> Experiments => Set<Experiment>();

@@ -4,8 +4,8 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// Fine-Tuning (REFERENCE §3.1): train on the retain set only with cross-entropy, cosine-annealed per epoch,
-/// and let the forget class fade by catastrophic forgetting. Difference from the original (SPEC §4): the cosine
+/// Fine-Tuning (docs/methods.md, "Fine-Tuning"): train on the retain set only with cross-entropy, cosine-annealed per epoch,
+/// and let the forget class fade by catastrophic forgetting. Difference from the original (stated there too): the cosine
 /// schedule ends at <c>eta_min</c> = 0 by default, so it never raises the learning rate.
 /// </summary>
 public sealed class FineTuning : UnlearningMethod<FineTuningOptions>

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// Gradient Ascent (REFERENCE §3.2): maximise the cross-entropy of the forget set (loss = −CE on the true
+/// Gradient Ascent (docs/methods.md, "Gradient Ascent"): maximise the cross-entropy of the forget set (loss = −CE on the true
 /// labels), gradient norm clipped at 100; MultiStepLR([80, 120], 0.2) per epoch. Touches no retain data.
 /// </summary>
 public sealed class GradientAscent : UnlearningMethod<GradientAscentOptions>

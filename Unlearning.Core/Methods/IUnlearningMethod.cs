@@ -1,14 +1,14 @@
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// An unlearning method: the extension point of SPEC §4 ("Own methods"). Built-ins and plug-ins implement it;
+/// An unlearning method: the extension point of docs/methods.md, "Own methods (plug-ins)". Built-ins and plug-ins implement it;
 /// <see cref="MethodServiceCollectionExtensions.AddUnlearningMethods"/> registers them and
 /// <see cref="PluginLoader"/> discovers plug-ins (public, non-abstract, parameterless constructor) in a folder.
 /// A method is stateless: everything a run needs arrives in the <see cref="UnlearningContext"/>.
 /// </summary>
 public interface IUnlearningMethod
 {
-    /// <summary>Stored method name, e.g. <c>FineTuning</c> (REFERENCE §3); unique among registered methods.</summary>
+    /// <summary>Stored method name, e.g. <c>FineTuning</c> (docs/methods.md, "Common scaffolding"); unique among registered methods.</summary>
     string Name { get; }
 
     /// <summary>Name shown in the UI and status, e.g. <c>Fine-Tuning</c>.</summary>
@@ -36,7 +36,7 @@ public interface IUnlearningMethod
 }
 
 /// <summary>
-/// Progress of a run (REFERENCE §7.1 status): the stage, the epoch, the forget-set loss/accuracy of the last
+/// Progress of a run (as the original's status; docs/views.md, "Job queue and progress"): the stage, the epoch, the forget-set loss/accuracy of the last
 /// finished epoch (eval mode), the running accuracy on this epoch's retain batches where the method trains on them,
 /// and the fraction done with an ETA. Reported after every batch and at the end of every epoch.
 /// </summary>
@@ -67,7 +67,7 @@ public sealed record EpochLog(int Epoch, double LearningRate, double ForgetLoss,
 
 /// <summary>Outcome of a run.</summary>
 /// <param name="RunTimeSeconds">
-/// RT (REFERENCE §4.3): wall time of the unlearning loop only, rounded to 0.1 s — excludes Fisher/saliency
+/// RT (docs/metrics.md, "Run time (RT)"): wall time of the unlearning loop only, rounded to 0.1 s — excludes Fisher/saliency
 /// preparation, includes the per-epoch forget-set evaluation.
 /// </param>
 public sealed record UnlearningResult(double RunTimeSeconds, IReadOnlyList<EpochLog> Epochs);

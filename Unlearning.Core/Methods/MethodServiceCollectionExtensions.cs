@@ -5,7 +5,7 @@ namespace Unlearning.Core.Methods;
 /// <summary>Registers the unlearning methods.</summary>
 public static class MethodServiceCollectionExtensions
 {
-    /// <summary>The built-in methods, in the order the build dialog lists them (REFERENCE §3.1–3.5).</summary>
+    /// <summary>The built-in methods, in the order the build dialog lists them (docs/methods.md, "Common scaffolding").</summary>
     public static IReadOnlyList<IUnlearningMethod> BuiltIns() =>
         [new FineTuning(), new GradientAscent(), new RandomLabeling(), new Scrub(), new SalUn()];
 

@@ -4,9 +4,9 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// Random Labeling (REFERENCE §3.3): train with cross-entropy on retain ∪ forget, shuffled together, where every
+/// Random Labeling (docs/methods.md, "Random Labeling"): train with cross-entropy on retain ∪ forget, shuffled together, where every
 /// forget-class label is replaced by a uniformly random other class. Constant learning rate (the original's
-/// scheduler is never stepped), no clipping. Difference (SPEC §4): the random labels come from a generator seeded
+/// scheduler is never stepped), no clipping. Difference (stated there too): the random labels come from a generator seeded
 /// with the run's seed, so runs are reproducible.
 /// </summary>
 public sealed class RandomLabeling : UnlearningMethod<RandomLabelingOptions>

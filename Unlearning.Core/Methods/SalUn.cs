@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// SalUn (REFERENCE §3.5): random labelling restricted to the most salient weights. Before timing, a saliency
+/// SalUn (docs/methods.md, "SalUn"): random labelling restricted to the most salient weights. Before timing, a saliency
 /// map is computed in eval mode from the first 5 forget batches: the mean |∂(−CE)/∂θ| per weight; globally over
 /// all parameters (BN and fc included) the top <c>saliency_kept</c> fraction gets mask 1, the rest 0. Each epoch:
 /// a forget pass with every label replaced by a random class ≠ fc, then a retain pass with true labels; every

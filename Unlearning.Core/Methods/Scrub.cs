@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// SCRUB as the original repository implements it (REFERENCE §3.4), a teacher–student method. The teacher is a
+/// SCRUB as the original repository implements it (docs/methods.md, "SCRUB"), a teacher–student method. The teacher is a
 /// frozen copy of the base model. Before timing, a diagonal Fisher information F is estimated on retain batches
 /// (eval mode) until ≥ 1,000 samples: F_p = Σ_batches (∂CE/∂θ_p)² / n. Each epoch then runs
 /// <list type="number">
@@ -23,7 +23,7 @@ public sealed class Scrub : UnlearningMethod<ScrubOptions>
     public const string GammaName = "gamma";
     public const string TemperatureName = "kd_temperature";
     public const string FisherStage = "Computing Fisher Information";
-    /// <summary>Retain samples the Fisher estimate uses at least (REFERENCE §3.4: 1,000).</summary>
+    /// <summary>Retain samples the Fisher estimate uses at least (docs/methods.md, "SCRUB": 1,000).</summary>
     public const int FisherSamples = 1000;
     private const double ClipNorm = 1.0;
 

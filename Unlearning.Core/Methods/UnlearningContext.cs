@@ -35,7 +35,7 @@ public sealed class UnlearningContext
     public ForgetSplit Split { get; }
     public torch.Device Device { get; }
 
-    /// <summary>Seed for LibTorch and for the method's shuffling and random labels (REFERENCE: 2048).</summary>
+    /// <summary>Seed for LibTorch and for the method's shuffling and random labels (default 2048, as the original: docs/methods.md, "Common scaffolding").</summary>
     public long Seed { get; }
 
     /// <summary>The run's hyperparameter values by stored name; methods read their typed options instead.</summary>

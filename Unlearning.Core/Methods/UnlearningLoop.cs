@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// The bookkeeping every method's loop shares (REFERENCE §3 steps 4–5): the RT clock, cancellation before and
+/// The bookkeeping every method's loop shares (docs/methods.md, "Common scaffolding", steps 5–6): the RT clock, cancellation before and
 /// after every batch, per-batch progress with an ETA, and after every epoch the forget-set loss/accuracy in eval
 /// mode (inside RT, as the original). Plug-ins may use it too.
 /// </summary>
@@ -79,7 +79,7 @@ public sealed class UnlearningLoop
         return _last;
     }
 
-    /// <summary>Stops the clock; RT rounded to 0.1 s (REFERENCE §4.3).</summary>
+    /// <summary>Stops the clock; RT rounded to 0.1 s (docs/metrics.md, "Run time (RT)").</summary>
     public UnlearningResult Finish()
     {
         _clock.Stop();

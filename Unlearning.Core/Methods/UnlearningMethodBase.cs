@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Methods;
 
 /// <summary>
-/// Shared pieces of the built-in methods (REFERENCE §3 "common scaffolding"): the SGD optimizer, the
+/// Shared pieces of the built-in methods (docs/methods.md, "Common scaffolding"): the SGD optimizer, the
 /// MultiStepLR schedule, random relabelling, retain subsets and the compact-model defaults. Plug-ins may derive
 /// from it or implement <see cref="IUnlearningMethod"/> directly.
 /// </summary>
@@ -32,7 +32,7 @@ public abstract class UnlearningMethodBase : IUnlearningMethod
 
     public abstract UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation);
 
-    /// <summary>SGD(lr, momentum 0.9, weight decay 5e-4), no Nesterov — the optimizer of every method (REFERENCE §3).</summary>
+    /// <summary>SGD(lr, momentum 0.9, weight decay 5e-4), no Nesterov — the optimizer of every method (docs/methods.md, "Common scaffolding").</summary>
     public static optim.Optimizer CreateSgd(Classifier model, double learningRate) =>
         optim.SGD(model.parameters(), learningRate, Momentum, weight_decay: WeightDecay, nesterov: false);
 

@@ -5,7 +5,7 @@ namespace Unlearning.Core.Models;
 
 /// <summary>
 /// Contract of every image classifier in the system: logits, penultimate features (the embedding input,
-/// REFERENCE §4.9) and the outputs of named layers (the CKA layers, REFERENCE §4.10).
+/// docs/metrics.md, "Embedding (UMAP, aligned)") and the outputs of named layers (the CKA layers, docs/metrics.md, "Layer-wise similarity (CKA)").
 /// </summary>
 public abstract class Classifier : nn.Module<Tensor, Tensor>
 {

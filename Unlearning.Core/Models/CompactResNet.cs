@@ -4,13 +4,13 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Models;
 
 /// <summary>
-/// The compact CPU default (SPEC §2): a 3×3 stride-2 stem of width 16 (28×28 → 14×14), then residual basic
+/// The compact CPU default (docs/methods.md, "Compact model (CPU default)"): a 3×3 stride-2 stem of width 16 (28×28 → 14×14), then residual basic
 /// blocks of widths 16 → 32 → 64 (at 14, 7 and 4 pixels for 28×28 input), global average pooling and a
 /// linear head; 170,298 parameters for one input channel. Small enough to train at thousands of images per
 /// second on two cores, with seven named layers for the layer-wise similarity view; the first, <c>stem</c>, is
 /// conv → BN → ReLU (14×14×16).
 /// <para>
-/// Why a strided stem rather than the calibration's conv + 2×2 max-pool (SPEC §2): the full-resolution 28×28×16
+/// Why a strided stem rather than the calibration's conv + 2×2 max-pool (docs/methods.md, "Compact model (CPU default)"): the full-resolution 28×28×16
 /// activation of that stem (and its BN, pool and their backward passes) took over half of the forward time,
 /// and a training step was memory-bound on it. The strided conv produces the same 14×14×16 map without it and trained
 /// 25–45 % faster here (same parameter count). Its modules are named <c>stem_conv</c>/<c>stem_bn</c> so that a

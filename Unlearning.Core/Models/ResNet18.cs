@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Models;
 
 /// <summary>
-/// ResNet-18, CIFAR variant (REFERENCE §2.2): torchvision resnet18 with conv1 = 3×3 stride 1 (no bias),
+/// ResNet-18, CIFAR variant (docs/methods.md, "ResNet-18 (CIFAR variant)"): torchvision resnet18 with conv1 = 3×3 stride 1 (no bias),
 /// max-pool replaced by identity, fc = Linear(512 → classes). Field names are torchvision's
 /// (<c>conv1, bn1, layer1…layer4, fc</c>) so PyTorch <c>.pth</c> state dicts load directly.
 /// 11,173,962 parameters for 3 input channels and 10 classes.
@@ -14,7 +14,7 @@ public sealed class ResNet18 : Classifier
     private readonly nn.Module<Tensor, Tensor> conv1, bn1, fc;
     private readonly TorchSharp.Modules.Sequential layer1, layer2, layer3, layer4;
 
-    /// <summary>CKA layers of the original (REFERENCE §2.2): conv1 output is taken before BN.</summary>
+    /// <summary>CKA layers of the original (docs/methods.md, "ResNet-18 (CIFAR variant)"): conv1 output is taken before BN.</summary>
     public static readonly string[] Layers = ["conv1", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "fc"];
 
     public ResNet18(int inChannels, int numClasses, int width = 64) : base("ResNet18")

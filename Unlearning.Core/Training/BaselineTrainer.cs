@@ -7,7 +7,7 @@ namespace Unlearning.Core.Training;
 
 /// <summary>
 /// Trains the Original model (all classes) and the Retrained model of each forget class (from scratch on
-/// the retain set only, REFERENCE §2.5) for one (dataset, architecture), saving checkpoints and a manifest.
+/// the retain set only, docs/methods.md, "Original and Retrained recipes") for one (dataset, architecture), saving checkpoints and a manifest.
 /// </summary>
 public static class BaselineTrainer
 {

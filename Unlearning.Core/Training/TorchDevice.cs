@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Unlearning.Core.Training;
 
-/// <summary>Device selection <c>auto | cpu | cuda[:N]</c> (SPEC §1) and one-time LibTorch set-up.</summary>
+/// <summary>Device selection <c>auto | cpu | cuda[:N]</c> (docs/methods.md, "Devices") and one-time LibTorch set-up.</summary>
 public static class TorchDevice
 {
     private static int _initialised;

@@ -1,7 +1,7 @@
 namespace Unlearning.Core.Training;
 
 /// <summary>
-/// Recipe for training an Original or Retrained model (REFERENCE §2.4/§2.5): SGD with Nesterov momentum,
+/// Recipe for training an Original or Retrained model (docs/methods.md, "Original and Retrained recipes"): SGD with Nesterov momentum,
 /// weight decay, cosine annealing over the epochs (stepped per epoch), cross-entropy, augmentation.
 /// </summary>
 public sealed record TrainOptions

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Unlearning.Core.Training;
 
-/// <summary>Trains Original and Retrained models (REFERENCE §2.4, §2.5) and measures accuracy.</summary>
+/// <summary>Trains Original and Retrained models (docs/methods.md, "Original and Retrained recipes") and measures accuracy.</summary>
 public static class Trainer
 {
     /// <summary>Seeds LibTorch's global generator so that weight initialisation is reproducible.</summary>

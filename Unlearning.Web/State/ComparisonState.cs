@@ -10,7 +10,7 @@ public enum ComparisonView { Contrast, Attack }
 /// <summary>
 /// The page state of one browser tab (one Blazor circuit, registered scoped): dataset, architecture, open
 /// forget-class tabs, the active one, Model A/B and the lower view. It is mirrored in the URL query so that a
-/// comparison can be shared as a link (SPEC §8):
+/// comparison can be shared as a link (docs/views.md, "Shareable URL"):
 /// <c>?dataset=fashion-mnist&amp;architecture=compact&amp;forgetClass=3,1&amp;modelA=…&amp;modelB=…&amp;view=attack</c>.
 /// <c>forgetClass</c> lists the open tabs with the active class first; model ids are full experiment ids.
 /// </summary>
@@ -70,7 +70,7 @@ public sealed class ComparisonState
     }
 
     /// <summary>
-    /// Closes a tab (REFERENCE §8.2): closing the active tab activates the first remaining tab (the second when the
+    /// Closes a tab (docs/views.md, "Header and forget-class tabs"): closing the active tab activates the first remaining tab (the second when the
     /// first was closed); closing the last leaves no active class.
     /// </summary>
     public void CloseForgetClass(int fc)

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Evaluation.Cka;
 
 /// <summary>
-/// Linear minibatch CKA with the unbiased HSIC estimator (Nguyen, Raghu &amp; Kornblith 2021; REFERENCE §4.10),
+/// Linear minibatch CKA with the unbiased HSIC estimator (Nguyen, Raghu &amp; Kornblith 2021; docs/metrics.md, "Layer-wise similarity (CKA)"),
 /// accumulated over batches for every layer pair (i, j) of two models:
 /// CKAᵢⱼ = Σ_b HSIC₁(Kᵢ, Lⱼ) / √(Σ_b HSIC₁(Kᵢ, Kᵢ) · Σ_b HSIC₁(Lⱼ, Lⱼ)), clamped to [0, 1] (a non-positive
 /// denominator is replaced by 1e-6). K = XXᵀ and L = YYᵀ are the Gram matrices of one batch's flattened

@@ -3,7 +3,7 @@ using MathNet.Numerics.LinearAlgebra;
 namespace Unlearning.Core.Evaluation.Embedding;
 
 /// <summary>
-/// Orthogonal Procrustes with isotropic scale and translation (SPEC §5: aligns each model's embedding to the
+/// Orthogonal Procrustes with isotropic scale and translation (docs/metrics.md, "Embedding (UMAP, aligned)": aligns each model's embedding to the
 /// Original model's). With centred S̄ = S − s̄ and T̄ = T − t̄ and the SVD S̄ᵀT̄ = UΣVᵀ, the rotation/reflection is
 /// R = UVᵀ, the scale c = tr Σ / ‖S̄‖²_F, and the aligned points are c·S̄R + t̄ (this minimises ‖c·S̄R + t − T‖_F).
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Unlearning.Core.Evaluation.Embedding;
 
-/// <summary>UMAP parameters (SPEC §5: n_neighbors 9, min_dist 0.45, PCA init, Euclidean).</summary>
+/// <summary>UMAP parameters (docs/metrics.md, "Embedding (UMAP, aligned)": n_neighbors 9, min_dist 0.45, PCA init, Euclidean).</summary>
 public sealed record UmapOptions
 {
     /// <summary>Neighbourhood size k, the point itself included (umap-learn's n_neighbors).</summary>

@@ -21,7 +21,7 @@ public enum AttackDirection
 public sealed record AttackPoint(double Threshold, double Fpr, double Fnr, double AttackScore);
 
 /// <summary>
-/// The threshold attack of REFERENCE §4.5: for a direction, positives P are the values of the model predicted
+/// The threshold attack of docs/metrics.md, "Attack-score curve": for a direction, positives P are the values of the model predicted
 /// "above", negatives N the other model's values; TPR = mean(P ≥ τ), FPR = mean(N ≥ τ), FNR = 1 − TPR, and the
 /// attack score turns (FPR, FNR) into a DP-style ε lower bound ε̂ and then into 1 − 2^(−ε̂) (after the NeurIPS
 /// 2023 unlearning challenge's "forgetting quality").
@@ -127,7 +127,7 @@ public static class AttackScore
     }
 }
 
-/// <summary>The four stored attack curves of a model against the Retrained model (REFERENCE §4.5).</summary>
+/// <summary>The four stored attack curves of a model against the Retrained model (docs/metrics.md, "Attack-score curve").</summary>
 /// <param name="EntropyAboveUnlearn">Entropy, P = unlearned values, N = retrained values.</param>
 /// <param name="EntropyAboveRetrain">Entropy, P = retrained values, N = unlearned values.</param>
 /// <param name="ConfidenceAboveRetrain">Confidence, P = retrained values, N = unlearned values.</param>
@@ -164,7 +164,7 @@ public sealed record AttackCurves(
     }
 }
 
-/// <summary>The worst-case privacy score (REFERENCE §4.6; stored under the key <c>FQS</c>).</summary>
+/// <summary>The worst-case privacy score (docs/metrics.md, "Privacy score"; stored under the key <c>FQS</c>).</summary>
 public static class PrivacyScore
 {
     /// <summary>

@@ -3,15 +3,15 @@ namespace Unlearning.Core.Evaluation.Privacy;
 /// <summary>One threshold of a merged curve: the stronger direction's point, tagged with that direction.</summary>
 public sealed record MergedAttackPoint(double Threshold, double Fpr, double Fnr, double AttackScore, AttackDirection Direction)
 {
-    /// <summary>The privacy score the attack view shows at this threshold: 1 − attack_score (REFERENCE §4.7).</summary>
+    /// <summary>The privacy score the attack view shows at this threshold: 1 − attack_score (docs/metrics.md, "Privacy score").</summary>
     public double PrivacyScore => 1 - AttackScore;
 }
 
-/// <summary>The worst case of one model: the curve entry with maximal attack score (REFERENCE §5.2).</summary>
+/// <summary>The worst case of one model: the curve entry with maximal attack score (docs/views.md, "Metric and strategies").</summary>
 public sealed record WorstCaseAttack(AttackMetric Metric, AttackDirection Direction, double Threshold, double AttackScore, int Index);
 
 /// <summary>
-/// Outcome of the attack at one threshold for the instance panels (REFERENCE §5.5, strict comparisons):
+/// Outcome of the attack at one threshold for the instance panels (docs/metrics.md, "Per-sample attack outcome (attack view)", strict comparisons):
 /// with "above ⇒ unlearned", a Retrained sample is a success if r &lt; τ and a model sample if u &gt; τ
 /// (mirrored for "above ⇒ Retrained"); a value equal to τ counts as a failure.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed record AttackOutcome(int RetrainSuccess, int ModelSuccess, int Ret
     public double FailurePercent => Total == 0 ? 0 : 100.0 * Failure / Total;
 }
 
-/// <summary>The attack view's threshold strategies (REFERENCE §5.1, §5.2, §5.5) as pure functions.</summary>
+/// <summary>The attack view's threshold strategies (docs/views.md, "Data used", "Metric and strategies", "Privacy score and success/failure grids") as pure functions.</summary>
 public static class AttackStrategies
 {
     /// <summary>

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Unlearning.Core.Evaluation.Privacy;
 
 /// <summary>
-/// Per-sample membership-inference signals of a model's logits (REFERENCE §4.4). Everything is computed in
+/// Per-sample membership-inference signals of a model's logits (docs/metrics.md, "MIA signals"). Everything is computed in
 /// float64 through log-softmax, so large logits neither overflow nor round p_max to exactly 1.
 /// </summary>
 public static class MiaSignals

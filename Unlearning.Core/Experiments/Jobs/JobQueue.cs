@@ -9,7 +9,7 @@ using Unlearning.Core.Training;
 namespace Unlearning.Core.Experiments.Jobs;
 
 /// <summary>
-/// The server-side job queue (SPEC §3): jobs are persisted in SQLite, run one at a time on one dedicated
+/// The server-side job queue (docs/views.md, "Job queue and progress"): jobs are persisted in SQLite, run one at a time on one dedicated
 /// worker thread per device (TorchSharp dispose scopes are thread-static), report progress to every
 /// subscriber, and can be cancelled while queued or running.
 /// </summary>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Unlearning.Tests.Core.Training;
 
-/// <summary>Checks the committed Fashion-MNIST baselines against the targets of SPEC §2 by re-measuring them.</summary>
+/// <summary>Checks the committed Fashion-MNIST baselines against the targets of docs/methods.md, "Shipped baselines" by re-measuring them.</summary>
 [Collection("Torch")]
 public class ShippedBaselineTests
 {

@@ -97,7 +97,7 @@ public class BrowserTests
         Assert.All(plotted, n => Assert.True(n >= 2000, $"a plot draws {n} points"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "unlearning-comparator-contrast.png"), FullPage = true });
 
-        // Switching Model A updates the views: measured and reported, not asserted (SPEC §9: ≤ 1 s).
+        // Switching Model A updates the views: measured and reported, not asserted (docs/views.md, "Model A and Model B": ≤ 1 s).
         var before = await plots.Nth(0).Locator(".uc-chart-title").InnerTextAsync();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await page.Locator($"tr[data-id='{retrained}'] .radio-a").ClickAsync();

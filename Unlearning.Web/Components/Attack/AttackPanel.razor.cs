@@ -55,7 +55,7 @@ public partial class AttackPanel : ComparisonPanelBase
         }
         dataA = SideData(modelA);
         dataB = SideData(modelB);
-        // Switching models resets metric to entropy and strategy to Custom (REFERENCE §5.2).
+        // Switching models resets metric to entropy and strategy to Custom (docs/views.md, "Metric and strategies").
         Metric = AttackMetric.Entropy;
         Strategy = ThresholdStrategy.Custom;
         CustomThreshold = AttackStrategies.DefaultThreshold(Metric);
@@ -101,7 +101,7 @@ public partial class AttackPanel : ComparisonPanelBase
         Recompute();
     }
 
-    /// <summary>Picks the side's worst case: its metric, and Max Attack Score (REFERENCE §5.2).</summary>
+    /// <summary>Picks the side's worst case: its metric, and Max Attack Score (docs/views.md, "Metric and strategies").</summary>
     private void WorstCase(ModelSide side)
     {
         var data = side == ModelSide.A ? dataA : dataB;

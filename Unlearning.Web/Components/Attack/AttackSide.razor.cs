@@ -61,7 +61,7 @@ public partial class AttackSide : IAsyncDisposable
         ("False Negative Rate", ViewColors.Fnr, p => p.Fnr),
     ];
 
-    /// <summary>Circles on the side the attack attributes to the unlearned model are opaque, the others faded (REFERENCE §5.3).</summary>
+    /// <summary>Circles on the side the attack attributes to the unlearned model are opaque, the others faded (docs/views.md, "Butterfly plot").</summary>
     private static bool Opaque(AttackSample s) => s.PredictedModel;
 
     private ThumbnailStrip? strip;

@@ -4,12 +4,12 @@ using Unlearning.Core.Experiments;
 
 namespace Unlearning.Web.Components.Attack;
 
-/// <summary>The four threshold strategies of the attack view (REFERENCE §5.2).</summary>
+/// <summary>The four threshold strategies of the attack view (docs/views.md, "Metric and strategies").</summary>
 public enum ThresholdStrategy { Custom, MaxAttackScore, MaxSuccessRate, CommonThreshold }
 
 /// <summary>
 /// One side of the attack view: a model's forget-class subset values and stored curves against the Retrained
-/// model's values (REFERENCE §5.1). Samples are matched by position, not by image index (both lists are the
+/// model's values (docs/views.md, "Data used"). Samples are matched by position, not by image index (both lists are the
 /// same fixed subset, but nothing here depends on it).
 /// </summary>
 public sealed class AttackSideData
@@ -72,7 +72,7 @@ public sealed record AttackSideView(
     IReadOnlyList<AttackSample> Successes,
     IReadOnlyList<AttackSample> Failures)
 {
-    /// <summary>Privacy Score = 1 − attack_score at the threshold (REFERENCE §4.7).</summary>
+    /// <summary>Privacy Score = 1 − attack_score at the threshold (docs/metrics.md, "Privacy score").</summary>
     public double PrivacyScore => AtThreshold.PrivacyScore;
 
     public AttackDirection Direction => AtThreshold.Direction;
@@ -82,7 +82,7 @@ public sealed record AttackSideView(
 }
 
 /// <summary>
-/// Horizontal geometry of a butterfly plot (REFERENCE §5.3): circles keep their size and spacing instead of shrinking,
+/// Horizontal geometry of a butterfly plot (docs/views.md, "Butterfly plot"): circles keep their size and spacing instead of shrinking,
 /// so a crowded bin runs past the half-width, and the user pans by up to that overflow on each side.
 /// </summary>
 /// <param name="Radius">Circle radius (3.3 as the original, less when the rows are thinner).</param>
@@ -152,12 +152,12 @@ public sealed class ThumbnailStrip
 /// <summary>One entry of the butterfly legend: where a sample comes from and what the attack predicts for it.</summary>
 public sealed record ButterflyLegendEntry(string Label, string Color, bool FromModel, bool PredictedModel);
 
-/// <summary>The attack view's computations (REFERENCE §5) on top of the pure functions in <c>Core.Evaluation.Privacy</c>.</summary>
+/// <summary>The attack view's computations (docs/views.md, "Attack view") on top of the pure functions in <c>Core.Evaluation.Privacy</c>.</summary>
 public static class AttackViewModel
 {
     /// <summary>
     /// The threshold under a drag at <paramref name="fractionFromTop"/> of the plot height (0 = top = the metric's
-    /// maximum, 1 = bottom = its minimum), snapped to the step and clamped to the range (REFERENCE §5.2, Custom).
+    /// maximum, 1 = bottom = its minimum), snapped to the step and clamped to the range (docs/views.md, "Metric and strategies", Custom).
     /// </summary>
     public static double ThresholdAtFraction(AttackMetric metric, double fractionFromTop)
     {
@@ -167,7 +167,7 @@ public static class AttackViewModel
     }
 
     /// <summary>
-    /// The four legend entries of a side's butterfly plot (REFERENCE §5.3), in the original's order: a sample the attack
+    /// The four legend entries of a side's butterfly plot (docs/views.md, "Butterfly plot"), in the original's order: a sample the attack
     /// attributes to the Retrained model is drawn faded (light colour), one it attributes to the model opaque.
     /// </summary>
     public static IReadOnlyList<ButterflyLegendEntry> Legend(string modelName, string modelColor, string modelLightColor) =>

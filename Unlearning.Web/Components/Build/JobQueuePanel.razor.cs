@@ -7,7 +7,7 @@ using Unlearning.Core.Methods;
 namespace Unlearning.Web.Components.Build;
 
 /// <summary>
-/// The Build panel (REFERENCE §8.3): the "Open Model Builder" button and every job of the server with live
+/// The Build panel (docs/views.md, "Job queue and progress"): the "Open Model Builder" button and every job of the server with live
 /// progress — each browser subscribes to <see cref="JobQueue.JobChanged"/>, so all of them see all jobs.
 /// </summary>
 public partial class JobQueuePanel : IDisposable

@@ -13,7 +13,7 @@ public sealed record ClassGap(int Class, string Name, bool IsForget, double AccA
 public sealed record ClassGapChart(string Title, IReadOnlyList<ClassGap> Bars, double RetainAverage);
 
 /// <summary>
-/// Class-wise accuracy gaps of Model B against Model A (REFERENCE §8.7): one bar per class with gap
+/// Class-wise accuracy gaps of Model B against Model A (docs/views.md, "Class-wise accuracy"): one bar per class with gap
 /// acc_B − acc_A, a dashed line at the mean gap over the retain classes, and a symmetric x domain ±MaxGap
 /// shared by the train and test charts (MaxGap = largest |gap| over both).
 /// </summary>

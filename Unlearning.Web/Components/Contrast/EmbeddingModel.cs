@@ -2,7 +2,7 @@ using Unlearning.Core.Evaluation;
 
 namespace Unlearning.Web.Components.Contrast;
 
-/// <summary>The Embedding Space's highlight tabs (REFERENCE §8.6).</summary>
+/// <summary>The Embedding Space's highlight tabs (docs/views.md, "Embedding view").</summary>
 public enum HighlightMode { All, TargetToForget, CorrectlyForgotten, NotForgotten, OverlyForgotten }
 
 /// <summary>One point of an embedding plot.</summary>

@@ -10,7 +10,7 @@ public enum CkaReference { Original, Retrained }
 public sealed record CkaLine(string Name, bool IsModelB, bool Forget, double[] Values);
 
 /// <summary>
-/// Layer-wise similarity (REFERENCE §8.7): per model the diagonal (same-layer CKA) of the <c>other_classes</c>
+/// Layer-wise similarity (docs/views.md, "Layer similarity"): per model the diagonal (same-layer CKA) of the <c>other_classes</c>
 /// (retain) and <c>forget_class</c> matrices of the chosen split, against the Original (<c>cka</c>) or the
 /// Retrained model (<c>cka_retrain</c>, falling back to <c>cka</c> when it is missing, as the original does).
 /// </summary>

@@ -8,12 +8,12 @@ public enum DataSplit { Train, Test }
 /// <summary>One cell: the share of true-class samples predicted as the column class and their mean probability of it.</summary>
 public sealed record MatrixCell(int TrueClass, int PredictedClass, double Proportion, double Confidence)
 {
-    /// <summary>Bubble radius √(1 + 89·proportion) in px (REFERENCE §8.7); 0 (hidden) below a proportion of 0.002.</summary>
+    /// <summary>Bubble radius √(1 + 89·proportion) in px (docs/views.md, "Prediction matrix"); 0 (hidden) below a proportion of 0.002.</summary>
     public double BubbleRadius => Proportion < 0.002 ? 0 : Math.Sqrt(1 + 89 * Proportion);
 }
 
 /// <summary>
-/// The prediction matrix of one model (REFERENCE §8.7): rows = true class, columns = predicted class; proportion
+/// The prediction matrix of one model (docs/views.md, "Prediction matrix"): rows = true class, columns = predicted class; proportion
 /// from <c>label_dist</c> (lower-left triangle / bubble size), confidence from <c>conf_dist</c> (upper-right
 /// triangle / bubble colour).
 /// </summary>

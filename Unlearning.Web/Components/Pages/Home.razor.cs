@@ -230,7 +230,7 @@ public partial class Home : IDisposable
         if (job.Status != JobStatus.Succeeded || !State.StartedJobs.Contains(job.Id)) return;
         _ = InvokeAsync(() =>
         {
-            // A build this tab started finished: its model becomes Model B (REFERENCE §8.4).
+            // A build this tab started finished: its model becomes Model B (as the original; docs/views.md, "Model builder").
             if (!State.StartedJobs.Remove(job.Id) || job.ResultExperimentId is not { } id) return;
             if (job.Dataset != State.Dataset || job.Architecture != State.Architecture || job.ForgetClass != State.ActiveForgetClass) return;
             LoadExperiments();

@@ -50,7 +50,7 @@ public static class ColorScales
     }
 
     /// <summary>
-    /// The table's mapping of a normalised value onto a ramp (REFERENCE §8.4): <c>interpolateX(0.03 + 0.72·t)</c>
+    /// The table's mapping of a normalised value onto a ramp (docs/views.md, "Screening table"): <c>interpolateX(0.03 + 0.72·t)</c>
     /// with t clamped to [0, 1], so cells never reach the ramp's white start or its near-black end.
     /// </summary>
     public static string Cell(Func<double, string> ramp, double t) => ramp(0.03 + 0.72 * Math.Clamp(double.IsNaN(t) ? 0 : t, 0, 1));

@@ -5,7 +5,7 @@ using Unlearning.Core.Experiments;
 namespace Unlearning.Web.Components.Screen;
 
 /// <summary>
-/// The Model Screening table (REFERENCE §8.4): colour-scaled metrics, header sorting, method filter, Model A/B
+/// The Model Screening table (docs/views.md, "Screening table"): colour-scaled metrics, header sorting, method filter, Model A/B
 /// radios (a row chosen in one column is disabled in the other) and row actions.
 /// </summary>
 public partial class ExperimentTable
@@ -27,7 +27,7 @@ public partial class ExperimentTable
     /// <summary>Called after the user confirmed deleting an (unlearned or uploaded) experiment.</summary>
     [Parameter] public EventCallback<Experiment> OnDelete { get; set; }
     [Parameter] public string EmptyText { get; set; } = "No models yet.";
-    /// <summary>Queued and running builds of this forget class, shown as placeholder rows (REFERENCE §8.4).</summary>
+    /// <summary>Queued and running builds of this forget class, shown as placeholder rows (docs/views.md, "Screening table").</summary>
     [Parameter] public IReadOnlyList<Job> PendingJobs { get; set; } = [];
 
     private string MethodName(string? stored) =>

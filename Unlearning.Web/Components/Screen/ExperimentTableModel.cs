@@ -6,7 +6,7 @@ namespace Unlearning.Web.Components.Screen;
 /// <summary>Columns of the screening table that hold numbers and can be sorted.</summary>
 public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS }
 
-/// <summary>Header click cycle (REFERENCE §8.4): off → descending → ascending → off.</summary>
+/// <summary>Header click cycle (docs/views.md, "Screening table"): off → descending → ascending → off.</summary>
 public enum SortDirection { None, Descending, Ascending }
 
 /// <summary>A metric cell: its text, background and whether the text is white on a dark cell.</summary>
@@ -27,7 +27,7 @@ public sealed record ExperimentRow(
     IReadOnlyDictionary<TableColumn, MetricCell> Metrics);
 
 /// <summary>
-/// View model of the Model Screening table (REFERENCE §8.4): the cell colours of the original's sequential scales,
+/// View model of the Model Screening table (docs/views.md, "Screening table"): the cell colours of the original's sequential scales,
 /// header sorting with N/A rows last, and the method filter. Plain C# so that tests need no browser.
 /// </summary>
 public sealed class ExperimentTableModel
@@ -99,7 +99,7 @@ public sealed class ExperimentTableModel
     };
 
     /// <summary>
-    /// Colour of one metric cell (REFERENCE §8.4): UA/TUA Greens on [0.2 → 0] (white text ≤ 0.1); RA Greens on
+    /// Colour of one metric cell (docs/views.md, "Screening table"): UA/TUA Greens on [0.2 → 0] (white text ≤ 0.1); RA Greens on
     /// [0.8 → 1] (white ≥ 0.92); TRA Greens on [0.8 → max TRA of the table] (white ≥ 0.92·max); RT Blues on
     /// [160 s → 0] (white ≤ 64 s); PS Oranges on [0 → 1] (white ≥ 0.6). N/A cells are uncoloured and show "-".
     /// </summary>

@@ -1,6 +1,6 @@
 namespace Unlearning.Web.Components.Views;
 
-/// <summary>The comparison colours of REFERENCE §8.8 (Model A emerald, Model B purple, Retrained gray, classes Tableau 10).</summary>
+/// <summary>The comparison colours of docs/views.md, "Colours and legends" (Model A emerald, Model B purple, Retrained gray, classes Tableau 10).</summary>
 public static class ViewColors
 {
     public const string ModelA = "#10B981";
@@ -24,10 +24,10 @@ public static class ViewColors
     public static string Model(ModelSide side) => side == ModelSide.A ? ModelA : ModelB;
     public static string ModelLight(ModelSide side) => side == ModelSide.A ? ModelALight : ModelBLight;
 
-    /// <summary>The prediction matrix's grayscale for a value v in [0, 1]: d3's interpolateGreys(0.05 + 0.95·v) (REFERENCE §8.7).</summary>
+    /// <summary>The prediction matrix's grayscale for a value v in [0, 1]: d3's interpolateGreys(0.05 + 0.95·v) (docs/views.md, "Prediction matrix").</summary>
     public static string Grey(double v) => Screen.ColorScales.InterpolateGreys(0.05 + 0.95 * Math.Clamp(double.IsNaN(v) ? 0 : v, 0, 1));
 
-    /// <summary>The bubble mode's colour for a confidence v in [0, 1]: d3's interpolateTurbo(0.05 + 0.95·v) (REFERENCE §8.7).</summary>
+    /// <summary>The bubble mode's colour for a confidence v in [0, 1]: d3's interpolateTurbo(0.05 + 0.95·v) (docs/views.md, "Prediction matrix").</summary>
     public static string Heat(double v) => Screen.ColorScales.InterpolateTurbo(0.05 + 0.95 * Math.Clamp(double.IsNaN(v) ? 0 : v, 0, 1));
 
     /// <summary>CSS gradient of a matrix colour scale (<see cref="Grey"/> or <see cref="Heat"/>) from v = 0 to 1, for the legend.</summary>

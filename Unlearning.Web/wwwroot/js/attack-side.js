@@ -1,4 +1,4 @@
-// Pointer interaction of one attack side (REFERENCE §5.3–5.5), in the browser:
+// Pointer interaction of one attack side (docs/views.md, "Butterfly plot" to "Privacy score and success/failure grids"), in the browser:
 // - dragging the dashed threshold line (Custom strategy only: the line has a .uc-threshold-handle) reports the
 //   pointer's height to C# (AttackSide.OnThresholdDragged), which snaps it to the step and redraws; a report goes only
 //   when the pointer crosses into another step, not on every pixel;

@@ -1,4 +1,4 @@
-// Linked hover of the two embedding plots (REFERENCE §8.6), entirely in the browser: hovering a point outlines it
+// Linked hover of the two embedding plots (docs/views.md, "Embedding view"), entirely in the browser: hovering a point outlines it
 // and the same sample (same image index) in the other plot, and draws a connecting line between the two, on an SVG
 // overlay above both plots. Nothing goes to the server on hover, so the 2 × 2,000-point traces are never re-sent.
 //

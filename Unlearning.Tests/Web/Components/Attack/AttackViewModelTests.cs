@@ -147,7 +147,7 @@ public class AttackViewModelTests
         Assert.Equal(
             ["From Retrained / Pred. Retrained", "From Model A / Pred. Retrained", "From Retrained / Pred. Model A", "From Model A / Pred. Model A"],
             legend.Select(e => e.Label));
-        // Predicted Retrained → light colours; predicted the model → the full colours (REFERENCE §5.3, §8.8).
+        // Predicted Retrained → light colours; predicted the model → the full colours (docs/views.md, "Butterfly plot", "Colours and legends").
         Assert.Equal(["#D4D4D4", "#C8EBDA", "#6a6a6a", "#10B981"], legend.Select(e => e.Color));
         Assert.Equal([false, true, false, true], legend.Select(e => e.FromModel));
         Assert.Equal([false, false, true, true], legend.Select(e => e.PredictedModel));
