@@ -20,7 +20,7 @@ public class BrowserTests
         ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
     [Fact]
-    public async Task Open_a_forget_class_build_a_fine_tuning_model_and_see_it_in_the_table()
+    public async Task Open_a_forget_class_build_a_fine_tuning_model_and_see_it_in_the_table_without_browser_errors()
     {
         // The shipped baselines are required (they are committed with the repository); use the first forget class whose
         // Retrained model exists.
@@ -39,10 +39,16 @@ public class BrowserTests
         // Expect's own default is 5 s: too short for a circuit that shares two cores with the baselines' evaluation
         // (the forget-class dialog once stayed open past it). Times that matter are measured and reported instead.
         Assertions.SetDefaultExpectTimeout(60_000);
+        // Every view the drive opens (forget-class dialog, builder, job queue, table, Contrast, Attack) must log no
+        // console error and throw no page error.
+        var errors = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add($"console: {m.Text}"); };
+        page.PageError += (_, e) => { lock (errors) errors.Add($"page error: {e}"); };
 
         try
         {
             await DriveAsync(page, app.BaseUrl!, fc, original, retrained);
+            lock (errors) Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
         }
         finally
         {
