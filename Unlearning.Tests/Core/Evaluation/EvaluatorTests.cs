@@ -124,9 +124,10 @@ public class EvaluatorTests
         Assert.All(r.ConfDist, row => Assert.Equal(1.0, row.Sum(), 5));
         Assert.Equal(r.Accs[4], r.LabelDist[4][4]);
 
-        // Retrained model never saw the forget class; the Original did.
+        // Retrained model never saw the forget class; the Original did. Relative, with a wide margin: the Original's
+        // forget accuracy on this tiny task was 0.875 here (1 and 2 threads), which an absolute 0.8 bar left 3 images of room.
         Assert.True(retrainedOut.UA < 0.2, $"retrained UA {retrainedOut.UA}");
-        Assert.True(originalOut.UA > 0.8, $"original UA {originalOut.UA}");
+        Assert.True(originalOut.UA - retrainedOut.UA > 0.5, $"original UA {originalOut.UA} vs retrained {retrainedOut.UA}");
 
         // Subset: 200 points, class order, forget flags, probabilities at T = 2 sum to 1.
         Assert.Equal(200, r.Points.Count);
