@@ -42,7 +42,6 @@ public static class SecurityMiddleware
 
     public static IApplicationBuilder UseUnlearningSecurity(this IApplicationBuilder app)
     {
-        ServePackageAssetsOutsideDevelopment(app);
         var hosts = app.ApplicationServices.GetRequiredService<HostAllowList>();
         return app.Use(async (context, next) =>
         {
@@ -70,19 +69,6 @@ public static class SecurityMiddleware
             }
             await next();
         });
-    }
-
-    /// <summary>
-    /// Production is the default even for <c>dotnet run</c> from a clone, where the packages' static files (MudBlazor,
-    /// Plotly, blazor.web.js) are not copied to wwwroot but listed in the build's static-web-assets manifest. ASP.NET
-    /// reads that manifest only in Development, so without this the page loads without scripts or styles (500 on
-    /// every /_content file). A published app has no such manifest and the call does nothing.
-    /// </summary>
-    private static void ServePackageAssetsOutsideDevelopment(IApplicationBuilder app)
-    {
-        var env = app.ApplicationServices.GetRequiredService<IWebHostEnvironment>();
-        if (!env.IsDevelopment())
-            Microsoft.AspNetCore.Hosting.StaticWebAssets.StaticWebAssetsLoader.UseStaticWebAssets(env, app.ApplicationServices.GetRequiredService<IConfiguration>());
     }
 
     /// <summary>
