@@ -61,6 +61,8 @@ public class HostileResultsBrowserTests
         // The circuit is still alive: switching to the Attack view works.
         await page.GetByRole(AriaRole.Tab, new() { Name = "Attack" }).ClickAsync();
         await Assertions.Expect(page.Locator(".uc-attack-side[data-side='A']")).ToContainTextAsync("Privacy Score");
+        // The attack value with image −1 and confidence 1e308 is left out of side A, and the side says so.
+        await Assertions.Expect(page.Locator(".uc-plot-note").Filter(new() { HasText = "1 stored value was not a drawable number and is left out." })).ToBeVisibleAsync();
         await page.WaitForTimeoutAsync(500);
         Assert.Empty(errors);
     }

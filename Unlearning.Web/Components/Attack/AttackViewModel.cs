@@ -36,8 +36,13 @@ public sealed class AttackSideData
     private static AttackSideData Drawable(AttackCurves curves, IReadOnlyList<AttackValue> retrained, IReadOnlyList<AttackValue> model)
     {
         var drawable = new Views.PlotSanitizer();
-        return new AttackSideData { Curves = curves, Retrained = drawable.Drawable(retrained), Model = drawable.Drawable(model) };
+        var keptRetrained = drawable.Drawable(retrained);
+        var keptModel = drawable.Drawable(model);
+        return new AttackSideData { Curves = curves, Retrained = keptRetrained, Model = keptModel, Note = drawable.Note };
     }
+
+    /// <summary>What was left out of the stored values (shown under the side), or null when all were drawable.</summary>
+    public string? Note { get; init; }
 
     public MergedAttackPoint[] Merged(AttackMetric metric) => AttackStrategies.Merge(Curves, metric);
 

@@ -68,6 +68,8 @@ public class PlotSanitizerTests
         bad.Attack!.Values[0] = new AttackValue(100, double.NaN, double.PositiveInfinity);
         var side = AttackSideData.From(ViewFixtures.ModelB(), bad)!;
         Assert.Equal(2, side.Model.Count);
+        Assert.Equal("1 stored value was not a drawable number and is left out.", side.Note);
+        Assert.Null(AttackSideData.From(ViewFixtures.ModelB(), ViewFixtures.ModelA())!.Note);
     }
 }
 
