@@ -259,6 +259,14 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
             .SetProperty(j => j.FinishedUtc, j => terminal ? now : j.FinishedUtc)) == 1;
     }
 
+    /// <summary>The queued or running job that evaluates the upload at <paramref name="uploadPath"/>, if any.</summary>
+    public Job? ActiveUploadJob(string uploadPath)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.Jobs.AsNoTracking().FirstOrDefault(j => j.Kind == JobKind.Upload && j.UploadPath == uploadPath
+            && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running));
+    }
+
     /// <summary>Number of jobs waiting in the queue (the instance-wide cap counts them).</summary>
     public int CountQueuedJobs()
     {

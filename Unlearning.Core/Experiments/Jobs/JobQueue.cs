@@ -146,6 +146,9 @@ public sealed class JobQueue : IDisposable
         }
         lock (_enqueueLock)
         {
+            // One job per upload: the job deletes the file when it ends, so a second job on it would find nothing.
+            if (request.Kind == JobKind.Upload && request.UploadPath is { } upload && _store.ActiveUploadJob(upload) is { } active)
+                throw new InvalidOperationException($"This upload is already being evaluated by job {active.Id}.");
             int queued = _store.CountQueuedJobs();
             if (queued + jobs.Count > MaxQueuedJobs)
                 throw new QueueFullException(

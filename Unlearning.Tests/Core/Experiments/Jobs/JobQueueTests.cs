@@ -305,6 +305,25 @@ public class JobStateMachineTests
     }
 
     [Fact]
+    public void An_upload_is_evaluated_by_one_job_at_a_time()
+    {
+        var (sp, store, _) = TestStore.New(TinyFashionMnist.Create());
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            Directory.CreateDirectory(store.Artifacts.UploadsFolder);
+            File.WriteAllBytes(Path.Combine(store.Artifacts.UploadsFolder, "u1.pth"), [1, 2, 3]);
+            var request = new JobRequest { Kind = JobKind.Upload, ForgetClass = 3, UploadPath = "uploads/u1.pth" };
+            var first = Assert.Single(queue.Enqueue(request));
+            var e = Assert.Throws<InvalidOperationException>(() => queue.Enqueue(request));
+            Assert.Contains($"already being evaluated by job {first.Id}", e.Message);
+            Assert.Single(store.ListJobs(100));
+            Assert.True(queue.Cancel(first.Id));                       // cancelling deletes the file: a new upload is needed
+            Assert.Throws<KeyNotFoundException>(() => queue.Enqueue(request));
+        }
+    }
+
+    [Fact]
     public void Cancelling_an_unknown_job_is_a_not_found_error()
     {
         var (sp, _, _) = TestStore.New();
