@@ -12,8 +12,8 @@ public sealed record JanitorReport(IReadOnlyList<string> Uploads, IReadOnlyList<
 
 /// <summary>
 /// Removes what a kill -9 leaves behind, once at start-up (before the server answers requests, so nothing it looks
-/// at can be in use): uploads in <c>{AppFolder}/uploads/</c> that no queued or running job refers to (refused or
-/// abandoned uploads, uploads of cancelled jobs), our temporary files (<c>*.tmp-*</c> from atomic writes, anything
+/// at can be in use): uploads in <c>{AppFolder}/uploads/</c> that no queued job refers to (refused or abandoned
+/// uploads, uploads of cancelled jobs and of jobs the crash interrupted), our temporary files (<c>*.tmp-*</c> from atomic writes, anything
 /// in <c>{AppFolder}/tmp/</c>), and <c>artifacts/&lt;id&gt;/</c> folders that are empty and have no database row
 /// (an import or job killed between creating the folder and writing into it). It logs each removal.
 /// </summary>
@@ -38,7 +38,9 @@ public sealed class StartupJanitor(ExperimentStore store, ILogger<StartupJanitor
         HashSet<string> rows;
         using (var db = store.NewContext())
         {
-            var active = db.Jobs.Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
+            // Before the worker starts, no job of this process runs: a row still marked Running was interrupted by a
+            // crash (start-up recovery marks it failed), so only queued jobs keep their upload and reserved folder.
+            var active = db.Jobs.Where(j => j.Status == JobStatus.Queued)
                 .Select(j => new { j.UploadPath, j.ReservedExperimentId }).ToList();
             keptUploads = [.. active.Where(j => j.UploadPath != null).Select(j => Path.GetFullPath(artifacts.Resolve(j.UploadPath!)))];
             reserved = [.. active.Where(j => j.ReservedExperimentId != null).Select(j => j.ReservedExperimentId!)];

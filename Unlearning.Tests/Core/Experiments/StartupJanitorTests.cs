@@ -18,6 +18,8 @@ public class StartupJanitorTests
             var orphan = Upload("0123456789abcdef0123456789abcdef.pth");
             var queued = Upload("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.pth");
             var ofFailedJob = Upload("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.pth");
+            var ofInterruptedJob = Upload("cccccccccccccccccccccccccccccccc.pth");   // its job was Running when the process died
+            store.AddJob(new Job { Kind = JobKind.Upload, Dataset = "fashion-mnist", Architecture = "compact", Status = JobStatus.Running, UploadPath = "uploads/cccccccccccccccccccccccccccccccc.pth", CreatedUtc = DateTime.UtcNow });
             store.AddJob(new Job { Kind = JobKind.Upload, Dataset = "fashion-mnist", Architecture = "compact", Status = JobStatus.Queued, UploadPath = "uploads/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.pth", CreatedUtc = DateTime.UtcNow });
             store.AddJob(new Job { Kind = JobKind.Upload, Dataset = "fashion-mnist", Architecture = "compact", Status = JobStatus.Failed, UploadPath = "uploads/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.pth", CreatedUtc = DateTime.UtcNow });
             store.AddJob(new Job { Kind = JobKind.Unlearn, Dataset = "fashion-mnist", Architecture = "compact", Status = JobStatus.Queued, ReservedExperimentId = "resv", CreatedUtc = DateTime.UtcNow });
@@ -37,7 +39,8 @@ public class StartupJanitorTests
 
             var report = new StartupJanitor(store).Clean();
 
-            Assert.Equal([orphan, ofFailedJob], report.Uploads.Order());
+            Assert.Equal([orphan, ofFailedJob, ofInterruptedJob], report.Uploads.Order());
+            Assert.False(File.Exists(ofInterruptedJob));
             Assert.False(File.Exists(orphan));
             Assert.False(File.Exists(ofFailedJob));
             Assert.True(File.Exists(queued));
