@@ -28,6 +28,9 @@ public static class UploadsEndpoints
     /// arrives, 413 above it) and the small fields (dataset, architecture, forgetClass, seed) are read as text.
     /// The checkpoint itself is checked by the upload job on the worker.
     /// </summary>
+    /// <summary>Longest text form field (dataset, architecture, forgetClass, seed) an upload may carry.</summary>
+    private const int MaxFieldLength = 200;
+
     private static async Task<Results<Created<JobsCreatedDto>, ProblemHttpResult>> Upload(HttpContext context, CheckpointUploads uploads)
     {
         var request = context.Request;
@@ -53,10 +56,13 @@ public static class UploadsEndpoints
                 }
                 else
                 {
+                    // Read at most one character more than a field may hold: a huge field is refused without being buffered.
                     using var text = new StreamReader(section.Body);
-                    var value = await text.ReadToEndAsync(context.RequestAborted);
-                    if (value.Length > 200) return ApiProblems.BadRequest($"Form field '{name}' is too long.");
-                    fields[name] = value;
+                    var buffer = new char[MaxFieldLength + 1];
+                    int length = 0, n;
+                    while (length < buffer.Length && (n = await text.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0) length += n;
+                    if (length > MaxFieldLength) return ApiProblems.BadRequest($"Form field '{name}' is too long.");
+                    fields[name] = new string(buffer, 0, length);
                 }
             }
             if (saved is null) return ApiProblems.BadRequest("Send the checkpoint as multipart field 'file'.");

@@ -95,7 +95,7 @@ public sealed class JobQueue : IDisposable
         var info = DatasetCatalog.TryGet(request.Dataset) ?? throw new ArgumentException($"Unknown dataset '{request.Dataset}'. Known: {string.Join(", ", DatasetCatalog.All.Select(d => d.Id))}.");
         var arch = ModelCatalog.TryGet(request.Architecture) ?? throw new ArgumentException($"Unknown architecture '{request.Architecture}'. Known: {string.Join(", ", ModelCatalog.All.Select(a => a.Id))}.");
         if (!_datasets.IsAvailable(info))
-            throw new ArgumentException($"{info.DisplayName} is not available on this server: {DatasetLoader.RequiredFiles(info, _datasets.DataRoot).First(f => !File.Exists(f))} is missing ({info.SourceHint}).");
+            throw new ArgumentException($"{info.DisplayName} is not available on this server: {info.Folder}/{Path.GetFileName(DatasetLoader.RequiredFiles(info, _datasets.DataRoot).First(f => !File.Exists(f)))} is missing under the data folder ({info.SourceHint}).");
         if (request.ForgetClass < 0 || request.ForgetClass >= info.NumClasses)
             throw new ArgumentException($"Forget class {request.ForgetClass} is out of range: {info.DisplayName} has classes 0..{info.NumClasses - 1}.");
         long seed = request.Seed ?? 2048;

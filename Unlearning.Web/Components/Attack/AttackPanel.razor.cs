@@ -51,7 +51,7 @@ public partial class AttackPanel : ComparisonPanelBase
         }
         catch (Exception ex) when (IsLoadFailure(ex))
         {
-            (modelA, modelB, retrained, error) = (null, null, null, $"Could not load the results: {ex.Message}");
+            (modelA, modelB, retrained, error) = (null, null, null, $"Could not load the results: {Api.ApiProblems.WithoutPaths(ex.Message)}");
         }
         dataA = SideData(modelA);
         dataB = SideData(modelB);

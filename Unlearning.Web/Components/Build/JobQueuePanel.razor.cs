@@ -71,6 +71,7 @@ public partial class JobQueuePanel : IDisposable
             if (!Queue.Cancel(id)) Snackbar.Add($"Job #{id} had already ended.", Severity.Info);
         }
         catch (KeyNotFoundException e) { Snackbar.Add(e.Message, Severity.Warning); }
+        catch (IOException e) { Snackbar.Add($"Job #{id} was cancelled, but its upload could not be deleted: {Api.ApiProblems.WithoutPaths(e.Message)}", Severity.Warning); }
     }
 
     public void Dispose()

@@ -15,6 +15,9 @@ public partial class ModelBuilderForm
     /// <summary>Largest accepted upload in bytes (setting <c>Unlearning:Uploads:MaxMegabytes</c>; oversized files are refused before they are sent).</summary>
     [Parameter] public long MaxUploadBytes { get; set; } = 200L * 1024 * 1024;
 
+    /// <summary>Most models one build may queue (the queue's <c>MaxJobsPerRequest</c>); BUILD is blocked above it.</summary>
+    [Parameter] public int MaxModels { get; set; } = MethodOptionsParser.DefaultMaxJobsPerRequest;
+
     private string? _error;
     private bool _busy, _uploading;
     private string? _uploadName;
@@ -42,7 +45,10 @@ public partial class ModelBuilderForm
     {
         if (Model is not null && Model.Dataset == Dataset && Model.Architecture == Architecture && Model.ForgetClass == ForgetClass) return;
         var original = BaseModels.FirstOrDefault(e => e.Type == ExperimentType.Original)?.Id;
-        Model = new ModelBuilderModel(Methods, Dataset, Architecture, ForgetClass, DefaultBase ?? original ?? BaseModels.FirstOrDefault()?.Id);
+        Model = new ModelBuilderModel(Methods, Dataset, Architecture, ForgetClass, DefaultBase ?? original ?? BaseModels.FirstOrDefault()?.Id)
+        {
+            MaxModels = MaxModels,
+        };
     }
 
     private void SelectMethod(string name)
@@ -100,7 +106,7 @@ public partial class ModelBuilderForm
             Model.UploadPath = await SaveUpload(file);
             _uploadName = file.Name;
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ArgumentException or Api.UploadTooLargeException)
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or Api.UploadTooLargeException)
         {
             _error = $"Could not store '{file.Name}': {Api.ApiProblems.WithoutPaths(e.Message)}";
         }
@@ -119,7 +125,7 @@ public partial class ModelBuilderForm
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
         {
-            _error = e.Message;
+            _error = Api.ApiProblems.WithoutPaths(e.Message);
         }
         finally { _busy = false; }
     }

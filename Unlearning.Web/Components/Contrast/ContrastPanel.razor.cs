@@ -32,7 +32,7 @@ public partial class ContrastPanel : ComparisonPanelBase
         }
         catch (Exception ex) when (IsLoadFailure(ex))
         {
-            (modelA, modelB, error) = (null, null, $"Could not load the results: {ex.Message}");
+            (modelA, modelB, error) = (null, null, $"Could not load the results: {Api.ApiProblems.WithoutPaths(ex.Message)}");
         }
     }
 }

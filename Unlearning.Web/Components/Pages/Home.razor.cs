@@ -87,9 +87,10 @@ public partial class Home : IDisposable
         {
             Queue.RequestBaselineEvaluation(State.Dataset, State.Architecture, fc);
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException)
+        // A full queue (QueueFullException) is an InvalidOperationException: a message, never a dead circuit.
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
         {
-            Snackbar.Add($"Could not evaluate the baselines: {e.Message}", Severity.Error);
+            Snackbar.Add($"Could not evaluate the baselines: {Api.ApiProblems.WithoutPaths(e.Message)}", Severity.Error);
         }
     }
 

@@ -130,6 +130,21 @@ public class ModelBuilderTests : MudTestContext
     }
 
     [Fact]
+    public void The_form_blocks_at_the_queue_s_configured_cap_not_at_the_default()
+    {
+        var cut = Render<ModelBuilderForm>(p => p
+            .Add(f => f.Methods, MethodServiceCollectionExtensions.BuiltIns())
+            .Add(f => f.BaseModels, [TableFixtures.Row("0003-fashion-mnist-compact", ExperimentType.Original)])
+            .Add(f => f.Dataset, "fashion-mnist")
+            .Add(f => f.Architecture, "compact")
+            .Add(f => f.ForgetClass, 3)
+            .Add(f => f.MaxModels, 2));
+        var epochs = cut.Instance.Model.Entry("epochs")!;
+        foreach (var v in new[] { "3", "4" }) { epochs.Text = v; Assert.True(epochs.Add()); }
+        Assert.Equal("These lists make 3 models; at most 2 can be built at once.", cut.Instance.Model.BlockedReason);
+    }
+
+    [Fact]
     public void Queue_errors_are_shown_in_the_form()
     {
         var cut = RenderForm(_ => throw new ArgumentException("Base experiment 'x' does not exist."));
