@@ -12,9 +12,6 @@ public static class MethodOptionsParser
     /// <summary>Default cap on the jobs one request may expand to (a 5×5×5 grid would queue 125).</summary>
     public const int DefaultMaxJobsPerRequest = 25;
 
-    /// <summary>Prefix of hyperparameter flags on the command line: <c>--hp.learning_rate 0.02</c>.</summary>
-    public const string FlagPrefix = "hp.";
-
     /// <summary>
     /// Text values (form fields, command-line flags) to value lists: "0.01" is one value, "0.01,0.02" a grid list.
     /// Names are checked against the method; each value is parsed and checked with the form's messages.
@@ -36,10 +33,6 @@ public static class MethodOptionsParser
         return result;
     }
 
-    /// <summary>The <c>--hp.NAME VALUE</c> entries of parsed command-line options, with the prefix removed.</summary>
-    public static Dictionary<string, string> FromFlags(IReadOnlyDictionary<string, string> options) =>
-        options.Where(kv => kv.Key.StartsWith(FlagPrefix, StringComparison.OrdinalIgnoreCase))
-            .ToDictionary(kv => kv.Key[FlagPrefix.Length..], kv => kv.Value, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>API JSON values to value lists: each a number or a list of numbers (checked later by <see cref="Expand"/>).</summary>
     /// <exception cref="ArgumentException">A value is neither a number nor a list of numbers.</exception>
@@ -58,7 +51,7 @@ public static class MethodOptionsParser
     }
 
     /// <summary>
-    /// One run's values from text (the command line's <c>--hp.NAME VALUE</c> flags after <see cref="FromFlags"/>): each
+    /// One run's values from text (the command line's <c>--hp.NAME VALUE</c> flags, collected by the host as name → text): each
     /// name takes one value; missing ones get the architecture's defaults. The result is what a job stores.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown name, an invalid value, or a list.</exception>
@@ -71,11 +64,6 @@ public static class MethodOptionsParser
         return Expand(method, architecture, values, maxJobs: 1)[0];
     }
 
-    /// <summary>The jobs of an API request's hyperparameters (<see cref="FromJson"/>, then <see cref="Expand"/>).</summary>
-    /// <exception cref="ArgumentException">As <see cref="FromJson"/> and <see cref="Expand"/>.</exception>
-    public static List<Dictionary<string, double>> ParseJson(IUnlearningMethod method, string architecture,
-        IReadOnlyDictionary<string, JsonElement> json, int maxJobs = DefaultMaxJobsPerRequest) =>
-        Expand(method, architecture, FromJson(json), maxJobs);
 
     /// <summary>Number of jobs a grid yields (the builder's "N models"): the product of the list lengths.</summary>
     public static int Count(IReadOnlyDictionary<string, double[]> grid) => grid.Values.Aggregate(1, (n, v) => n * Math.Max(1, v.Length));

@@ -65,9 +65,7 @@ public class MethodOptionsTests
     public void Text_values_from_the_form_or_the_command_line_parse_with_the_form_messages()
     {
         var ft = new FineTuning();
-        var flags = MethodOptionsParser.FromFlags(new Dictionary<string, string> { ["hp.epochs"] = "3", ["hp.learning_rate"] = "0.01, 0.02", ["dataset"] = "x" });
-        Assert.Equal(["epochs", "learning_rate"], flags.Keys);
-        var values = MethodOptionsParser.FromText(ft, flags);
+        var values = MethodOptionsParser.FromText(ft, new Dictionary<string, string> { ["epochs"] = "3", ["learning_rate"] = "0.01, 0.02" });
         Assert.Equal([3.0], values["epochs"]);
         Assert.Equal([0.01, 0.02], values["learning_rate"]);
         var bad = Assert.Throws<ArgumentException>(() => MethodOptionsParser.FromText(ft, new Dictionary<string, string> { ["epochs"] = "abc" }));
@@ -82,7 +80,7 @@ public class MethodOptionsTests
     public void One_run_from_command_line_flags_takes_one_value_each_and_fills_the_defaults()
     {
         var ft = new FineTuning();
-        var values = MethodOptionsParser.Parse(ft, "compact", MethodOptionsParser.FromFlags(new Dictionary<string, string> { ["hp.epochs"] = "3" }));
+        var values = MethodOptionsParser.Parse(ft, "compact", new Dictionary<string, string> { ["epochs"] = "3" });
         Assert.Equal(3, values["epochs"]);
         Assert.Equal(0.05, values["learning_rate"]);   // the compact default
         Assert.Equal(new FineTuningOptions(3, 0.05, 128, 0, 0.5), ft.Options(values));
