@@ -19,6 +19,9 @@ public partial class Home : IDisposable
     private IReadOnlyList<Experiment> _experiments = [];
     /// <summary>Queued/running Unlearn and Upload jobs of the active forget class (placeholder rows).</summary>
     private IReadOnlyList<Job> _pendingJobs = [];
+
+    /// <summary>A queued or running job of the active class evaluates its Pending baselines first (see <see cref="WillEvaluateBaselines"/>).</summary>
+    private bool _baselinesQueued;
     private bool _dialogOpen;
     /// <summary>False while prerendering: a plain GET must not queue jobs.</summary>
     private bool _interactive;
@@ -66,9 +69,11 @@ public partial class Home : IDisposable
     /// <summary>Loads the active forget class's rows (a database read; the rows are made at start-up) and fills default A/B.</summary>
     private void LoadExperiments()
     {
-        if (State.ActiveForgetClass is not { } fc) { _experiments = []; _pendingJobs = []; return; }
+        if (State.ActiveForgetClass is not { } fc) { _experiments = []; _pendingJobs = []; _baselinesQueued = false; return; }
         _experiments = Store.List(State.Dataset, State.Architecture, fc);
-        _pendingJobs = [.. Queue.List(100).Where(IsPendingBuild).OrderBy(j => j.Id)];
+        var jobs = Queue.List(100);
+        _pendingJobs = [.. jobs.Where(IsPendingBuild).OrderBy(j => j.Id)];
+        _baselinesQueued = jobs.Any(WillEvaluateBaselines);
         var ids = _experiments.Select(e => e.Id).ToHashSet();
         if (State.ModelA is not null && !ids.Contains(State.ModelA)) State.ModelA = null;
         if (State.ModelB is not null && !ids.Contains(State.ModelB)) State.ModelB = null;
@@ -213,12 +218,35 @@ public partial class Home : IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Jobs of the active class that evaluate its Pending baselines before anything else.</summary>
+    private bool WillEvaluateBaselines(Job j) =>
+        j.Kind is JobKind.Evaluate or JobKind.Unlearn or JobKind.Upload && j.Status is JobStatus.Queued or JobStatus.Running
+        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == State.ActiveForgetClass;
+
+    /// <summary>The user asked for it from a Pending baseline row (a page opened from a link with a class queues nothing by itself).</summary>
+    private void EvaluateBaselines()
+    {
+        RequestBaselineEvaluation();
+        LoadExperiments();
+    }
+
     private bool IsPendingBuild(Job j) =>
         j.Kind is JobKind.Unlearn or JobKind.Upload && j.Status is JobStatus.Queued or JobStatus.Running
         && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == State.ActiveForgetClass;
 
     private void OnJobChanged(Job job)
     {
+        // A job that evaluates this class's baselines first appeared or ended: the Pending rows show a spinner or the
+        // evaluate button accordingly (progress updates of a running job change nothing here).
+        if (job.Kind is JobKind.Evaluate or JobKind.Unlearn or JobKind.Upload && !(job.Status == JobStatus.Running && _baselinesQueued)
+            && job.Dataset == State.Dataset && job.Architecture == State.Architecture && job.ForgetClass == State.ActiveForgetClass)
+            _ = InvokeAsync(() =>
+            {
+                bool queued = Queue.List(100).Any(WillEvaluateBaselines);
+                if (queued == _baselinesQueued) return;
+                _baselinesQueued = queued;
+                StateHasChanged();
+            });
         if (job.Kind is JobKind.Unlearn or JobKind.Upload)
             _ = InvokeAsync(() =>
             {

@@ -30,6 +30,15 @@ public partial class ExperimentTable
     /// <summary>Queued and running builds of this forget class, shown as placeholder rows (docs/views.md, "Screening table").</summary>
     [Parameter] public IReadOnlyList<Job> PendingJobs { get; set; } = [];
 
+    /// <summary>
+    /// True when a queued or running job of this class evaluates its Pending baselines first (an evaluation, an
+    /// unlearning or an upload job); otherwise a Pending baseline row offers <see cref="OnEvaluateBaselines"/>.
+    /// </summary>
+    [Parameter] public bool BaselinesQueued { get; set; }
+
+    /// <summary>The user asked to evaluate this class's Pending baselines.</summary>
+    [Parameter] public EventCallback OnEvaluateBaselines { get; set; }
+
     private string MethodName(string? stored) =>
         FilterOptions.FirstOrDefault(o => string.Equals(o.Name, stored, StringComparison.OrdinalIgnoreCase)).Display ?? stored ?? "-";
 

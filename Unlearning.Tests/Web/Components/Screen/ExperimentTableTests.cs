@@ -83,4 +83,26 @@ public class ExperimentTableTests : MudTestContext
         Assert.Equal("api/experiments/b001/export", cut.Find("tr[data-id='b001'] .act-json").GetAttribute("href"));
         Assert.Equal("api/experiments/b001/checkpoint", cut.Find("tr[data-id='b001'] .act-pth").GetAttribute("href"));
     }
+
+    [Fact]
+    public void A_pending_baseline_offers_its_evaluation_unless_a_job_will_evaluate_it_anyway()
+    {
+        var rows = TableFixtures.Rows();
+        rows[0].Status = Unlearning.Core.Experiments.ExperimentStatus.Pending;   // the Original, not evaluated yet
+        rows[2].Status = Unlearning.Core.Experiments.ExperimentStatus.Pending;   // an unlearned row being built
+        int asked = 0;
+        var cut = Render<ExperimentTable>(p => p
+            .Add(t => t.Experiments, rows)
+            .Add(t => t.BaselinesQueued, false)
+            .Add(t => t.OnEvaluateBaselines, () => asked++));
+        var button = Assert.Single(cut.FindAll(".evaluate-baselines"));
+        Assert.Single(cut.FindAll($"tr[data-id='{Original}'] .evaluate-baselines"));
+        Assert.Single(cut.FindAll("tr[data-id='b001'] .pending-spinner"));
+        button.Click();
+        Assert.Equal(1, asked);
+
+        cut.Render(p => p.Add(t => t.BaselinesQueued, true));
+        Assert.Empty(cut.FindAll(".evaluate-baselines"));
+        Assert.Equal(2, cut.FindAll(".pending-spinner").Count);
+    }
 }
