@@ -7,10 +7,10 @@ public static class MethodServiceCollectionExtensions
 {
     /// <summary>The built-in methods, in the order the build dialog lists them (docs/methods.md, "Common scaffolding").</summary>
     public static IReadOnlyList<IUnlearningMethod> BuiltIns() =>
-        [new FineTuning(), new GradientAscent(), new RandomLabeling(), new Scrub(), new SalUn()];
+        [new FineTuning(), new GradientAscent(), new RandomLabeling(), new Scrub(), new SalUn(), new NegGradPlus()];
 
     /// <summary>
-    /// Registers the five built-in methods and every method found in <paramref name="pluginsFolder"/> (when given)
+    /// Registers the built-in methods and every method found in <paramref name="pluginsFolder"/> (when given)
     /// as <see cref="IUnlearningMethod"/> singletons, plus <see cref="MethodCatalog"/> and the
     /// <see cref="PluginLoadReport"/> (files that failed to load, and plug-ins skipped because their name is taken).
     /// </summary>
