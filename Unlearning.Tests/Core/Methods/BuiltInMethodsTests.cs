@@ -22,6 +22,8 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
         // 60 forget images against 540 retain: the forget term needs more weight than on Fashion-MNIST (forget 90 % → 0 %
         // in epoch 2, test retain 98.9 % here).
         { "NegGradPlus", new() { ["epochs"] = 3, ["learning_rate"] = 0.01, ["batch_size"] = 32, ["alpha"] = 0.9 } },
+        // Fine-Tuning's tiny settings plus a small decaying ℓ1 penalty.
+        { "L1Sparse", new() { ["epochs"] = 5, ["learning_rate"] = 0.1, ["batch_size"] = 8, ["l1_gamma"] = 1e-4 } },
     };
 
     private static readonly MethodCatalog Catalog = new(MethodServiceCollectionExtensions.BuiltIns());
@@ -67,6 +69,7 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
     [InlineData("SCRUB")]
     [InlineData("SalUn")]
     [InlineData("NegGradPlus")]
+    [InlineData("L1Sparse")]
     public void Same_seed_gives_identical_weights(string name)
     {
         var method = Catalog.Get(name);
@@ -94,6 +97,7 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
     [InlineData("SCRUB")]
     [InlineData("SalUn")]
     [InlineData("NegGradPlus")]
+    [InlineData("L1Sparse")]
     public void Cancellation_stops_within_one_batch(string name)
     {
         var method = Catalog.Get(name);

@@ -123,4 +123,18 @@ public class MethodOptionsTests
         var one = Assert.Single(MethodOptionsParser.Expand(ft, "resnet18", new Dictionary<string, double[]> { ["epochs"] = [3] }));
         Assert.Equal((3.0, 0.01, 1.0), (one["epochs"], one["learning_rate"], one["retain_fraction"]));
     }
+
+    [Fact]
+    public void L1_sparse_penalty_decays_linearly_from_gamma()
+    {
+        // γ = 4e-4 over 4 epochs: 4e-4, 3e-4, 2e-4, 1e-4 (by hand).
+        Assert.Equal([4e-4, 3e-4, 2e-4, 1e-4], Enumerable.Range(0, 4).Select(e => L1Sparse.PenaltyWeight(4e-4, e, 4)), new Tolerance(1e-15));
+        Assert.Equal(0.0, L1Sparse.PenaltyWeight(0, 0, 3));
+    }
+
+    private sealed class Tolerance(double eps) : IEqualityComparer<double>
+    {
+        public bool Equals(double a, double b) => Math.Abs(a - b) <= eps;
+        public int GetHashCode(double v) => 0;
+    }
 }

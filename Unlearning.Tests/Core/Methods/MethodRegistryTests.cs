@@ -17,6 +17,7 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
             ["FineTuning"] = (10, 0.01, 128), ["GradientAscent"] = (7, 0.0001, 256), ["RandomLabeling"] = (3, 0.001, 64),
             ["SCRUB"] = (5, 0.01, 128), ["SalUn"] = (5, 0.001, 128),
             ["NegGradPlus"] = (5, 0.01, 128),   // not in the original: our defaults (docs/methods.md, "NegGrad+")
+            ["L1Sparse"] = (10, 0.01, 128),     // not in the original: Fine-Tuning's (docs/methods.md, "ℓ1-sparse")
         };
         var catalog = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns());
         Assert.Equal(expected.Keys, catalog.All.Select(m => m.Name));
@@ -125,12 +126,12 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     {
         using var provider = new ServiceCollection().AddUnlearningMethods(SamplePluginFolder).BuildServiceProvider();
         var catalog = provider.GetRequiredService<MethodCatalog>();
-        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "GAThenFT"], catalog.All.Select(m => m.Name));
+        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "GAThenFT"], catalog.All.Select(m => m.Name));
         Assert.Same(catalog, provider.GetRequiredService<MethodCatalog>());
         Assert.Empty(provider.GetRequiredService<PluginLoadReport>().Failures);
-        Assert.Equal(7, provider.GetServices<IUnlearningMethod>().Count());
+        Assert.Equal(8, provider.GetServices<IUnlearningMethod>().Count());
 
         using var noPlugins = new ServiceCollection().AddUnlearningMethods(null).BuildServiceProvider();
-        Assert.Equal(6, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
+        Assert.Equal(7, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
     }
 }
