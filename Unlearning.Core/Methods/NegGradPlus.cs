@@ -48,9 +48,7 @@ public sealed class NegGradPlus : UnlearningMethod<NegGradPlusOptions>
                 var (xf, yf) = context.Train.Batch(forget.Dequeue());
                 optimizer.zero_grad();
                 var retainLogits = model.call(xr);
-                var loss = alpha * nn.functional.cross_entropy(retainLogits, yr)
-                           - (1 - alpha) * nn.functional.cross_entropy(model.call(xf), yf);
-                loss.backward();
+                JointLoss(retainLogits, yr, model.call(xf), yf, alpha).backward();
                 ClipGradients(model, clip);
                 optimizer.step();
                 loop.AfterBatch(retainLogits, yr);
@@ -59,6 +57,10 @@ public sealed class NegGradPlus : UnlearningMethod<NegGradPlusOptions>
         }
         return loop.Finish();
     }
+
+    /// <summary>The NegGrad+ objective α·CE(retain) − (1 − α)·CE(forget), each cross-entropy the batch mean.</summary>
+    public static Tensor JointLoss(Tensor retainLogits, Tensor retainLabels, Tensor forgetLogits, Tensor forgetLabels, double alpha) =>
+        alpha * nn.functional.cross_entropy(retainLogits, retainLabels) - (1 - alpha) * nn.functional.cross_entropy(forgetLogits, forgetLabels);
 }
 
 /// <summary>Hyperparameters of <see cref="NegGradPlus"/>; compact defaults: see <see cref="HyperparameterAttribute.Compact"/>.</summary>

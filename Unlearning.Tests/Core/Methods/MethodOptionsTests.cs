@@ -4,6 +4,7 @@ using Unlearning.Core.Methods;
 namespace Unlearning.Tests.Core.Methods;
 
 /// <summary>The options records: schema, defaults and typed values from one declaration, and the one parser.</summary>
+[Collection("Torch")]
 public class MethodOptionsTests
 {
     [Fact]
@@ -130,6 +131,21 @@ public class MethodOptionsTests
         // γ = 4e-4 over 4 epochs: 4e-4, 3e-4, 2e-4, 1e-4 (by hand).
         Assert.Equal([4e-4, 3e-4, 2e-4, 1e-4], Enumerable.Range(0, 4).Select(e => L1Sparse.PenaltyWeight(4e-4, e, 4)), new Tolerance(1e-15));
         Assert.Equal(0.0, L1Sparse.PenaltyWeight(0, 0, 3));
+    }
+
+    [Fact]
+    public void NegGrad_plus_joint_loss_weights_retain_descent_against_forget_ascent()
+    {
+        // Retain logits (2, 0) with label 0: CE = ln(1 + e^-2) = 0.126928…; forget logits (0, 1) with label 1:
+        // CE = ln(1 + e^-1) = 0.313262…; α = 0.9: 0.9·0.126928 − 0.1·0.313262 = 0.0829090 (by hand).
+        using var retain = TorchSharp.torch.tensor(new float[] { 2, 0 }).reshape(1, 2);
+        using var forget = TorchSharp.torch.tensor(new float[] { 0, 1 }).reshape(1, 2);
+        using var y0 = TorchSharp.torch.tensor(new long[] { 0 });
+        using var y1 = TorchSharp.torch.tensor(new long[] { 1 });
+        using var loss = NegGradPlus.JointLoss(retain, y0, forget, y1, 0.9);
+        Assert.Equal(0.08290904118685306, loss.item<float>(), 5);
+        using var onlyForget = NegGradPlus.JointLoss(retain, y0, forget, y1, 0);
+        Assert.Equal(-0.31326168751822286, onlyForget.item<float>(), 5);
     }
 
     private sealed class Tolerance(double eps) : IEqualityComparer<double>
