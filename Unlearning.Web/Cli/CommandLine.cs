@@ -117,21 +117,25 @@ public static class CommandLine
         var data = DataOption();
         var dataset = DatasetOption();
         var arch = new Option<string>("--arch") { Description = "Architecture id", DefaultValueFactory = _ => ModelCatalog.Compact.Id };
-        var classes = new Option<string>("--classes") { Description = "Comma-separated forget classes", DefaultValueFactory = _ => "0,4,6" };
+        var classes = new Option<string>("--classes") { Description = "Comma-separated forget classes, or 'all' (then a mean ± std table follows)", DefaultValueFactory = _ => "0,4,6" };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated method names (default: every built-in method)" };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds; every method runs once per class and seed", DefaultValueFactory = _ => MethodBenchmarkSettings.DefaultSeed.ToString(CultureInfo.InvariantCulture) };
         var device = DeviceOption();
         var threads = ThreadsOption();
         var command = new Command("benchmark-methods",
-            "Runs each built-in method with its defaults on the shipped Original and prints UA/RA/TUA/TRA/RT. " +
+            "Runs each built-in method with its defaults on the shipped Original and prints UA/RA/TUA/TRA/PS/RT per class and seed, " +
+            "then their mean ± std over the classes and seeds. " +
             "--hp.NAME VALUE overrides hyperparameter NAME for every method that has it (e.g. --hp.epochs 3).")
         {
-            data, dataset, arch, classes, methods, device, threads,
+            data, dataset, arch, classes, methods, seeds, device, threads,
         };
         // --hp.NAME VALUE pairs are open-ended, so they arrive as unmatched tokens.
         command.TreatUnmatchedTokensAsErrors = false;
         SetGuardedAction(command, error, (parse, _) => MethodBenchmark.Run(new MethodBenchmarkSettings(
-            parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(arch)!, ParseInts(parse.GetValue(classes)!, "--classes"),
-            parse.GetValue(methods)?.Split(','), HyperparameterFlags(parse.UnmatchedTokens), parse.GetValue(device)!, parse.GetValue(threads)), output));
+            parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(arch)!,
+            parse.GetValue(classes)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ParseInts(parse.GetValue(classes)!, "--classes"),
+            parse.GetValue(methods)?.Split(','), HyperparameterFlags(parse.UnmatchedTokens), parse.GetValue(device)!, parse.GetValue(threads),
+            [.. ParseInts(parse.GetValue(seeds)!, "--seeds").Select(v => (long)v)]), output));
         return command;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using TorchSharp;
 using Unlearning.Core;
 using Unlearning.Core.Data;
@@ -12,13 +13,18 @@ namespace Unlearning.Web.Cli;
 
 /// <summary>What the <c>benchmark-methods</c> verb runs; <paramref name="Hyperparameters"/> are the <c>--hp.NAME VALUE</c> flags as name → text.</summary>
 public sealed record MethodBenchmarkSettings(
-    string DataRoot, string Dataset, string Architecture, IReadOnlyList<int> ForgetClasses, IReadOnlyList<string>? Methods,
-    IReadOnlyDictionary<string, string> Hyperparameters, string Device, int? Threads);
+    string DataRoot, string Dataset, string Architecture, IReadOnlyList<int>? ForgetClasses, IReadOnlyList<string>? Methods,
+    IReadOnlyDictionary<string, string> Hyperparameters, string Device, int? Threads, IReadOnlyList<long>? Seeds = null)
+{
+    /// <summary>The seed of a run when none is given (the original's).</summary>
+    public const long DefaultSeed = 2048;
+}
 
 /// <summary>
-/// <c>benchmark-methods</c>: runs every built-in method with its defaults for the architecture on a few forget
-/// classes of the shipped Original and prints UA, RA, TUA, TRA and RT (the issue's calibration table), next to
-/// the Original's and the Retrained model's accuracies.
+/// <c>benchmark-methods</c>: runs every built-in method with its defaults for the architecture on the given forget
+/// classes (null = every class) and seeds of the shipped Original and prints UA, RA, TUA, TRA, PS and RT per run, next
+/// to the Original's and the Retrained model's, then the mean ± std of each over the classes and seeds
+/// (<see cref="MethodSweepSummary"/>; docs/methods.md, "Calibration over all classes").
 /// </summary>
 public static class MethodBenchmark
 {
@@ -27,7 +33,8 @@ public static class MethodBenchmark
         var dataRoot = DataPaths.ResolveDataRoot(settings.DataRoot);
         var info = DatasetCatalog.Get(settings.Dataset);
         var arch = ModelCatalog.Get(settings.Architecture);
-        var classes = settings.ForgetClasses;
+        var classes = settings.ForgetClasses ?? [.. Enumerable.Range(0, info.NumClasses)];
+        var seeds = settings.Seeds is { Count: > 0 } given ? given : [MethodBenchmarkSettings.DefaultSeed];
         foreach (var c in classes)
             if (c < 0 || c >= info.NumClasses) throw new ArgumentException($"Class {c} is outside 0..{info.NumClasses - 1}.");
         var only = settings.Methods;
@@ -43,26 +50,43 @@ public static class MethodBenchmark
         foreach (var name in settings.Hyperparameters.Keys)
             if (!methods.Any(m => m.Hyperparameters.Any(h => h.Name.Equals(name, StringComparison.OrdinalIgnoreCase))))
                 throw new ArgumentException($"--hp.{name}: none of the selected methods has a hyperparameter '{name}'.");
-        log.WriteLine($"| forget class | model | hyperparameters | UA | RA | TUA | TRA | PS | RT (s) |");
+        var hyperparameters = methods.ToDictionary(m => m, m => MethodOptionsParser.Parse(m, arch.Id,
+            settings.Hyperparameters.Where(kv => m.Hyperparameters.Any(h => h.Name.Equals(kv.Key, StringComparison.OrdinalIgnoreCase)))
+                .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase)));
+        log.WriteLine($"{info.DisplayName}, {arch.Id}: forget classes {string.Join(",", classes)}; seeds {string.Join(",", seeds)}; threads {torch.get_num_threads()}");
+        foreach (var (m, hp) in hyperparameters)
+            log.WriteLine($"- {m.DisplayName}: {string.Join(" ", hp.Select(kv => $"{kv.Key}={kv.Value.ToString(CultureInfo.InvariantCulture)}"))}");
+        log.WriteLine();
+        log.WriteLine($"| forget class | seed | model | UA | RA | TUA | TRA | PS | RT (s) |");
         log.WriteLine($"|---|---|---|---|---|---|---|---|---|");
+        var rows = new List<SweepRow>();
         foreach (var fc in classes)
         {
             var split = ForgetSplit.Create(data, fc);
             (double[] E, double[] C)? retrainedSignals = null;
-            Row(log, fc, "Original", "", Load(arch, info, Path.Combine(folder, manifest.Original!.File), device), train, test, null, split, null);
+            rows.Add(Row(log, fc, null, MethodSweepSummary.OriginalModel, Load(arch, info, Path.Combine(folder, manifest.Original!.File), device), train, test, null, split, null).Row);
             if (manifest.Retrained(fc) is { } r)
-                retrainedSignals = Row(log, fc, "Retrained", $"{manifest.Recipe.Epochs} epochs", Load(arch, info, Path.Combine(folder, r.File), device), train, test, r.TrainSeconds, split, null);
-            foreach (var method in methods)
             {
-                var own = settings.Hyperparameters.Where(kv => method.Hyperparameters.Any(h => h.Name.Equals(kv.Key, StringComparison.OrdinalIgnoreCase)))
-                    .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase);
-                var hp = MethodOptionsParser.Parse(method, arch.Id, own);
-                var model = Load(arch, info, Path.Combine(folder, manifest.Original!.File), device);
-                Trainer.Seed(2048);
-                var ctx = new UnlearningContext(model, () => arch.Create(info), train, test, split, device, 2048, hp);
-                var result = method.Run(ctx, new CallbackProgress<UnlearningProgress>(_ => { }), CancellationToken.None);
-                Row(log, fc, method.DisplayName, string.Join(" ", hp.Select(kv => $"{kv.Key}={kv.Value}")), model, train, test, result.RunTimeSeconds, split, retrainedSignals);
+                var (row, signals) = Row(log, fc, null, MethodSweepSummary.RetrainedModel, Load(arch, info, Path.Combine(folder, r.File), device), train, test, r.TrainSeconds, split, null);
+                rows.Add(row);
+                retrainedSignals = signals;
             }
+            foreach (var seed in seeds)
+                foreach (var (method, hp) in hyperparameters)
+                {
+                    var model = Load(arch, info, Path.Combine(folder, manifest.Original!.File), device);
+                    Trainer.Seed(seed);
+                    var ctx = new UnlearningContext(model, () => arch.Create(info), train, test, split, device, seed, hp);
+                    var result = method.Run(ctx, new CallbackProgress<UnlearningProgress>(_ => { }), CancellationToken.None);
+                    rows.Add(Row(log, fc, seed, method.DisplayName, model, train, test, result.RunTimeSeconds, split, retrainedSignals).Row);
+                }
+        }
+        if (classes.Count * seeds.Count > 1)
+        {
+            log.WriteLine();
+            log.WriteLine($"Mean ± sample std over {classes.Count} forget class(es) × {seeds.Count} seed(s) (baselines: over the classes):");
+            log.WriteLine();
+            MethodSweepSummary.Write(log, MethodSweepSummary.Summarise(rows));
         }
         return 0;
 
@@ -74,7 +98,7 @@ public static class MethodBenchmark
             return model;
         }
 
-        static (double[] E, double[] C) Row(TextWriter log, int fc, string name, string hp, Classifier model, TensorData train, TensorData test, double? rt,
+        static (SweepRow Row, (double[] E, double[] C) Signals) Row(TextWriter log, int fc, long? seed, string name, Classifier model, TensorData train, TensorData test, double? rt,
             ForgetSplit split, (double[] E, double[] C)? retrained)
         {
             using (model)
@@ -92,9 +116,13 @@ public static class MethodBenchmark
                         var (ce, cc) = Unlearning.Core.Evaluation.Privacy.MiaSignals.Compute(model.call(x));
                         e.AddRange(ce); c.AddRange(cc);
                     }
-                string ps = retrained is { } r ? Unlearning.Core.Evaluation.Privacy.PrivacyScore.Compute([.. e], [.. c], r.E, r.C).ToString("F3") : "-";
-                log.WriteLine($"| {fc} | {name} | {hp} | {UnlearningAccuracy.UA(accs, fc):F3} | {UnlearningAccuracy.RA(accs, fc):F3} | {UnlearningAccuracy.TUA(tAccs, fc):F3} | {UnlearningAccuracy.TRA(tAccs, fc):F3} | {ps} | {(rt is double rts ? rts.ToString("F1") : "-")} |");
-                return ([.. e], [.. c]);
+                double? ps = retrained is { } r ? Unlearning.Core.Evaluation.Privacy.PrivacyScore.Compute([.. e], [.. c], r.E, r.C) : null;
+                var row = new SweepRow(name, fc, seed ?? 0, UnlearningAccuracy.UA(accs, fc), UnlearningAccuracy.RA(accs, fc),
+                    UnlearningAccuracy.TUA(tAccs, fc), UnlearningAccuracy.TRA(tAccs, fc), ps, rt);
+                log.WriteLine(FormattableString.Invariant(
+                    $"| {fc} | {(seed is long s ? s.ToString(CultureInfo.InvariantCulture) : "-")} | {name} | {row.Ua:F3} | {row.Ra:F3} | {row.Tua:F3} | {row.Tra:F3} | {(ps is double p ? p.ToString("F3", CultureInfo.InvariantCulture) : "-")} | {(rt is double rts ? rts.ToString("F1", CultureInfo.InvariantCulture) : "-")} |"));
+                log.Flush();
+                return (row, ([.. e], [.. c]));
             }
         }
     }

@@ -16,7 +16,7 @@ public sealed class CliTests
     [Theory]
     [InlineData("train-baselines", "--dataset", "--arch", "--classes", "--no-original", "--epochs", "--lr", "--batch", "--seed", "--device", "--threads", "--out", "--data")]
     [InlineData("benchmark", "--dataset", "--arch", "--batches", "--class", "--dump", "--device", "--threads", "--data")]
-    [InlineData("benchmark-methods", "--dataset", "--arch", "--classes", "--methods", "--hp.NAME", "--device", "--threads", "--data")]
+    [InlineData("benchmark-methods", "--dataset", "--arch", "--classes", "--methods", "--seeds", "--hp.NAME", "--device", "--threads", "--data")]
     public async Task Every_verb_has_help_that_names_its_options(string verb, params string[] options)
     {
         var (exit, output) = await Run(verb, "--help");
@@ -39,6 +39,8 @@ public sealed class CliTests
     [InlineData("train-baselines --classes 10 --no-original", "Class 10 is outside 0..9")]
     [InlineData("benchmark-methods --classes 0 --hp.epochs", "--hp.epochs needs a value")]
     [InlineData("benchmark-methods --classes 0 --colour red", "'--colour'")]
+    [InlineData("benchmark-methods --classes al", "'al'")]
+    [InlineData("benchmark-methods --classes 0 --seeds 1,two", "'two'")]
     public async Task Invalid_requests_exit_2_with_one_line_and_no_stack_trace(string commandLine, string message)
     {
         var (exit, output) = await Run(commandLine.Split(' '));
