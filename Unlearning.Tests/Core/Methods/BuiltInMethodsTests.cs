@@ -24,6 +24,9 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
         { "NegGradPlus", new() { ["epochs"] = 3, ["learning_rate"] = 0.01, ["batch_size"] = 32, ["alpha"] = 0.9 } },
         // Fine-Tuning's tiny settings plus a small decaying ℓ1 penalty.
         { "L1Sparse", new() { ["epochs"] = 5, ["learning_rate"] = 0.1, ["batch_size"] = 8, ["l1_gamma"] = 1e-4 } },
+        // Forget-set-only methods: 60 images, so a few small batches at a larger rate than on Fashion-MNIST.
+        { "BoundaryShrink", new() { ["epochs"] = 5, ["learning_rate"] = 0.003, ["batch_size"] = 16, ["attack_bound"] = 0.25, ["attack_step"] = 0.1 } },
+        { "BoundaryExpanding", new() { ["epochs"] = 3, ["learning_rate"] = 0.002, ["batch_size"] = 16 } },
     };
 
     private static readonly MethodCatalog Catalog = new(MethodServiceCollectionExtensions.BuiltIns());
@@ -70,6 +73,8 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
     [InlineData("SalUn")]
     [InlineData("NegGradPlus")]
     [InlineData("L1Sparse")]
+    [InlineData("BoundaryShrink")]
+    [InlineData("BoundaryExpanding")]
     public void Same_seed_gives_identical_weights(string name)
     {
         var method = Catalog.Get(name);
@@ -98,6 +103,8 @@ public sealed class BuiltInMethodsTests(SyntheticUnlearningData data, ITestOutpu
     [InlineData("SalUn")]
     [InlineData("NegGradPlus")]
     [InlineData("L1Sparse")]
+    [InlineData("BoundaryShrink")]
+    [InlineData("BoundaryExpanding")]
     public void Cancellation_stops_within_one_batch(string name)
     {
         var method = Catalog.Get(name);
