@@ -120,6 +120,11 @@ public static class CommandLine
         var classes = new Option<string>("--classes") { Description = "Comma-separated forget classes, or 'all' (then a mean ± std table follows)", DefaultValueFactory = _ => "0,4,6" };
         var methods = new Option<string?>("--methods") { Description = "Comma-separated method names (default: every built-in method)" };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds; every method runs once per class and seed", DefaultValueFactory = _ => MethodBenchmarkSettings.DefaultSeed.ToString(CultureInfo.InvariantCulture) };
+        var summarise = new Option<string[]>("--summarise")
+        {
+            Description = "Run nothing: print the mean ± std table of earlier outputs of this verb (files), e.g. of sweeps run in parallel",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var device = DeviceOption();
         var threads = ThreadsOption();
         var command = new Command("benchmark-methods",
@@ -127,11 +132,11 @@ public static class CommandLine
             "then their mean ± std over the classes and seeds. " +
             "--hp.NAME VALUE overrides hyperparameter NAME for every method that has it (e.g. --hp.epochs 3).")
         {
-            data, dataset, arch, classes, methods, seeds, device, threads,
+            data, dataset, arch, classes, methods, seeds, summarise, device, threads,
         };
         // --hp.NAME VALUE pairs are open-ended, so they arrive as unmatched tokens.
         command.TreatUnmatchedTokensAsErrors = false;
-        SetGuardedAction(command, error, (parse, _) => MethodBenchmark.Run(new MethodBenchmarkSettings(
+        SetGuardedAction(command, error, (parse, _) => parse.GetValue(summarise) is { Length: > 0 } files ? MethodBenchmark.Summarise(files, output) : MethodBenchmark.Run(new MethodBenchmarkSettings(
             parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(arch)!,
             parse.GetValue(classes)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ParseInts(parse.GetValue(classes)!, "--classes"),
             parse.GetValue(methods)?.Split(','), HyperparameterFlags(parse.UnmatchedTokens), parse.GetValue(device)!, parse.GetValue(threads),

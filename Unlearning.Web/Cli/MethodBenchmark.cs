@@ -28,6 +28,23 @@ public sealed record MethodBenchmarkSettings(
 /// </summary>
 public static class MethodBenchmark
 {
+    /// <summary>Prints the summary table of the per-run rows in earlier outputs of this verb.</summary>
+    /// <exception cref="ArgumentException">A file is missing or holds no rows.</exception>
+    public static int Summarise(IReadOnlyList<string> files, TextWriter log)
+    {
+        var lines = new List<string>();
+        foreach (var f in files)
+            lines.AddRange(File.Exists(f) ? File.ReadLines(f) : throw new ArgumentException($"No such file: {f}."));
+        var rows = MethodSweepSummary.ParseRows(lines);
+        if (rows.Count == 0) throw new ArgumentException("The files hold no benchmark-methods rows.");
+        var runs = rows.Where(r => r.Model is not MethodSweepSummary.OriginalModel and not MethodSweepSummary.RetrainedModel).ToList();
+        log.WriteLine($"Mean ± sample std over {runs.Select(r => r.ForgetClass).Distinct().Count()} forget class(es) × " +
+            $"{runs.Select(r => r.Seed).Distinct().Count()} seed(s) from {files.Count} file(s) (baselines: over the classes):");
+        log.WriteLine();
+        MethodSweepSummary.Write(log, MethodSweepSummary.Summarise(rows));
+        return 0;
+    }
+
     public static int Run(MethodBenchmarkSettings settings, TextWriter log)
     {
         var dataRoot = DataPaths.ResolveDataRoot(settings.DataRoot);

@@ -54,6 +54,32 @@ public static class MethodSweepSummary
         return new MeanStd(mean, std, present.Length);
     }
 
+    /// <summary>
+    /// The per-run rows of one or more earlier <c>benchmark-methods</c> outputs (the Markdown lines
+    /// "| class | seed | model | UA | RA | TUA | TRA | PS | RT (s) |"), so that sweeps run in several processes or on several
+    /// machines can be summarised together. Other lines are skipped; a baseline row repeated by several outputs counts once.
+    /// </summary>
+    /// <exception cref="FormatException">A row has the right shape but a value that is not a number.</exception>
+    public static IReadOnlyList<SweepRow> ParseRows(IEnumerable<string> lines)
+    {
+        var rows = new List<SweepRow>();
+        var seen = new HashSet<(string, int, long)>();
+        foreach (var line in lines)
+        {
+            var cells = line.Trim().Split('|');
+            if (cells.Length != 11 || cells[0].Length != 0 || cells[^1].Length != 0) continue;
+            var c = cells[1..^1].Select(x => x.Trim()).ToArray();
+            if (!int.TryParse(c[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int fc)) continue;   // header and rule
+            long seed = c[1] == "-" ? 0 : long.Parse(c[1], NumberStyles.Integer, CultureInfo.InvariantCulture);
+            var row = new SweepRow(c[2], fc, seed, Number(c[3]), Number(c[4]), Number(c[5]), Number(c[6]), Optional(c[7]), Optional(c[8]));
+            if (seen.Add((row.Model, row.ForgetClass, row.Seed))) rows.Add(row);
+        }
+        return rows;
+
+        static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        static double? Optional(string text) => text == "-" ? null : Number(text);
+    }
+
     /// <summary>One summary row per model, in the order the models first appear in <paramref name="rows"/>.</summary>
     public static IReadOnlyList<SweepSummaryRow> Summarise(IReadOnlyList<SweepRow> rows)
     {

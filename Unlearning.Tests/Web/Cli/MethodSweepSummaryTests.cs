@@ -60,4 +60,29 @@ public sealed class MethodSweepSummaryTests
         Assert.Contains("- M: TRA more than 5 points below the Original's on class(es) 0; UA ≥ 0.10 (not forgotten) on class(es) 1.", text.ToString());
         Assert.DoesNotContain("- Retrained", text.ToString());
     }
+
+    [Fact]
+    public void Rows_of_several_outputs_are_read_back_with_repeated_baselines_once()
+    {
+        string[] first =
+        [
+            "Fashion-MNIST, compact: forget classes 0; seeds 2048; threads 1",
+            "| forget class | seed | model | UA | RA | TUA | TRA | PS | RT (s) |",
+            "|---|---|---|---|---|---|---|---|---|",
+            "| 0 | - | Original | 0.891 | 0.938 | 0.876 | 0.927 | - | - |",
+            "| 0 | - | Retrained | 0.000 | 0.948 | 0.000 | 0.939 | - | 323.6 |",
+            "| 0 | 2048 | Fine-Tuning | 0.000 | 0.932 | 0.000 | 0.918 | 0.518 | 44.3 |",
+        ];
+        string[] second =
+        [
+            "| 0 | - | Original | 0.891 | 0.938 | 0.876 | 0.927 | - | - |",
+            "| 0 | 2048 | SSD | 0.100 | 0.900 | 0.050 | 0.880 | 0.700 | 12.0 |",
+            "| model | runs | UA | RA | TUA | TRA | PS | RT (s) | lowest TRA (class) |",
+        ];
+        var rows = MethodSweepSummary.ParseRows([.. first, .. second]);
+        Assert.Equal(["Original", "Retrained", "Fine-Tuning", "SSD"], rows.Select(r => r.Model));
+        Assert.Equal(new SweepRow("Fine-Tuning", 0, 2048, 0, 0.932, 0, 0.918, 0.518, 44.3), rows[2]);
+        Assert.Equal(new SweepRow("Original", 0, 0, 0.891, 0.938, 0.876, 0.927, null, null), rows[0]);
+        Assert.Throws<FormatException>(() => MethodSweepSummary.ParseRows(["| 0 | 2048 | X | 0.1 | 0.9 | zero | 0.8 | 0.7 | 12 |"]));
+    }
 }
