@@ -18,6 +18,7 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
             ["SCRUB"] = (5, 0.01, 128), ["SalUn"] = (5, 0.001, 128),
             ["NegGradPlus"] = (5, 0.01, 128),   // not in the original: our defaults (docs/methods.md, "NegGrad+")
             ["L1Sparse"] = (10, 0.01, 128),     // not in the original: Fine-Tuning's (docs/methods.md, "ℓ1-sparse")
+            ["SCAR"] = (30, 0.0005, 1024),      // not in the original: the authors' (docs/methods.md, "SCAR")
         };
         var catalog = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns());
         Assert.Equal(expected.Keys, catalog.All.Select(m => m.Name));
@@ -126,12 +127,12 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     {
         using var provider = new ServiceCollection().AddUnlearningMethods(SamplePluginFolder).BuildServiceProvider();
         var catalog = provider.GetRequiredService<MethodCatalog>();
-        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "GAThenFT"], catalog.All.Select(m => m.Name));
+        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "SCAR", "GAThenFT"], catalog.All.Select(m => m.Name));
         Assert.Same(catalog, provider.GetRequiredService<MethodCatalog>());
         Assert.Empty(provider.GetRequiredService<PluginLoadReport>().Failures);
-        Assert.Equal(8, provider.GetServices<IUnlearningMethod>().Count());
+        Assert.Equal(9, provider.GetServices<IUnlearningMethod>().Count());
 
         using var noPlugins = new ServiceCollection().AddUnlearningMethods(null).BuildServiceProvider();
-        Assert.Equal(7, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
+        Assert.Equal(8, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
     }
 }
