@@ -63,16 +63,16 @@ public sealed class Scar : UnlearningMethod<ScarOptions>
         int forgetClass = context.Split.ForgetClass;
         var forgetShuffle = context.CreateRandom(1);
         var surrogateShuffle = context.CreateRandom(3);
-        var augment = context.CreateRandom(4);
         Training.Trainer.Seed(context.Seed);
 
         var loop = new UnlearningLoop(context, progress, cancellation, epochs, BatchCount(forget.Length, batchSize) * surrogateSteps);
         // The authors' unlearning time starts before the surrogate loader and covers the statistics: so does RT here.
         loop.Start();
         using var teacher = context.CreateFrozenCopy();
-        var (means, precisions, targets) = PrepareTargets(context, statsPerClass, delta, gamma1, gamma2, epochs, progress, cancellation);
-        using var meansScope = means;
-        using var precisionsScope = precisions;
+        var prepared = PrepareTargets(context, statsPerClass, delta, gamma1, gamma2, epochs, progress, cancellation);
+        using var means = prepared.Means;
+        using var precisions = prepared.Precisions;
+        var targets = prepared.Targets;
         using var pool = SurrogateImages.Generate(context.Train, forget, surrogateCount, MosaicShare, context.CreateRandom(5)).to(context.Device);
         using var optimizer = optim.Adam(model.parameters(), lr, beta1: 0.9, beta2: 0.999, eps: 1e-8, weight_decay: 0);
 
@@ -94,7 +94,7 @@ public sealed class Scar : UnlearningMethod<ScarOptions>
                     using var scope = NewDisposeScope();
                     var (xf, _) = context.Train.Batch(forgetIndices);
                     using var surrogateIndex = tensor(surrogateBatches.Dequeue(), device: context.Device);
-                    var xs = context.Train.Augment(pool.index_select(0, surrogateIndex), context.Train.Info.CropPadding, augment).to(context.Device);
+                    var xs = pool.index_select(0, surrogateIndex);
                     optimizer.zero_grad();
                     var (_, features) = model.ForwardWithFeatures(xf);
                     var forgetLoss = ForgetLoss(features, tensor(forgetTargets, device: context.Device), means, precisions, delta);
