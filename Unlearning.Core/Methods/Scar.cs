@@ -281,7 +281,7 @@ public sealed class Scar : UnlearningMethod<ScarOptions>
 /// <c>opts.py</c>), compact defaults: see <see cref="HyperparameterAttribute.Compact"/> and docs/methods.md, "SCAR".
 /// </summary>
 public sealed record ScarOptions(
-    [Epochs(30, Compact = 2)] int Epochs,
+    [Epochs(30, Compact = 4)] int Epochs,
     [Hyperparameter(HyperparameterSpec.LearningRateName, "Learning rate", 5e-4, 1e-6, 1,
         "Adam learning rate (no weight decay, constant over the run).", Grid = true, Compact = 5e-4)]
     double LearningRate,
@@ -307,7 +307,7 @@ public sealed record ScarOptions(
         "Adds γ2 × (mean non-zero covariance) off the diagonal of each class covariance (applied twice, as the authors).")]
     double Gamma2,
     [Hyperparameter(Scar.SurrogateStepsName, "Surrogate batches per forget batch", 6, 1, 100,
-        "Steps taken on each forget batch, each with a fresh batch of surrogate images.", Compact = 1)]
+        "Steps taken on each forget batch, each with a fresh batch of surrogate images.", Compact = 2)]
     int SurrogateSteps,
     [Hyperparameter(Scar.SurrogateCountName, "Surrogate images", 10000, 64, 100000,
         "Out-of-distribution images generated from the seed: half patch mosaics of forget images, half random shapes; never retain or test images.", Compact = 5000)]

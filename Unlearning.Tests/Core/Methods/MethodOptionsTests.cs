@@ -30,6 +30,7 @@ public class MethodOptionsTests
     [InlineData("RandomLabeling", 2, 0.01, 128, 0.2)]
     [InlineData("SCRUB", 2, 0.02, 128, 0.3)]
     [InlineData("SalUn", 2, 0.01, 128, 0.3)]
+    [InlineData("SCAR", 4, 0.0005, 256, double.NaN)]
     public void Compact_defaults_keep_the_calibrated_values(string name, double epochs, double lr, double batch, double retainFraction)
     {
         var d = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns()).Get(name).DefaultsFor("compact");
