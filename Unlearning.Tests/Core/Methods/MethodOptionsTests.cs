@@ -15,6 +15,8 @@ public class MethodOptionsTests
         Assert.Equal(["epochs", "learning_rate", "batch_size", "retain_fraction"], new RandomLabeling().Hyperparameters.Select(h => h.Name));
         Assert.Equal(["epochs", "learning_rate", "batch_size", "alpha", "gamma", "kd_temperature", "retain_fraction"], new Scrub().Hyperparameters.Select(h => h.Name));
         Assert.Equal(["epochs", "learning_rate", "batch_size", "saliency_kept", "retain_fraction"], new SalUn().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "lambda_1", "lambda_2", "kd_temperature", "tukey_delta", "gamma1", "gamma2",
+            "surrogate_steps", "surrogate_images", "stats_per_class", "stop_accuracy"], new Scar().Hyperparameters.Select(h => h.Name));
         var lr = new Scrub().Hyperparameters[1];
         Assert.Equal(("Learning rate", HyperparameterType.Double, 1e-6, 1.0, true), (lr.DisplayName, lr.Type, lr.Min, lr.Max, lr.Grid));
         Assert.False(new Scrub().Hyperparameters.Single(h => h.Name == "alpha").Grid);
@@ -28,6 +30,7 @@ public class MethodOptionsTests
     [InlineData("RandomLabeling", 2, 0.01, 128, 0.2)]
     [InlineData("SCRUB", 2, 0.02, 128, 0.3)]
     [InlineData("SalUn", 2, 0.01, 128, 0.3)]
+    [InlineData("SCAR", 4, 0.0005, 256, double.NaN)]
     public void Compact_defaults_keep_the_calibrated_values(string name, double epochs, double lr, double batch, double retainFraction)
     {
         var d = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns()).Get(name).DefaultsFor("compact");

@@ -20,6 +20,7 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
             ["L1Sparse"] = (10, 0.01, 128),     // not in the original: Fine-Tuning's (docs/methods.md, "ℓ1-sparse")
             // Not in the original: the authors' code (docs/methods.md, "Boundary Shrink and Boundary Expanding").
             ["BoundaryShrink"] = (10, 1e-5, 128), ["BoundaryExpanding"] = (10, 1e-5, 128),
+            ["SCAR"] = (30, 0.0005, 1024),      // not in the original: the authors' (docs/methods.md, "SCAR")
         };
         var catalog = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns());
         Assert.Equal(expected.Keys, catalog.All.Select(m => m.Name));
@@ -128,12 +129,12 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     {
         using var provider = new ServiceCollection().AddUnlearningMethods(SamplePluginFolder).BuildServiceProvider();
         var catalog = provider.GetRequiredService<MethodCatalog>();
-        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "BoundaryShrink", "BoundaryExpanding", "GAThenFT"], catalog.All.Select(m => m.Name));
+        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "BoundaryShrink", "BoundaryExpanding", "SCAR", "GAThenFT"], catalog.All.Select(m => m.Name));
         Assert.Same(catalog, provider.GetRequiredService<MethodCatalog>());
         Assert.Empty(provider.GetRequiredService<PluginLoadReport>().Failures);
-        Assert.Equal(10, provider.GetServices<IUnlearningMethod>().Count());
+        Assert.Equal(11, provider.GetServices<IUnlearningMethod>().Count());
 
         using var noPlugins = new ServiceCollection().AddUnlearningMethods(null).BuildServiceProvider();
-        Assert.Equal(9, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
+        Assert.Equal(10, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
     }
 }
