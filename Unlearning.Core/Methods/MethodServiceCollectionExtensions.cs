@@ -8,7 +8,8 @@ public static class MethodServiceCollectionExtensions
     /// <summary>The built-in methods, in the order the build dialog lists them (docs/methods.md, "Common scaffolding").</summary>
     public static IReadOnlyList<IUnlearningMethod> BuiltIns() =>
         [new FineTuning(), new GradientAscent(), new RandomLabeling(), new Scrub(), new SalUn(), new NegGradPlus(), new L1Sparse(),
-         new BoundaryShrink(), new BoundaryExpanding(), new Scar()];
+         new BoundaryShrink(), new BoundaryExpanding(), new Scar(),
+         new SelectiveSynapticDampening(), new BadTeacher()];
 
     /// <summary>
     /// Registers the built-in methods and every method found in <paramref name="pluginsFolder"/> (when given)

@@ -17,6 +17,12 @@ public class MethodOptionsTests
         Assert.Equal(["epochs", "learning_rate", "batch_size", "saliency_kept", "retain_fraction"], new SalUn().Hyperparameters.Select(h => h.Name));
         Assert.Equal(["epochs", "learning_rate", "batch_size", "lambda_1", "lambda_2", "kd_temperature", "tukey_delta", "gamma1", "gamma2",
             "surrogate_steps", "surrogate_images", "stats_per_class", "stop_accuracy"], new Scar().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["batch_size", "selection_weight", "dampening_constant", "importance_fraction"], new SelectiveSynapticDampening().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "kd_temperature", "retain_fraction"], new BadTeacher().Hyperparameters.Select(h => h.Name));
+        // Bad Teacher's learning rate is Adam's (as the paper), under the shared stored name and still a grid hyperparameter.
+        var adam = new BadTeacher().Hyperparameters[1];
+        Assert.Equal((HyperparameterSpec.LearningRateName, true), (adam.Name, adam.Grid));
+        Assert.Contains("Adam", adam.Help);
         var lr = new Scrub().Hyperparameters[1];
         Assert.Equal(("Learning rate", HyperparameterType.Double, 1e-6, 1.0, true), (lr.DisplayName, lr.Type, lr.Min, lr.Max, lr.Grid));
         Assert.False(new Scrub().Hyperparameters.Single(h => h.Name == "alpha").Grid);
@@ -31,12 +37,24 @@ public class MethodOptionsTests
     [InlineData("SCRUB", 2, 0.02, 128, 0.3)]
     [InlineData("SalUn", 2, 0.01, 128, 0.3)]
     [InlineData("SCAR", 4, 0.0005, 256, double.NaN)]
+    [InlineData("BadTeacher", 1, 0.0003, 256, 0.3)]
     public void Compact_defaults_keep_the_calibrated_values(string name, double epochs, double lr, double batch, double retainFraction)
     {
         var d = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns()).Get(name).DefaultsFor("compact");
         Assert.Equal((epochs, lr, batch), (d["epochs"], d["learning_rate"], d["batch_size"]));
         if (double.IsNaN(retainFraction)) Assert.False(d.ContainsKey("retain_fraction"));
         else Assert.Equal(retainFraction, d["retain_fraction"]);
+    }
+
+    [Fact]
+    public void Ssd_compact_defaults_keep_the_calibrated_values_and_have_no_epochs()
+    {
+        // docs/methods.md, "SSD": α = 6, λ = 2.5 on the compact model; the importances on all the training data.
+        var d = new SelectiveSynapticDampening().DefaultsFor("compact");
+        Assert.Equal((64.0, 6.0, 2.5, 1.0), (d["batch_size"], d["selection_weight"], d["dampening_constant"], d["importance_fraction"]));
+        Assert.Equal(new SsdOptions(64, 6, 2.5, 1), new SelectiveSynapticDampening().DefaultOptions("compact"));
+        Assert.False(d.ContainsKey("epochs"));
+        Assert.False(d.ContainsKey("learning_rate"));
     }
 
     [Fact]
@@ -90,6 +108,10 @@ public class MethodOptionsTests
         Assert.Equal(new FineTuningOptions(3, 0.05, 128, 0, 0.5), ft.Options(values));
         Assert.Contains("takes one value here", Assert.Throws<ArgumentException>(() =>
             MethodOptionsParser.Parse(ft, "compact", new Dictionary<string, string> { ["epochs"] = "2,3" })).Message);
+        // A name the method does not have is refused, not ignored: SSD trains no epochs.
+        var ssd = Assert.Throws<ArgumentException>(() =>
+            MethodOptionsParser.Parse(new SelectiveSynapticDampening(), "compact", new Dictionary<string, string> { ["epochs"] = "2" }));
+        Assert.StartsWith("SSD has no hyperparameter 'epochs'. Known: batch_size, selection_weight, dampening_constant, importance_fraction.", ssd.Message);
     }
 
     [Fact]

@@ -12,7 +12,8 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     [Fact]
     public void Built_ins_have_the_original_names_and_UI_defaults()
     {
-        var expected = new Dictionary<string, (double Epochs, double Lr, double Batch)>
+        // null = the method has no such hyperparameter (SSD trains no epochs and has no learning rate).
+        var expected = new Dictionary<string, (double? Epochs, double? Lr, double Batch)>
         {
             ["FineTuning"] = (10, 0.01, 128), ["GradientAscent"] = (7, 0.0001, 256), ["RandomLabeling"] = (3, 0.001, 64),
             ["SCRUB"] = (5, 0.01, 128), ["SalUn"] = (5, 0.001, 128),
@@ -21,22 +22,30 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
             // Not in the original: the authors' code (docs/methods.md, "Boundary Shrink and Boundary Expanding").
             ["BoundaryShrink"] = (10, 1e-5, 128), ["BoundaryExpanding"] = (10, 1e-5, 128),
             ["SCAR"] = (30, 0.0005, 1024),      // not in the original: the authors' (docs/methods.md, "SCAR")
+            ["SSD"] = (null, null, 64),         // not in the original: the paper's (docs/methods.md, "SSD")
+            ["BadTeacher"] = (1, 0.0001, 256),  // not in the original: the paper's (docs/methods.md, "Bad Teacher")
         };
         var catalog = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns());
         Assert.Equal(expected.Keys, catalog.All.Select(m => m.Name));
         foreach (var m in catalog.All)
         {
             var d = m.DefaultsFor("resnet18");
-            Assert.Equal(expected[m.Name], (d["epochs"], d["learning_rate"], d["batch_size"]));
+            double? Get(string name) => d.TryGetValue(name, out var v) ? v : null;
+            Assert.Equal(expected[m.Name], (Get("epochs"), Get("learning_rate"), d["batch_size"]));
             Assert.All(m.Hyperparameters.Where(h => h.Name is "epochs" or "learning_rate" or "batch_size"), h => Assert.True(h.Grid));
-            // The compact defaults are valid values of the schema.
-            HyperparameterValidation.Validate(m, m.DefaultsFor("compact"));
-            Assert.NotEqual(d["epochs"], m.DefaultsFor("compact")["epochs"]);
+            // The compact defaults are valid values of the schema and differ from the ResNet-18 ones in at least one value.
+            var compact = m.DefaultsFor("compact");
+            HyperparameterValidation.Validate(m, compact);
+            Assert.Contains(d, kv => compact[kv.Key] != kv.Value);
         }
         Assert.Equal(0, catalog.Get("FineTuning").Hyperparameters.Single(h => h.Name == "eta_min").Default);
         var scrub = catalog.Get("scrub").DefaultsFor("resnet18");
         Assert.Equal((0.5, 1.0, 2.0), (scrub["alpha"], scrub["gamma"], scrub["kd_temperature"]));
         Assert.Equal(0.75, catalog.Get("SalUn").DefaultsFor("resnet18")["saliency_kept"]);
+        var ssd = catalog.Get("SSD").DefaultsFor("resnet18");
+        Assert.Equal((10.0, 1.0, 1.0), (ssd["selection_weight"], ssd["dampening_constant"], ssd["importance_fraction"]));   // the paper's α, λ, all data
+        var badTeacher = catalog.Get("BadTeacher").DefaultsFor("resnet18");
+        Assert.Equal((1.0, 0.3), (badTeacher["kd_temperature"], badTeacher["retain_fraction"]));                         // the paper's T and 30 % of the retain set
     }
 
     [Fact]
@@ -129,12 +138,12 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     {
         using var provider = new ServiceCollection().AddUnlearningMethods(SamplePluginFolder).BuildServiceProvider();
         var catalog = provider.GetRequiredService<MethodCatalog>();
-        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "BoundaryShrink", "BoundaryExpanding", "SCAR", "GAThenFT"], catalog.All.Select(m => m.Name));
+        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "BoundaryShrink", "BoundaryExpanding", "SCAR", "SSD", "BadTeacher", "GAThenFT"], catalog.All.Select(m => m.Name));
         Assert.Same(catalog, provider.GetRequiredService<MethodCatalog>());
         Assert.Empty(provider.GetRequiredService<PluginLoadReport>().Failures);
-        Assert.Equal(11, provider.GetServices<IUnlearningMethod>().Count());
+        Assert.Equal(13, provider.GetServices<IUnlearningMethod>().Count());
 
         using var noPlugins = new ServiceCollection().AddUnlearningMethods(null).BuildServiceProvider();
-        Assert.Equal(10, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
+        Assert.Equal(12, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
     }
 }
