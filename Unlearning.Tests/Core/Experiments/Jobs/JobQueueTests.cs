@@ -122,6 +122,36 @@ public class JobQueueTests
         }
     }
 
+    /// <summary>
+    /// A method without epochs or learning rate (SSD) goes through the same queue: the stored row has neither, its own
+    /// hyperparameters are in the JSON, and the evaluation runs.
+    /// </summary>
+    [Fact]
+    public void A_job_of_a_method_without_epochs_stores_its_own_hyperparameters_only()
+    {
+        var (sp, store, _) = TestStore.New(TinyFashionMnist.Create(6));
+        using (sp)
+        {
+            var queue = sp.GetRequiredService<JobQueue>();
+            queue.Start();
+            var jobs = queue.Enqueue(new JobRequest
+            {
+                Method = "SSD", ForgetClass = 6, Seed = 3,
+                Hyperparameters = new() { ["selection_weight"] = [5], ["importance_fraction"] = [0.5] },
+            });
+            var done = WaitFor(store, jobs[0].Id, TimeSpan.FromMinutes(8));
+            Assert.True(done.Status == JobStatus.Succeeded, done.Error);
+            var e = store.Get(done.ResultExperimentId!)!;
+            Assert.Equal(("SSD", ExperimentStatus.Ready), (e.Method, e.Status));
+            Assert.Null(e.Epochs);
+            Assert.Null(e.LearningRate);
+            Assert.Equal(64, e.BatchSize);
+            Assert.Contains("\"selection_weight\":5", e.HyperparametersJson);
+            Assert.NotNull(e.UA);
+            queue.Dispose();
+        }
+    }
+
     /// <summary>Throws on every call from the job worker's thread, as a database disposed under it would.</summary>
     private sealed class FailingOnWorker(IDbContextFactory<UnlearningDbContext> inner) : IDbContextFactory<UnlearningDbContext>
     {
