@@ -79,6 +79,7 @@ public sealed class BoundaryShrink : UnlearningMethod<BoundaryShrinkOptions>
     public const string NeighbourRateName = "Neighbour labels other than the true class";
 
     public override string Name => "BoundaryShrink";
+    public override bool ClassWiseOnly => true;
     public override string DisplayName => "Boundary Shrink";
     public override string Description =>
         "Finds each forget image's nearest other class with an adversarial attack and fine-tunes the forget images to that label. " +
@@ -136,6 +137,7 @@ public sealed class BoundaryShrink : UnlearningMethod<BoundaryShrinkOptions>
 public sealed class BoundaryExpanding : UnlearningMethod<BoundaryExpandingOptions>
 {
     public override string Name => "BoundaryExpanding";
+    public override bool ClassWiseOnly => true;
     public override string DisplayName => "Boundary Expanding";
     public override string Description =>
         "Adds a shadow output to the head, trains the forget images into it, then prunes it so they fall among the other classes. " +

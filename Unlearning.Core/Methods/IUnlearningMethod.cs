@@ -17,6 +17,12 @@ public interface IUnlearningMethod
     /// <summary>One or two sentences for the build dialog.</summary>
     string Description { get; }
 
+    /// <summary>
+    /// True for a method that can only forget a whole class (e.g. it moves that class's decision boundary); it refuses any other
+    /// forget set. The build dialog and <c>GET /api/methods</c> show it.
+    /// </summary>
+    bool ClassWiseOnly => false;
+
     /// <summary>Schema of every hyperparameter with the original system's UI defaults.</summary>
     IReadOnlyList<HyperparameterSpec> Hyperparameters { get; }
 

@@ -19,6 +19,9 @@ public abstract class UnlearningMethodBase : IUnlearningMethod
     public abstract string Description { get; }
     public abstract IReadOnlyList<HyperparameterSpec> Hyperparameters { get; }
 
+    /// <inheritdoc cref="IUnlearningMethod.ClassWiseOnly"/>
+    public virtual bool ClassWiseOnly => false;
+
     /// <summary>Values that replace the schema defaults for the compact CPU model (<c>compact</c>); null = none.</summary>
     protected virtual IReadOnlyDictionary<string, double>? CompactDefaults => null;
 

@@ -73,13 +73,14 @@ public sealed record BaselineDto(string Kind, int? ForgetClass, double TestAccur
 public sealed record MethodsDto(IReadOnlyList<MethodDto> Methods, PluginsDto Plugins);
 
 /// <summary>An unlearning method with its hyperparameter schema and per-architecture defaults.</summary>
+/// <param name="ClassWiseOnly">The method forgets whole classes only and refuses any other forget set.</param>
 public sealed record MethodDto(
     string Name, string DisplayName, string Description, IReadOnlyList<HyperparameterDto> Hyperparameters,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> DefaultsByArchitecture)
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double>> DefaultsByArchitecture, bool ClassWiseOnly)
 {
     public static MethodDto From(IUnlearningMethod m) => new(
         m.Name, m.DisplayName, m.Description, [.. m.Hyperparameters.Select(HyperparameterDto.From)],
-        ModelCatalog.All.ToDictionary(a => a.Id, a => m.DefaultsFor(a.Id)));
+        ModelCatalog.All.ToDictionary(a => a.Id, a => m.DefaultsFor(a.Id)), m.ClassWiseOnly);
 }
 
 /// <summary>One hyperparameter of a method (<c>grid</c>: may take a list of values, one job each).</summary>

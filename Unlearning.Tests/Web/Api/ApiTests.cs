@@ -67,6 +67,9 @@ public sealed class ApiTests : IDisposable
         Assert.Equal(JsonValueKind.Array, catalog.GetProperty("plugins").GetProperty("failed").ValueKind);
         var ft = methods.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "FineTuning");
         Assert.Contains(ft.GetProperty("hyperparameters").EnumerateArray(), h => h.GetProperty("name").GetString() == "epochs" && h.GetProperty("grid").GetBoolean());
+        // Only the Boundary methods are class-wise only (they refuse any other forget set).
+        Assert.Equal(["BoundaryExpanding", "BoundaryShrink"],
+            methods.EnumerateArray().Where(m => m.GetProperty("classWiseOnly").GetBoolean()).Select(m => m.GetProperty("name").GetString()).Order());
 
         var openapi = await Client.GetStringAsync("/openapi/v1.json");
         Assert.Contains("/api/jobs", openapi);
