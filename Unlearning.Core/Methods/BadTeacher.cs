@@ -29,7 +29,7 @@ public sealed class BadTeacher : UnlearningMethod<BadTeacherOptions>
         var model = context.Model;
         var shuffle = context.CreateRandom(1);
         var subsetRng = context.CreateRandom(2);
-        int forgetClass = context.Split.ForgetClass;
+        var forgetSet = context.Split.Forget.ToHashSet();
 
         // The seed fixes the incompetent teacher's random initialisation, so runs repeat.
         Training.Trainer.Seed(context.Seed);
@@ -53,8 +53,8 @@ public sealed class BadTeacher : UnlearningMethod<BadTeacherOptions>
                 loop.BeforeBatch();
                 using var scope = NewDisposeScope();
                 var (x, y) = context.Train.Batch(batch);
-                // The forget set is every train sample of the forget class, so u = 1 exactly for that label.
-                var isForget = y.eq(forgetClass);
+                // u = 1 for the samples of the forget set (membership, not label: the same for a class forget set).
+                var isForget = tensor(batch.Select(i => forgetSet.Contains((int)i)).ToArray(), device: context.Device);
                 Tensor good, bad;
                 using (no_grad())
                 {
