@@ -14,8 +14,17 @@ public sealed class Experiment
     public required string Id { get; set; }
     public required string Dataset { get; set; }
     public required string Architecture { get; set; }
-    /// <summary>Forget class 0..K−1; −1 for an upload evaluated without a forget class.</summary>
+    /// <summary>
+    /// The class of the forget set: the forgotten class of a class set, the class of a sub-class set, −1 for a random or
+    /// uploaded sample set and for an upload evaluated without a forget set.
+    /// </summary>
     public int ForgetClass { get; set; }
+    /// <summary>
+    /// The forget set (the scenario) this model belongs to (docs/forget-sets.md): <c>class-{c}</c> for forgetting class c,
+    /// otherwise the id of a stored <see cref="ForgetSet"/>; empty only for an upload evaluated without a forget set.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(40)]
+    public string ForgetSetId { get; set; } = "";
     public ExperimentType Type { get; set; }
     /// <summary>Id of the base experiment whose model was unlearned; null for baselines and uploads.</summary>
     public string? BaseId { get; set; }
@@ -62,6 +71,34 @@ public sealed class Experiment
 
 public enum ExperimentStatus { Pending, Ready, Failed }
 
+/// <summary>
+/// A stored sample forget set (docs/forget-sets.md): random samples, samples of one class, or an uploaded index list.
+/// Class forget sets (<c>class-{c}</c>) are implied by the dataset and are not stored. The id is derived from the
+/// dataset and the indexes, so the same draw has the same id on every server.
+/// </summary>
+public sealed class ForgetSet
+{
+    [System.ComponentModel.DataAnnotations.MaxLength(40)]
+    public required string Id { get; set; }
+    public required string Dataset { get; set; }
+    public Data.ForgetSetKind Kind { get; set; }
+    /// <summary>Sub-class sets: the class drawn from; null otherwise.</summary>
+    public int? Class { get; set; }
+    /// <summary>The number of requested samples, or null when a percentage was requested.</summary>
+    public int? Count { get; set; }
+    public double? Percent { get; set; }
+    public long? Seed { get; set; }
+    public bool Stratified { get; set; }
+    /// <summary>Readable name shown on the tab, e.g. "random 10 % · seed 1".</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(120)]
+    public required string Name { get; set; }
+    /// <summary>Number of forget samples.</summary>
+    public int Size { get; set; }
+    /// <summary>The train indexes, ascending, comma-separated.</summary>
+    public required string Indexes { get; set; }
+    public DateTime CreatedUtc { get; set; }
+}
+
 public enum JobKind { TrainOriginal, Retrain, Unlearn, Upload, Evaluate }
 
 public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
@@ -93,7 +130,11 @@ public sealed class Job
     public JobKind Kind { get; set; }
     public required string Dataset { get; set; }
     public required string Architecture { get; set; }
+    /// <summary>The forget set's class (−1 for sample sets); see <see cref="Experiment.ForgetClass"/>.</summary>
     public int ForgetClass { get; set; }
+    /// <summary>The forget set the job works on (see <see cref="Experiment.ForgetSetId"/>).</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(40)]
+    public string ForgetSetId { get; set; } = "";
     public string? Method { get; set; }
     public string? BaseExperimentId { get; set; }
     public string HyperparametersJson { get; set; } = "{}";
