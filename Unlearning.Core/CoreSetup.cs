@@ -43,6 +43,7 @@ public static class CoreSetup
             TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>()));
         services.AddSingleton<ExperimentTransfer>();
         services.AddSingleton<ExperimentResultsReader>();
+        services.AddSingleton<ForgetSetService>();
         if (options.MaxJobsPerRequest < 1 || options.MaxQueuedJobs < 1)
             throw new ArgumentException("Unlearning:MaxJobsPerRequest and Unlearning:MaxQueuedJobs must be at least 1.");
         services.AddSingleton(sp =>

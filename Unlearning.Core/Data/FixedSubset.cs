@@ -30,4 +30,31 @@ public static class FixedSubset
         }
         return [.. result];
     }
+
+    /// <summary>Most forget samples a sample forget set puts into the subset (docs/forget-sets.md, "Metrics per kind").</summary>
+    public const int DefaultForgetCap = 500;
+
+    /// <summary>
+    /// The subset of a sample forget set: the same size as <paramref name="subset"/>, containing every forget sample
+    /// when there are at most <paramref name="cap"/> (else <paramref name="cap"/> of them, evenly spaced over the
+    /// ascending forget indexes), so that they are visible in the embedding and attack views. The subset's other
+    /// samples keep their order; evenly spaced ones are dropped to make room. Deterministic, no random draw.
+    /// </summary>
+    public static int[] WithForgetSamples(int[] subset, int[] forget, int cap = DefaultForgetCap)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cap);
+        var sorted = forget.Order().ToArray();
+        int take = Math.Min(Math.Min(sorted.Length, cap), subset.Length);
+        var chosen = take == sorted.Length ? sorted
+            : [.. Enumerable.Range(0, take).Select(i => sorted[(int)((long)i * sorted.Length / take)])];
+        var inForget = sorted.ToHashSet();
+        var kept = subset.Where(i => !inForget.Contains(i)).ToList();
+        int drop = kept.Count + chosen.Length - subset.Length;
+        if (drop > 0)
+        {
+            var dropAt = Enumerable.Range(0, drop).Select(i => (int)((long)i * kept.Count / drop)).ToHashSet();
+            kept = [.. kept.Where((_, i) => !dropAt.Contains(i))];
+        }
+        return [.. kept, .. chosen];
+    }
 }

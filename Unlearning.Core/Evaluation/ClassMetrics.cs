@@ -32,6 +32,12 @@ public sealed class ClassMetricsAccumulator(int numClasses)
         }
     }
 
+    /// <summary>Samples seen.</summary>
+    public long Count => _total.Sum();
+
+    /// <summary>Samples predicted correctly.</summary>
+    public long Correct => Enumerable.Range(0, NumClasses).Sum(i => _predCounts[i, i]);
+
     public double[] Accuracy() => [.. Enumerable.Range(0, NumClasses).Select(i => _total[i] == 0 ? 0 : (double)_predCounts[i, i] / _total[i])];
 
     public double[][] LabelDistribution() => Rows((i, j) => _total[i] == 0 ? 0 : (double)_predCounts[i, j] / _total[i]);

@@ -58,11 +58,12 @@ public sealed partial class Evaluator
         var labels = data.Set.Labels;
         results.Points = [.. Enumerable.Range(0, n).Select(i => new SubsetPoint
         {
-            Gt = labels[input.Subset[i]], Pred = preds[i], Img = input.Subset[i], IsForget = labels[input.Subset[i]] == fc,
+            Gt = labels[input.Subset[i]], Pred = preds[i], Img = input.Subset[i], IsForget = input.Split.IsForget(input.Subset[i]),
             X = embedding[i, 0], Y = embedding[i, 1], Probs = probs[i],
         })];
 
-        var forgetRows = Enumerable.Range(0, n).Where(i => labels[input.Subset[i]] == fc).ToArray();
+        // The forget samples in the subset: the forget class's samples, or a sample set's (docs/forget-sets.md, "Metrics per kind").
+        var forgetRows = Enumerable.Range(0, n).Where(i => input.Split.IsForget(input.Subset[i])).ToArray();
         results.Attack = new AttackData { Values = [.. forgetRows.Select(i => new AttackValue(input.Subset[i], entropy[i], confidence[i]))] };
         var retrained = input.IsRetrained ? results.Attack : input.RetrainedResults?.Attack;
         if (retrained is { Values.Count: > 0 })

@@ -30,7 +30,8 @@ public sealed record EvaluationInput(
     string? OwnCacheKey = null);
 
 /// <summary>The scalars of the table plus the results document and the subset's penultimate features.</summary>
-public sealed record EvaluationOutput(ExperimentResults Results, double UA, double RA, double TUA, double TRA, double? PS, float[] Features, int FeatureDim);
+/// <remarks>For a sample forget set TUA is null and TRA is the accuracy on the whole test set (docs/forget-sets.md, "Metrics per kind").</remarks>
+public sealed record EvaluationOutput(ExperimentResults Results, double UA, double RA, double? TUA, double TRA, double? PS, float[] Features, int FeatureDim);
 
 /// <summary>Progress of one evaluation stage (fraction 0..1 within the stage).</summary>
 public sealed record EvaluationProgress(string Stage, int StageIndex, int StageCount, double Fraction);
@@ -87,6 +88,15 @@ public sealed partial class Evaluator
         else results.StageSeconds[Stages[4]] = 0;
         results.FeatureDim = dim;
 
+        if (!input.Split.IsClassWise)
+        {
+            // Sample forget sets (docs/forget-sets.md, "Metrics per kind"): UA on the forget samples, RA on the remaining
+            // train samples (sample-weighted), TA on the whole test set in the TRA column, no TUA.
+            int nf = input.Split.Forget.Length;
+            return new EvaluationOutput(results,
+                (double)forgetSignals.Correct / nf, (double)(train.Correct - forgetSignals.Correct) / (train.Count - nf),
+                null, (double)test.Correct / test.Count, ps, features, dim);
+        }
         return new EvaluationOutput(results,
             UnlearningAccuracy.UA(results.Accs, fc), UnlearningAccuracy.RA(results.Accs, fc),
             UnlearningAccuracy.TUA(results.TAccs, fc), UnlearningAccuracy.TRA(results.TAccs, fc),
@@ -101,7 +111,8 @@ public sealed partial class Evaluator
         return Math.Round(Math.Max(0, s), 3);
     }
 
-    internal sealed record Signals(double[] Entropy, double[] Confidence);
+    /// <param name="Correct">How many of the signal samples the model classifies correctly.</param>
+    internal sealed record Signals(double[] Entropy, double[] Confidence, int Correct);
 
     /// <summary>The batch's samples that <paramref name="wanted"/> picks: their sample indices, and their rows in the batch as an index tensor.</summary>
     private static (int[] Indices, Tensor Rows) RowsOf(long[] batch, Func<int, bool> wanted, Device device)
@@ -134,6 +145,7 @@ public sealed partial class Evaluator
         var wanted = signalIndices is null ? null : new HashSet<int>(signalIndices);
         var entropy = new Dictionary<int, double>();
         var confidence = new Dictionary<int, double>();
+        int correct = 0;
         using var noGrad = no_grad();
         for (int b = 0; b < plan.Count; b++)
         {
@@ -151,7 +163,12 @@ public sealed partial class Evaluator
             else (logits, features) = model.ForwardWithFeatures(x);
             var probs = nn.functional.softmax(logits, 1);
             var pred = logits.argmax(1);
-            acc.Add(y.to(CPU).data<long>().ToArray(), pred.to(CPU).data<long>().ToArray(), probs.to(CPU).data<float>().ToArray());
+            var yArr = y.to(CPU).data<long>().ToArray();
+            var predArr = pred.to(CPU).data<long>().ToArray();
+            acc.Add(yArr, predArr, probs.to(CPU).data<float>().ToArray());
+            if (wanted is not null)
+                for (int i = 0; i < batch.Length; i++)
+                    if (yArr[i] == predArr[i] && wanted.Contains((int)batch[i])) correct++;
             subset?.Take(batch, logits, features);
             if (wanted is not null)
             {
@@ -165,8 +182,8 @@ public sealed partial class Evaluator
             progress?.Report(new EvaluationProgress(Stages[stageIndex], stageIndex, Stages.Length, (b + 1.0) / plan.Count));
         }
         signals = signalIndices is null
-            ? new Signals([], [])
-            : new Signals([.. signalIndices.Select(i => entropy[i])], [.. signalIndices.Select(i => confidence[i])]);
+            ? new Signals([], [], 0)
+            : new Signals([.. signalIndices.Select(i => entropy[i])], [.. signalIndices.Select(i => confidence[i])], correct);
         return acc;
     }
 }

@@ -11,6 +11,21 @@ public static class ExperimentIds
     public static string Retrained(string dataset, string architecture, int forgetClass) => $"a00{forgetClass}-{dataset}-{architecture}";
 
     /// <summary>
+    /// The Original row of a forget set (docs/forget-sets.md, "Baselines"): <c>000{c}-…</c> for class c as above,
+    /// <c>000s-{set}-{dataset}-{architecture}</c> for a sample set.
+    /// </summary>
+    public static string Original(string dataset, string architecture, string forgetSetId) =>
+        Data.ForgetSets.TryParseClassId(forgetSetId, out var c) ? Original(dataset, architecture, c) : $"000s-{forgetSetId}-{dataset}-{architecture}";
+
+    /// <summary>The (first) Retrained row of a forget set: <c>a00{c}-…</c> or <c>a00s-{set}-{dataset}-{architecture}</c>.</summary>
+    public static string Retrained(string dataset, string architecture, string forgetSetId) =>
+        Data.ForgetSets.TryParseClassId(forgetSetId, out var c) ? Retrained(dataset, architecture, c) : $"a00s-{forgetSetId}-{dataset}-{architecture}";
+
+    /// <summary>A further Retrained model of a forget set, trained with another seed: the first one's id + <c>-seed{n}</c>.</summary>
+    public static string RetrainedSeed(string dataset, string architecture, string forgetSetId, long seed) =>
+        $"{Retrained(dataset, architecture, forgetSetId)}-seed{seed}";
+
+    /// <summary>
     /// The type an id's scheme tells: <c>000…</c> Original, <c>a00…</c> Retrained, anything else Unlearned (random ids
     /// never start with those prefixes, see <see cref="NewRandom"/>). An Uploaded model's id looks like an Unlearned
     /// one's; use the stored row's type where there is one.

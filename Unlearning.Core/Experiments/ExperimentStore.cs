@@ -32,6 +32,85 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         return [.. q.AsEnumerable().OrderBy(e => e.Type switch { ExperimentType.Original => 0, ExperimentType.Retrained => 1, _ => 2 }).ThenBy(e => e.CreatedUtc)];
     }
 
+    /// <summary>The experiments of one forget set (docs/forget-sets.md), baselines first.</summary>
+    public IReadOnlyList<Experiment> List(string dataset, string architecture, string forgetSetId)
+    {
+        using var db = contexts.CreateDbContext();
+        return [.. db.Experiments.AsNoTracking().Where(e => e.Dataset == dataset && e.Architecture == architecture && e.ForgetSetId == forgetSetId)
+            .AsEnumerable().OrderBy(e => e.Type switch { ExperimentType.Original => 0, ExperimentType.Retrained => 1, _ => 2 }).ThenBy(e => e.CreatedUtc)];
+    }
+
+    // ---- forget sets (docs/forget-sets.md) ----
+
+    /// <summary>Stores a sample forget set; when one with its id exists already (the same draw) that one is returned unchanged.</summary>
+    public ForgetSet AddForgetSet(ForgetSet set)
+    {
+        using var db = contexts.CreateDbContext();
+        if (db.ForgetSets.AsNoTracking().FirstOrDefault(f => f.Dataset == set.Dataset && f.Id == set.Id) is { } existing) return existing;
+        db.ForgetSets.Add(set);
+        db.SaveChanges();
+        return set;
+    }
+
+    public ForgetSet? GetForgetSet(string dataset, string id)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.ForgetSets.AsNoTracking().FirstOrDefault(f => f.Dataset == dataset && f.Id == id);
+    }
+
+    /// <summary>The stored sample forget sets of a dataset, oldest first.</summary>
+    public IReadOnlyList<ForgetSet> ListForgetSets(string dataset)
+    {
+        using var db = contexts.CreateDbContext();
+        return [.. db.ForgetSets.AsNoTracking().Where(f => f.Dataset == dataset).AsEnumerable().OrderBy(f => f.CreatedUtc).ThenBy(f => f.Id)];
+    }
+
+    /// <summary>
+    /// Deletes a stored forget set with its baseline rows; refused while unlearned or uploaded models of it exist
+    /// (delete those first) or a job for it waits or runs.
+    /// </summary>
+    public void DeleteForgetSet(string dataset, string id)
+    {
+        using var db = contexts.CreateDbContext();
+        var set = db.ForgetSets.FirstOrDefault(f => f.Dataset == dataset && f.Id == id) ?? throw new KeyNotFoundException($"Forget set '{id}' does not exist for {dataset}.");
+        var rows = db.Experiments.Where(e => e.Dataset == dataset && e.ForgetSetId == id).ToList();
+        int models = rows.Count(e => !e.IsBaseline);
+        if (models > 0) throw new InvalidOperationException($"Forget set '{set.Name}' still has {models} unlearned or uploaded model(s); delete them first.");
+        if (db.Jobs.Any(j => j.Dataset == dataset && j.ForgetSetId == id && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running)))
+            throw new InvalidOperationException($"A job for forget set '{set.Name}' is queued or running; cancel it first.");
+        db.Experiments.RemoveRange(rows);
+        db.ForgetSets.Remove(set);
+        db.SaveChanges();
+        // In-app Retrained checkpoints of the set live in their experiment folders; the Original's checkpoint is shared and stays.
+        foreach (var r in rows) Artifacts.Delete(r.Id);
+    }
+
+    /// <summary>
+    /// Resolves a forget set id for a dataset: <c>class-{c}</c> (checked against the class count) or a stored set.
+    /// Throws <see cref="KeyNotFoundException"/> for an unknown id and ArgumentException for a class out of range.
+    /// </summary>
+    public Data.ForgetScenario Scenario(Data.DatasetInfo info, string forgetSetId)
+    {
+        if (Data.ForgetSets.TryParseClassId(forgetSetId, out var c))
+        {
+            if (c >= info.NumClasses) throw new ArgumentException($"Forget class {c} is out of range: {info.DisplayName} has classes 0..{info.NumClasses - 1}.");
+            return Data.ForgetScenario.ForClass(info, c);
+        }
+        var set = GetForgetSet(info.Id, forgetSetId) ?? throw new KeyNotFoundException($"Forget set '{forgetSetId}' does not exist for {info.DisplayName}.");
+        return new Data.ForgetScenario(set.Id, set.Name, set.Kind, set.Class ?? -1, ParseIndexes(set.Indexes));
+    }
+
+    /// <summary>A forget set's readable name ("Shirt", "random 10 % · seed 1"), or the id itself when unknown.</summary>
+    public string ForgetSetName(Data.DatasetInfo info, string forgetSetId) =>
+        Data.ForgetSets.TryParseClassId(forgetSetId, out var c) && c < info.NumClasses ? info.ClassNames[c]
+        : GetForgetSet(info.Id, forgetSetId)?.Name ?? forgetSetId;
+
+    public static int[] ParseIndexes(string stored) =>
+        [.. stored.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))];
+
+    public static string FormatIndexes(IEnumerable<int> indexes) =>
+        string.Join(",", indexes.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
     public Experiment? Get(string id)
     {
         using var db = contexts.CreateDbContext();
@@ -90,12 +169,17 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
             var manifest = BaselineManifest.TryLoad(folder);
             if (manifest is null) continue;
             using var db = contexts.CreateDbContext();
-            for (int fc = 0; fc < numClasses; fc++)
+            // Class sets have shipped or trained Original and Retrained models; a stored sample set shares the Original
+            // (its Retrained models are trained in the app, as experiments of their own: see JobRunner).
+            var scenarios = Enumerable.Range(0, numClasses).Select(fc => (SetId: Data.ForgetSets.ClassId(fc), Class: fc, Retrained: manifest.Retrained(fc)))
+                .Concat(db.ForgetSets.AsNoTracking().Where(f => f.Dataset == dataset).AsEnumerable().Select(f => (SetId: f.Id, Class: f.Class ?? -1, Retrained: (BaselineEntry?)null)))
+                .ToList();
+            foreach (var (setId, fc, retrainedEntry) in scenarios)
             {
                 foreach (var (entry, type, id) in new[]
                          {
-                             (manifest.Original, ExperimentType.Original, ExperimentIds.Original(dataset, architecture, fc)),
-                             (manifest.Retrained(fc), ExperimentType.Retrained, ExperimentIds.Retrained(dataset, architecture, fc)),
+                             (manifest.Original, ExperimentType.Original, ExperimentIds.Original(dataset, architecture, setId)),
+                             (retrainedEntry, ExperimentType.Retrained, ExperimentIds.Retrained(dataset, architecture, setId)),
                          })
                 {
                     if (entry is null) continue;
@@ -115,7 +199,7 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
                     {
                         db.Experiments.Add(new Experiment
                         {
-                            Id = id, Dataset = dataset, Architecture = architecture, ForgetClass = fc, Type = type,
+                            Id = id, Dataset = dataset, Architecture = architecture, ForgetClass = fc, ForgetSetId = setId, Type = type,
                             Method = type == ExperimentType.Retrained ? "Retrain" : null,
                             Epochs = manifest.Recipe.Epochs, BatchSize = manifest.Recipe.BatchSize, LearningRate = manifest.Recipe.LearningRate,
                             Seed = entry.Seed,
@@ -166,7 +250,8 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         row.RT = rt;
         ForgetEvaluation(row);
         var rows = new List<string> { row.Id };
-        if (row.Type == ExperimentType.Retrained && db.Experiments.Find(ExperimentIds.Original(row.Dataset, row.Architecture, row.ForgetClass)) is { } original)
+        if (row.Type == ExperimentType.Retrained && row.Id == ExperimentIds.Retrained(row.Dataset, row.Architecture, row.ForgetSetId)
+            && db.Experiments.Find(ExperimentIds.Original(row.Dataset, row.Architecture, row.ForgetSetId)) is { } original)
         {
             ForgetEvaluation(original);
             rows.Add(original.Id);

@@ -9,6 +9,7 @@ public sealed class UnlearningDbContext(DbContextOptions<UnlearningDbContext> op
 {
     public DbSet<Experiment> Experiments => Set<Experiment>();
     public DbSet<Job> Jobs => Set<Job>();
+    public DbSet<ForgetSet> ForgetSets => Set<ForgetSet>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -19,11 +20,19 @@ public sealed class UnlearningDbContext(DbContextOptions<UnlearningDbContext> op
         b.Entity<Experiment>(e =>
         {
             e.HasKey(x => x.Id);
-            e.Property(x => x.Id).HasMaxLength(32);
+            // Baselines of sample forget sets carry the set's id (000s-{set}-{dataset}-{architecture}, + "-seed{n}" for extra Retrained seeds).
+            e.Property(x => x.Id).HasMaxLength(96);
             e.Property(x => x.Type).HasConversion<string>();
             e.Property(x => x.Status).HasConversion<string>();
             e.Property(x => x.CreatedUtc).HasConversion(utc);
             e.HasIndex(x => new { x.Dataset, x.Architecture, x.ForgetClass });
+            e.HasIndex(x => new { x.Dataset, x.Architecture, x.ForgetSetId });
+        });
+        b.Entity<ForgetSet>(e =>
+        {
+            e.HasKey(x => new { x.Dataset, x.Id });
+            e.Property(x => x.Kind).HasConversion<string>();
+            e.Property(x => x.CreatedUtc).HasConversion(utc);
         });
         b.Entity<Job>(e =>
         {

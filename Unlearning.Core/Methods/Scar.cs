@@ -52,12 +52,16 @@ public sealed class Scar : UnlearningMethod<ScarOptions>
 
     public override string Name => "SCAR";
     public override string DisplayName => "SCAR";
+
+    /// <summary>Its targets are the classes other than the one forget class; a sample forget set has no such class (docs/methods.md, "SCAR").</summary>
+    public override bool ClassWiseOnly => true;
     public override string Description =>
         "Retain-free: pulls forget-set embeddings to the closest other class (Mahalanobis distance) while distilling the original model on out-of-distribution surrogate images.";
 
     public override UnlearningResult Run(UnlearningContext context, ScarOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
     {
         var (epochs, lr, batchSize, lambda1, lambda2, temperature, delta, gamma1, gamma2, surrogateSteps, surrogateCount, statsPerClass, stopAccuracy) = options;
+        BoundaryUnlearning.RequireWholeClass(context, DisplayName);
         var model = context.Model;
         var forget = context.Split.Forget;
         int forgetClass = context.Split.ForgetClass;

@@ -73,16 +73,19 @@ public abstract class UnlearningMethodBase : IUnlearningMethod
 
     public static int BatchCount(int samples, int batchSize) => (samples + batchSize - 1) / batchSize;
 
-    /// <summary>Labels of the given train samples as a device tensor, with the forget class replaced by random other classes when <paramref name="relabel"/> is given.</summary>
+    /// <summary>
+    /// Labels of the given train samples as a device tensor, with the forget samples (all samples when
+    /// <paramref name="relabelAll"/>) replaced by random classes other than their own when <paramref name="relabel"/>
+    /// is given. For a class forget set "other than their own" is "other than the forget class", as in the original.
+    /// </summary>
     public static Tensor Labels(UnlearningContext context, long[] indices, Random? relabel, bool relabelAll = false)
     {
         var labels = context.Train.Set.Labels;
-        int fc = context.Split.ForgetClass;
         var y = new long[indices.Length];
         for (int i = 0; i < y.Length; i++)
         {
             int l = labels[indices[i]];
-            y[i] = relabel is not null && (relabelAll || l == fc) ? RandomOtherClass(relabel, context.NumClasses, fc) : l;
+            y[i] = relabel is not null && (relabelAll || context.Split.IsForget((int)indices[i])) ? RandomOtherClass(relabel, context.NumClasses, l) : l;
         }
         return tensor(y, device: context.Device);
     }

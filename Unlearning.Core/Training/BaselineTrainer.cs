@@ -44,6 +44,28 @@ public static class BaselineTrainer
         return (model, entry);
     }
 
+    /// <summary>
+    /// Trains a Retrained model of a sample forget set (or a further seed): from scratch on <paramref name="retain"/>
+    /// with the recipe; the entry records the test accuracies (no forget class).
+    /// </summary>
+    public static (Classifier Model, BaselineEntry Entry) TrainOn(DatasetSplits data, ArchitectureInfo arch, TrainOptions recipe,
+        int[] retain, Device device, IProgress<TrainProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        using var train = new TensorData(data.Train, device);
+        using var test = new TensorData(data.Test, device);
+        Trainer.Seed(recipe.Seed);
+        var model = arch.Create(data.Info);
+        model.to(device);
+        var result = Trainer.Train(model, train, retain, recipe, progress, cancellation);
+        var (overall, perClass) = Trainer.Accuracy(model, test, cancellation);
+        return (model, new BaselineEntry
+        {
+            Kind = "Retrained", File = "", Seed = recipe.Seed,
+            TrainSeconds = Math.Round(result.Seconds, 1), TrainImagesPerSecond = Math.Round(result.ImagesPerSecond), TrainSamples = retain.Length,
+            TestAccuracy = Math.Round(overall, 4), TestAccuracyPerClass = [.. perClass.Select(a => Math.Round(a, 4))], CreatedUtc = DateTime.UtcNow,
+        });
+    }
+
     /// <summary>Trains the requested baselines, writing each checkpoint as soon as it is done and updating the manifest.</summary>
     public static BaselineManifest TrainAll(DatasetSplits data, ArchitectureInfo arch, TrainOptions recipe, string folder,
         bool original, IReadOnlyList<int> forgetClasses, Device device, string command, TextWriter log, CancellationToken cancellation = default)

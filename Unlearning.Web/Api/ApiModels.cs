@@ -11,29 +11,30 @@ namespace Unlearning.Web.Api;
 
 /// <summary>One experiments-table row as the API returns it (null = N/A).</summary>
 public sealed record ExperimentDto(
-    string Id, string DisplayId, string Dataset, string Architecture, int ForgetClass, string Type, string? BaseId, string? Method,
+    string Id, string DisplayId, string Dataset, string Architecture, int ForgetClass, string ForgetSet, string Type, string? BaseId, string? Method,
     int? Epochs, int? BatchSize, double? LearningRate, long? Seed, IReadOnlyDictionary<string, double> Hyperparameters,
-    double? UA, double? RA, double? TUA, double? TRA, double? RT, double? PS, string Status, DateTime CreatedUtc,
+    double? UA, double? RA, double? TUA, double? TRA, double? RT, double? PS, double? Gap, string Status, DateTime CreatedUtc,
     bool HasCheckpoint, IReadOnlyDictionary<string, double> StageSeconds)
 {
-    public static ExperimentDto From(Experiment e) => new(
-        e.Id, ExperimentIds.Display(e.Id), e.Dataset, e.Architecture, e.ForgetClass, e.Type.ToString(), e.BaseId, e.Method,
+    /// <param name="gap">The gap to the Retrained models of the experiment's forget set (docs/forget-sets.md, "Gap to Retrained"), when known.</param>
+    public static ExperimentDto From(Experiment e, double? gap = null) => new(
+        e.Id, ExperimentIds.Display(e.Id), e.Dataset, e.Architecture, e.ForgetClass, e.ForgetSetId, e.Type.ToString(), e.BaseId, e.Method,
         e.Epochs, e.BatchSize, e.LearningRate, e.Seed,
         JsonSerializer.Deserialize<Dictionary<string, double>>(e.HyperparametersJson) ?? [],
-        e.UA, e.RA, e.TUA, e.TRA, e.RT, e.PS, e.Status.ToString(), e.CreatedUtc, e.CheckpointPath is not null,
+        e.UA, e.RA, e.TUA, e.TRA, e.RT, e.PS, gap, e.Status.ToString(), e.CreatedUtc, e.CheckpointPath is not null,
         JsonSerializer.Deserialize<Dictionary<string, double>>(e.StageTimesJson) ?? []);
 }
 
 /// <summary>A job as the API returns it.</summary>
 public sealed record JobDto(
     long Id, string Kind, string Status, string Step, double StepProgress, string Stage, double Progress, int? Epoch, int? TotalEpochs, double? EtaSeconds,
-    double? ForgetAccuracy, double? RetainAccuracy, string Dataset, string Architecture, int ForgetClass, string? Method,
+    double? ForgetAccuracy, double? RetainAccuracy, string Dataset, string Architecture, int ForgetClass, string ForgetSet, string? Method,
     string? BaseExperimentId, IReadOnlyDictionary<string, double> Hyperparameters, long Seed, string? ResultExperimentId, string? Error,
     DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc)
 {
     public static JobDto From(Job j) => new(
         j.Id, j.Kind.ToString(), j.Status.ToString(), j.Step.ToString(), j.StepProgress, j.Stage, j.Progress, j.Epoch, j.TotalEpochs, j.EtaSeconds, j.ForgetAccuracy, j.RetainAccuracy,
-        j.Dataset, j.Architecture, j.ForgetClass, j.Method, j.BaseExperimentId,
+        j.Dataset, j.Architecture, j.ForgetClass, j.ForgetSetId, j.Method, j.BaseExperimentId,
         JsonSerializer.Deserialize<Dictionary<string, double>>(j.HyperparametersJson) ?? [], j.Seed, j.ResultExperimentId,
         j.Error is null ? null : ApiProblems.WithoutPaths(j.Error),
         j.CreatedUtc, j.StartedUtc, j.FinishedUtc);
@@ -41,11 +42,13 @@ public sealed record JobDto(
 
 /// <summary>
 /// Body of <c>POST /api/jobs</c>. <c>kind</c>: unlearn (default) | evaluate | trainOriginal | retrain | upload.
-/// <c>hyperparameters</c> maps a name to a number or to a list of up to 5 numbers (a grid).
+/// <c>forgetSet</c> names the forget set (docs/forget-sets.md); <c>forgetClass</c> is the shorthand for <c>class-{c}</c>.
+/// <c>hyperparameters</c> maps a name to a number or to a list of up to 5 numbers (a grid); <c>seed</c> is a number or a
+/// list of up to 10 (one job per seed; the runs form a group).
 /// </summary>
 public sealed record JobRequestDto(
     string? Kind, string? Dataset, string? Architecture, int? ForgetClass, string? Method, string? BaseExperimentId,
-    Dictionary<string, JsonElement>? Hyperparameters, long? Seed, string? UploadId);
+    Dictionary<string, JsonElement>? Hyperparameters, JsonElement? Seed, string? UploadId, string? ForgetSet = null);
 
 /// <summary>Answer of <c>POST /api/jobs</c> and <c>POST /api/uploads</c>: the queued jobs.</summary>
 public sealed record JobsCreatedDto(IReadOnlyList<long> JobIds, IReadOnlyList<JobDto> Jobs)

@@ -26,6 +26,7 @@ public static class ApiSetup
         api.MapMethodsApi();
         api.MapExperimentsApi();
         api.MapJobsApi();
+        api.MapForgetSetsApi();
         api.MapUploadsApi();
         api.MapImagesApi();
         return app;

@@ -14,7 +14,7 @@ public static class ExperimentsEndpoints
     public static RouteGroupBuilder MapExperimentsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/experiments").WithTags("Experiments");
-        group.MapGet("", List).WithSummary("Experiments-table rows, filtered by dataset, architecture and forget class");
+        group.MapGet("", List).WithSummary("Experiments-table rows, filtered by dataset, architecture and forget set (forgetClass: shorthand for class-{c}); each row with its gap to the Retrained models of its forget set");
         group.MapGet("/{id}", Get).WithSummary("One experiment");
         group.MapGet("/{id}/export", Export)
             .WithSummary("The experiment in the original system's JSON format (features=true adds the 2,000 × d penultimate features)");
@@ -25,7 +25,7 @@ public static class ExperimentsEndpoints
         return group;
     }
 
-    private static Results<Ok<ExperimentDto[]>, ProblemHttpResult> List(string? dataset, string? architecture, int? forgetClass, ExperimentStore store)
+    private static Results<Ok<ExperimentDto[]>, ProblemHttpResult> List(string? dataset, string? architecture, int? forgetClass, string? forgetSet, ExperimentStore store)
     {
         var ds = dataset is null ? null : DatasetCatalog.TryGet(dataset);
         if (dataset is not null && ds is null) return ApiProblems.BadRequest($"Unknown dataset '{dataset}'.");
@@ -33,7 +33,12 @@ public static class ExperimentsEndpoints
         if (architecture is not null && arch is null) return ApiProblems.BadRequest($"Unknown architecture '{architecture}'.");
         if (forgetClass is int fc && ds is not null && (fc < 0 || fc >= ds.NumClasses))
             return ApiProblems.BadRequest($"forgetClass {fc} is out of range 0..{ds.NumClasses - 1}.");
-        return TypedResults.Ok(store.List(ds?.Id, arch?.Id, forgetClass).Select(ExperimentDto.From).ToArray());
+        var rows = forgetSet is not null ? store.List(ds?.Id, arch?.Id).Where(e => e.ForgetSetId == forgetSet).ToList() : store.List(ds?.Id, arch?.Id, forgetClass);
+        // Gap to Retrained: against the mean of the Retrained models of the row's own forget set (and dataset, architecture).
+        var references = rows.Where(e => e.Type == ExperimentType.Retrained).GroupBy(e => (e.Dataset, e.Architecture, e.ForgetSetId))
+            .ToDictionary(g => g.Key, g => Core.Experiments.Results.RunGroups.RetrainedMeans(g));
+        return TypedResults.Ok(rows.Select(e => ExperimentDto.From(e,
+            Core.Experiments.Results.RunGroups.Gap(e, references.GetValueOrDefault((e.Dataset, e.Architecture, e.ForgetSetId))))).ToArray());
     }
 
     private static ProblemHttpResult Missing(string id) => ApiProblems.NotFound($"Experiment '{id}' does not exist.");
@@ -77,7 +82,7 @@ public static class ExperimentsEndpoints
         await using (body)
         {
             var e = transfer.Import(body, dataset, architecture);
-            queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetClass);
+            queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetSetId);
             return TypedResults.Created($"/api/experiments/{e.Id}", ExperimentDto.From(e));
         }
     }
@@ -87,7 +92,7 @@ public static class ExperimentsEndpoints
         if (store.Get(id) is not { } e) return Missing(id);
         if (e.IsBaseline) return ApiProblems.Problem(StatusCodes.Status409Conflict, $"Experiment '{id}' is a {e.Type} baseline and cannot be deleted.");
         store.Delete(id);
-        queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetClass);
+        queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetSetId);
         return TypedResults.NoContent();
     }
 

@@ -52,7 +52,8 @@ public static class JobsEndpoints
             "upload" => JobKind.Upload,
             var k => throw new ArgumentException($"Unknown job kind '{k}'. Use unlearn, evaluate, trainOriginal, retrain or upload."),
         };
-        if (body.ForgetClass is null) throw new ArgumentException("forgetClass is required.");
+        if (body.ForgetClass is null && body.ForgetSet is null) throw new ArgumentException("forgetSet (or its shorthand forgetClass) is required.");
+        var (seed, seeds) = ParseSeed(body.Seed);
         var hp = MethodOptionsParser.FromJson(body.Hyperparameters ?? []);
         string? uploadPath = null;
         if (kind == JobKind.Upload)
@@ -60,8 +61,23 @@ public static class JobsEndpoints
         return new JobRequest
         {
             Kind = kind, Dataset = body.Dataset ?? DatasetCatalog.FashionMnist.Id, Architecture = body.Architecture ?? ModelCatalog.Compact.Id,
-            ForgetClass = body.ForgetClass.Value, Method = body.Method, BaseExperimentId = body.BaseExperimentId, Hyperparameters = hp, Seed = body.Seed,
-            UploadPath = uploadPath,
+            ForgetClass = body.ForgetClass ?? -1, ForgetSet = body.ForgetSet, Method = body.Method, BaseExperimentId = body.BaseExperimentId,
+            Hyperparameters = hp, Seed = seed, Seeds = seeds, UploadPath = uploadPath,
+        };
+    }
+
+    /// <summary><c>seed</c>: absent, a whole number, or a list of whole numbers (several seeds).</summary>
+    internal static (long? Seed, long[]? Seeds) ParseSeed(JsonElement? seed)
+    {
+        static long One(JsonElement e) => e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var v)
+            ? v : throw new ArgumentException($"seed: '{e}' is not a whole number.");
+        return seed switch
+        {
+            null or { ValueKind: JsonValueKind.Null or JsonValueKind.Undefined } => (null, null),
+            { ValueKind: JsonValueKind.Array } list => list.GetArrayLength() > JobQueue.MaxSeeds
+                ? throw new ArgumentException($"At most {JobQueue.MaxSeeds} seeds per request.")
+                : (null, [.. list.EnumerateArray().Select(One)]),
+            { } one => (One(one), null),
         };
     }
 }

@@ -71,13 +71,15 @@ public static class UploadsEndpoints
             var architecture = fields.GetValueOrDefault("architecture") ?? ModelCatalog.Compact.Id;
             if (DatasetCatalog.TryGet(dataset) is not { } info) return ApiProblems.BadRequest($"Unknown dataset '{dataset}'.");
             if (ModelCatalog.TryGet(architecture) is not { } arch) return ApiProblems.BadRequest($"Unknown architecture '{architecture}'.");
-            if (!int.TryParse(fields.GetValueOrDefault("forgetClass"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var forgetClass))
-                return ApiProblems.BadRequest("forgetClass is required (a class index).");
+            var forgetSet = fields.GetValueOrDefault("forgetSet") is { Length: > 0 } fs ? fs : null;
+            int forgetClass = -1;
+            if (forgetSet is null && !int.TryParse(fields.GetValueOrDefault("forgetClass"), NumberStyles.Integer, CultureInfo.InvariantCulture, out forgetClass))
+                return ApiProblems.BadRequest("forgetSet (or its shorthand forgetClass, a class index) is required.");
             long? seed = null;
             if (fields.GetValueOrDefault("seed") is { Length: > 0 } s)
                 seed = long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"seed '{s}' is not a whole number.");
 
-            var jobs = uploads.Enqueue(saved, info, arch, forgetClass, seed);
+            var jobs = uploads.Enqueue(saved, info, arch, forgetClass, seed, forgetSet);
             saved = null; // the job owns the file now
             return TypedResults.Created($"/api/jobs/{jobs[0].Id}", JobsCreatedDto.From(jobs));
         }

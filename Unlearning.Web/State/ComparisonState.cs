@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Unlearning.Core.Data;
 using Unlearning.Core.Models;
 
@@ -9,23 +10,29 @@ public enum ComparisonView { Contrast, Attack }
 
 /// <summary>
 /// The page state of one browser tab (one Blazor circuit, registered scoped): dataset, architecture, open
-/// forget-class tabs, the active one, Model A/B and the lower view. It is mirrored in the URL query so that a
+/// forget-set tabs, the active one, Model A/B and the lower view. It is mirrored in the URL query so that a
 /// comparison can be shared as a link (docs/views.md, "Shareable URL"):
 /// <c>?dataset=fashion-mnist&amp;architecture=compact&amp;forgetClass=3,1&amp;modelA=…&amp;modelB=…&amp;view=attack</c>.
-/// <c>forgetClass</c> lists the open tabs with the active class first; model ids are full experiment ids.
+/// <c>forgetClass</c> lists the open class tabs with the active class first; when a sample forget set is open
+/// (docs/forget-sets.md) <c>forgetSet</c> lists every open set's id instead (<c>class-3,s0123456789</c>).
+/// Model ids are full experiment ids.
 /// </summary>
-public sealed class ComparisonState
+public sealed partial class ComparisonState
 {
-    public const string DatasetKey = "dataset", ArchitectureKey = "architecture", ForgetClassKey = "forgetClass",
+    public const string DatasetKey = "dataset", ArchitectureKey = "architecture", ForgetClassKey = "forgetClass", ForgetSetKey = "forgetSet",
         ModelAKey = "modelA", ModelBKey = "modelB", ViewKey = "view";
 
-    private readonly List<int> _open = [];
+    private readonly List<string> _open = [];
 
     public string Dataset { get; private set; } = DatasetCatalog.FashionMnist.Id;
     public string Architecture { get; private set; } = ModelCatalog.Compact.Id;
-    /// <summary>Open forget-class tabs, ascending.</summary>
-    public IReadOnlyList<int> OpenForgetClasses => _open;
-    public int? ActiveForgetClass { get; private set; }
+    /// <summary>Open forget-set tabs: class sets by class, then sample sets in the order they were opened.</summary>
+    public IReadOnlyList<string> OpenForgetSets => _open;
+    /// <summary>Open class tabs, ascending.</summary>
+    public IReadOnlyList<int> OpenForgetClasses => [.. _open.Select(ClassOf).Where(c => c >= 0)];
+    public string? ActiveForgetSet { get; private set; }
+    /// <summary>The active tab's class when it is a class set; null for a sample set or no tab.</summary>
+    public int? ActiveForgetClass => ActiveForgetSet is { } id && ForgetSets.TryParseClassId(id, out var c) ? c : null;
     public string? ModelA { get; set; }
     public string? ModelB { get; set; }
     public ComparisonView View { get; set; } = ComparisonView.Contrast;
@@ -35,14 +42,14 @@ public sealed class ComparisonState
 
     public DatasetInfo DatasetInfo => DatasetCatalog.Get(Dataset);
 
-    /// <summary>Switches dataset (the open tabs stay when the new dataset has those classes; A/B are reset).</summary>
+    /// <summary>Switches dataset (the open class tabs stay when the new dataset has those classes; sample sets belong to one dataset and close; A/B are reset).</summary>
     public void SetDataset(string id)
     {
         var info = DatasetCatalog.Get(id);
         if (info.Id == Dataset) return;
         Dataset = info.Id;
-        _open.RemoveAll(c => c >= info.NumClasses);
-        if (ActiveForgetClass is { } a && a >= info.NumClasses) ActiveForgetClass = _open.Count > 0 ? _open[0] : null;
+        _open.RemoveAll(s => ClassOf(s) is var c && (c < 0 || c >= info.NumClasses));
+        if (ActiveForgetSet is { } a && !_open.Contains(a)) ActiveForgetSet = _open.Count > 0 ? _open[0] : null;
         ModelA = ModelB = null;
     }
 
@@ -58,43 +65,58 @@ public sealed class ComparisonState
     public void OpenForgetClass(int fc)
     {
         if (fc < 0 || fc >= DatasetInfo.NumClasses) throw new ArgumentOutOfRangeException(nameof(fc), $"Forget class {fc} is out of range 0..{DatasetInfo.NumClasses - 1}.");
-        if (!_open.Contains(fc)) { _open.Add(fc); _open.Sort(); }
-        Activate(fc);
+        OpenForgetSet(ForgetSets.ClassId(fc));
     }
 
-    public void Activate(int fc)
+    /// <summary>Opens (or re-activates) a forget-set tab; the caller has checked that the set exists.</summary>
+    public void OpenForgetSet(string id)
     {
-        if (!_open.Contains(fc) || ActiveForgetClass == fc) return;
-        ActiveForgetClass = fc;
+        if (!IsWellFormed(id)) throw new ArgumentException($"'{id}' is not a forget set id.", nameof(id));
+        if (!_open.Contains(id)) { _open.Add(id); Sort(); }
+        Activate(id);
+    }
+
+    public void Activate(int fc) => Activate(ForgetSets.ClassId(fc));
+
+    public void Activate(string id)
+    {
+        if (!_open.Contains(id) || ActiveForgetSet == id) return;
+        ActiveForgetSet = id;
         ModelA = ModelB = null;
     }
 
+    public void CloseForgetClass(int fc) => CloseForgetSet(ForgetSets.ClassId(fc));
+
     /// <summary>
     /// Closes a tab (docs/views.md, "Header and forget-class tabs"): closing the active tab activates the first remaining tab (the second when the
-    /// first was closed); closing the last leaves no active class.
+    /// first was closed); closing the last leaves no active set.
     /// </summary>
-    public void CloseForgetClass(int fc)
+    public void CloseForgetSet(string id)
     {
-        int index = _open.IndexOf(fc);
+        int index = _open.IndexOf(id);
         if (index < 0) return;
         _open.RemoveAt(index);
-        if (ActiveForgetClass != fc) return;
-        ActiveForgetClass = _open.Count > 0 ? _open[0] : null;
+        if (ActiveForgetSet != id) return;
+        ActiveForgetSet = _open.Count > 0 ? _open[0] : null;
         ModelA = ModelB = null;
     }
 
     /// <summary>The query parameters that describe this state (null values are removed from the URL).</summary>
-    public Dictionary<string, object?> ToQuery() => new()
+    public Dictionary<string, object?> ToQuery()
     {
-        [DatasetKey] = Dataset,
-        [ArchitectureKey] = Architecture,
-        [ForgetClassKey] = ActiveForgetClass is { } a
-            ? string.Join(",", new[] { a }.Concat(_open.Where(c => c != a)).Select(c => c.ToString(CultureInfo.InvariantCulture)))
-            : null,
-        [ModelAKey] = ActiveForgetClass is null ? null : ModelA,
-        [ModelBKey] = ActiveForgetClass is null ? null : ModelB,
-        [ViewKey] = View == ComparisonView.Contrast ? null : View.ToString().ToLowerInvariant(),
-    };
+        var ordered = ActiveForgetSet is { } a ? new[] { a }.Concat(_open.Where(s => s != a)).ToList() : [];
+        bool classesOnly = ordered.All(s => ClassOf(s) >= 0);
+        return new()
+        {
+            [DatasetKey] = Dataset,
+            [ArchitectureKey] = Architecture,
+            [ForgetClassKey] = ordered.Count > 0 && classesOnly ? string.Join(",", ordered.Select(s => ClassOf(s).ToString(CultureInfo.InvariantCulture))) : null,
+            [ForgetSetKey] = ordered.Count > 0 && !classesOnly ? string.Join(",", ordered) : null,
+            [ModelAKey] = ActiveForgetSet is null ? null : ModelA,
+            [ModelBKey] = ActiveForgetSet is null ? null : ModelB,
+            [ViewKey] = View == ComparisonView.Contrast ? null : View.ToString().ToLowerInvariant(),
+        };
+    }
 
     /// <summary>Restores the state from query values; unknown or malformed values are ignored (defaults stay).</summary>
     public void Apply(Func<string, string?> query)
@@ -102,20 +124,41 @@ public sealed class ComparisonState
         if (DatasetCatalog.TryGet(query(DatasetKey)) is { } d) Dataset = d.Id;
         if (ModelCatalog.TryGet(query(ArchitectureKey)) is { } m) Architecture = m.Id;
         _open.Clear();
-        ActiveForgetClass = null;
-        var classes = (query(ForgetClassKey) ?? "")
-            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : -1)
-            .Where(c => c >= 0 && c < DatasetInfo.NumClasses)
-            .ToList();
-        foreach (var c in classes.Distinct()) _open.Add(c);
-        _open.Sort();
-        if (classes.Count > 0) ActiveForgetClass = classes[0];
-        ModelA = ActiveForgetClass is null ? null : NullIfEmpty(query(ModelAKey));
-        ModelB = ActiveForgetClass is null ? null : NullIfEmpty(query(ModelBKey));
+        ActiveForgetSet = null;
+        var sets = query(ForgetSetKey) is { Length: > 0 } setList
+            ? Split(setList).Where(IsWellFormed).ToList()
+            : Split(query(ForgetClassKey) ?? "")
+                .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : -1)
+                .Where(c => c >= 0).Select(ForgetSets.ClassId).ToList();
+        sets = [.. sets.Where(s => ClassOf(s) is var c && (c < 0 ? !ForgetSets.TryParseClassId(s, out _) : c < DatasetInfo.NumClasses)).Distinct()];
+        _open.AddRange(sets);
+        Sort();
+        if (sets.Count > 0) ActiveForgetSet = sets[0];
+        ModelA = ActiveForgetSet is null ? null : NullIfEmpty(query(ModelAKey));
+        ModelB = ActiveForgetSet is null ? null : NullIfEmpty(query(ModelBKey));
         if (ModelA is not null && ModelA == ModelB) ModelB = null;
         View = string.Equals(query(ViewKey), "attack", StringComparison.OrdinalIgnoreCase) ? ComparisonView.Attack : ComparisonView.Contrast;
     }
+
+    /// <summary>A class set's class, or −1 for a sample set id.</summary>
+    private static int ClassOf(string id) => ForgetSets.TryParseClassId(id, out var c) ? c : -1;
+
+    /// <summary>A class set id or a stored set's id shape (docs/forget-sets.md, "Ids and names"); says nothing about existence.</summary>
+    public static bool IsWellFormed(string? id) => id is not null && (ForgetSets.TryParseClassId(id, out _) || SampleSetId().IsMatch(id));
+
+    [GeneratedRegex("^s[0-9a-f]{10}$")]
+    private static partial Regex SampleSetId();
+
+    private void Sort()
+    {
+        var classes = _open.Where(s => ClassOf(s) >= 0).OrderBy(ClassOf).ToList();
+        var samples = _open.Where(s => ClassOf(s) < 0).ToList();
+        _open.Clear();
+        _open.AddRange(classes);
+        _open.AddRange(samples);
+    }
+
+    private static IEnumerable<string> Split(string s) => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 }

@@ -20,5 +20,14 @@ public sealed class BaselinePreparation(ExperimentStore store)
 
     /// <summary>True when a baseline row of the forget class exists and is not evaluated yet (a database read, no hashing).</summary>
     public bool NeedsEvaluation(string dataset, string architecture, int forgetClass) =>
-        store.List(dataset, architecture, forgetClass).Any(e => e.IsBaseline && e.Status == ExperimentStatus.Pending);
+        NeedsEvaluation(dataset, architecture, ForgetSets.ClassId(forgetClass));
+
+    /// <summary>As above for any forget set; a sample set without its Original row yet (made on the worker) needs it too.</summary>
+    public bool NeedsEvaluation(string dataset, string architecture, string forgetSetId)
+    {
+        var rows = store.List(dataset, architecture, forgetSetId);
+        if (rows.Any(e => e.IsBaseline && e.Status == ExperimentStatus.Pending)) return true;
+        return !ForgetSets.TryParseClassId(forgetSetId, out _) && !rows.Any(e => e.Type == ExperimentType.Original)
+            && store.GetForgetSet(dataset, forgetSetId) is not null && store.Exists(ExperimentIds.Original(dataset, architecture, 0));
+    }
 }

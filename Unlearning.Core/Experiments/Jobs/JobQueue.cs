@@ -48,8 +48,8 @@ public sealed class JobQueue : IDisposable
     /// <summary>Raised (on the worker or caller thread) whenever a job changes; the argument is a snapshot.</summary>
     public event Action<Job>? JobChanged;
 
-    /// <summary>Raised when an experiment was added or deleted (dataset, architecture, forget class).</summary>
-    public event Action<string, string, int>? ExperimentsChanged;
+    /// <summary>Raised when an experiment was added or deleted (dataset, architecture, forget set id).</summary>
+    public event Action<string, string, string>? ExperimentsChanged;
 
     /// <summary>Latest live snapshot of each job seen by this process (progress updates are not all written to the database).</summary>
     private readonly ConcurrentDictionary<long, Job> _live = new();
@@ -96,15 +96,16 @@ public sealed class JobQueue : IDisposable
         var arch = ModelCatalog.TryGet(request.Architecture) ?? throw new ArgumentException($"Unknown architecture '{request.Architecture}'. Known: {string.Join(", ", ModelCatalog.All.Select(a => a.Id))}.");
         if (!_datasets.IsAvailable(info))
             throw new ArgumentException($"{info.DisplayName} is not available on this server: {info.Folder}/{Path.GetFileName(DatasetLoader.RequiredFiles(info, _datasets.DataRoot).First(f => !File.Exists(f)))} is missing under the data folder ({info.SourceHint}).");
-        if (request.ForgetClass < 0 || request.ForgetClass >= info.NumClasses)
+        if (request.ForgetSet is null && (request.ForgetClass < 0 || request.ForgetClass >= info.NumClasses))
             throw new ArgumentException($"Forget class {request.ForgetClass} is out of range: {info.DisplayName} has classes 0..{info.NumClasses - 1}.");
-        long seed = request.Seed ?? 2048;
-        if (seed < 0) throw new ArgumentException("Seed must be ≥ 0.");
+        var scenario = _store.Scenario(info, request.ForgetSetId);
+        var seeds = SeedsOf(request);
 
         var jobs = new List<Job>();
-        Job NewJob(JobKind kind, string? method = null, string? baseId = null, Dictionary<string, double>? hp = null) => new()
+        Job NewJob(JobKind kind, long seed, string? method = null, string? baseId = null, Dictionary<string, double>? hp = null) => new()
         {
-            Kind = kind, Dataset = info.Id, Architecture = arch.Id, ForgetClass = request.ForgetClass, Method = method, BaseExperimentId = baseId,
+            Kind = kind, Dataset = info.Id, Architecture = arch.Id, ForgetClass = scenario.ForgetClass, ForgetSetId = scenario.Id,
+            Method = method, BaseExperimentId = baseId,
             HyperparametersJson = JsonSerializer.Serialize(hp ?? []), Seed = seed, UploadPath = request.UploadPath,
             Status = JobStatus.Queued, Stage = "Queued", Step = JobStep.Queued, CreatedUtc = DateTime.UtcNow,
         };
@@ -113,32 +114,48 @@ public sealed class JobQueue : IDisposable
             case JobKind.Unlearn:
             {
                 var method = _methods.Get(request.Method ?? throw new ArgumentException("Choose a method."));
-                var baseId = request.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, request.ForgetClass);
-                var baseExp = _store.Get(baseId) ?? throw new KeyNotFoundException($"Base experiment '{baseId}' does not exist.");
-                if (baseExp.Dataset != info.Id || baseExp.Architecture != arch.Id)
-                    throw new ArgumentException($"Base experiment '{baseId}' is a {baseExp.Dataset}/{baseExp.Architecture} model, not {info.Id}/{arch.Id}.");
-                if (baseExp.CheckpointPath is null) throw new ArgumentException($"Base experiment '{baseId}' has no checkpoint (imported results cannot be unlearned further).");
+                if (method.ClassWiseOnly && !scenario.IsClassWise)
+                    throw new ArgumentException($"{method.DisplayName} forgets whole classes only; '{scenario.Name}' is a sample forget set. Choose another method or a class forget set.");
+                var baseId = request.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, scenario.Id);
+                var baseExp = _store.Get(baseId) ?? (request.BaseExperimentId is null ? null : throw new KeyNotFoundException($"Base experiment '{baseId}' does not exist."));
+                if (baseExp is not null)
+                {
+                    if (baseExp.Dataset != info.Id || baseExp.Architecture != arch.Id)
+                        throw new ArgumentException($"Base experiment '{baseId}' is a {baseExp.Dataset}/{baseExp.Architecture} model, not {info.Id}/{arch.Id}.");
+                    if (baseExp.ForgetSetId != scenario.Id)
+                        throw new ArgumentException($"Base experiment '{baseId}' belongs to another forget set ('{baseExp.ForgetSetId}', not '{scenario.Id}').");
+                    if (baseExp.CheckpointPath is null) throw new ArgumentException($"Base experiment '{baseId}' has no checkpoint (imported results cannot be unlearned further).");
+                }
+                // A sample set's Original row is made by the worker (it fingerprints the checkpoint); the default base is fine without it.
+                else if (scenario.IsClassWise) throw new KeyNotFoundException($"Base experiment '{baseId}' does not exist.");
                 var combinations = MethodOptionsParser.Expand(method, arch.Id, request.Hyperparameters, MaxJobsPerRequest);
-                var group = combinations.Count > 1 ? Guid.NewGuid().ToString("N")[..8] : null;
+                if (combinations.Count * seeds.Length > MaxJobsPerRequest)
+                    throw new ArgumentException($"This request expands to {combinations.Count} combination(s) × {seeds.Length} seed(s) = {combinations.Count * seeds.Length} jobs; at most {MaxJobsPerRequest} per request.");
+                var group = combinations.Count * seeds.Length > 1 ? Guid.NewGuid().ToString("N")[..8] : null;
                 foreach (var hp in combinations)
-                    jobs.Add(NewJob(JobKind.Unlearn, method.Name, baseId, hp) is var j ? Set(j, group) : null!);
+                    foreach (var seed in seeds)
+                        jobs.Add(Set(NewJob(JobKind.Unlearn, seed, method.Name, baseId, hp), group));
                 break;
             }
             case JobKind.Upload:
                 if (request.UploadPath is null) throw new ArgumentException("An upload job needs an uploaded file (POST /api/uploads).");
                 if (!File.Exists(_store.Artifacts.Resolve(request.UploadPath)))
                     throw new KeyNotFoundException($"The upload '{Path.GetFileNameWithoutExtension(request.UploadPath)}' does not exist; upload the file again.");
-                jobs.Add(NewJob(JobKind.Upload, "Custom"));
+                jobs.Add(NewJob(JobKind.Upload, seeds[0], "Custom"));
                 break;
             case JobKind.Evaluate:
-                jobs.Add(NewJob(JobKind.Evaluate));
+                jobs.Add(NewJob(JobKind.Evaluate, seeds[0]));
                 break;
             case JobKind.TrainOriginal:
             case JobKind.Retrain:
             {
                 var hp = request.Hyperparameters.ToDictionary(kv => kv.Key, kv => kv.Value.Length == 1 ? kv.Value[0] : throw new ArgumentException($"'{kv.Key}' takes one value for training jobs."));
-                arch.DefaultRecipe(info).WithOverrides(hp, seed);   // refuses bad values now rather than on the worker
-                jobs.Add(NewJob(request.Kind, request.Kind == JobKind.Retrain ? "Retrain" : null, null, hp));
+                if (request.Kind == JobKind.TrainOriginal && seeds.Length > 1) throw new ArgumentException("The Original model is trained with one seed.");
+                foreach (var seed in seeds)
+                {
+                    arch.DefaultRecipe(info).WithOverrides(hp, seed);   // refuses bad values now rather than on the worker
+                    jobs.Add(NewJob(request.Kind, seed, request.Kind == JobKind.Retrain ? "Retrain" : null, null, hp));
+                }
                 break;
             }
             default:
@@ -162,21 +179,45 @@ public sealed class JobQueue : IDisposable
         static Job Set(Job j, string? group) { j.GroupId = group; return j; }
     }
 
+    /// <summary>Most seeds one request may list (docs/forget-sets.md, "Groups").</summary>
+    public const int MaxSeeds = 10;
+
+    /// <summary>The default seed of a job that names none (the original system's).</summary>
+    public const long DefaultSeed = 2048;
+
+    /// <summary>The request's seeds: <see cref="JobRequest.Seeds"/> (1..10 distinct, ≥ 0), else <see cref="JobRequest.Seed"/>, else 2048.</summary>
+    public static long[] SeedsOf(JobRequest request)
+    {
+        var seeds = request.Seeds is { Length: > 0 } list ? list : [request.Seed ?? DefaultSeed];
+        if (request.Seeds is { Length: 0 }) throw new ArgumentException("'seeds' is empty: give at least one seed.");
+        if (seeds.Length > MaxSeeds) throw new ArgumentException($"At most {MaxSeeds} seeds per request; this one lists {seeds.Length}.");
+        if (seeds.Any(s => s < 0)) throw new ArgumentException("Seeds must be ≥ 0.");
+        if (seeds.Distinct().Count() != seeds.Length) throw new ArgumentException($"A seed is listed twice ({string.Join(", ", seeds)}).");
+        return seeds;
+    }
+
     /// <summary>
     /// Queues one Evaluate job for the baselines of a forget class when a baseline row of it is still Pending and no
     /// Evaluate job for it is queued or running; returns the job, or null when nothing needed queuing. Reads the
     /// database only: the job prepares rows and fingerprints on the worker. Call it on a user's request, not as a side
     /// effect of opening a page.
     /// </summary>
-    public Job? RequestBaselineEvaluation(string dataset, string architecture, int forgetClass)
+    public Job? RequestBaselineEvaluation(string dataset, string architecture, int forgetClass) =>
+        RequestBaselineEvaluation(dataset, architecture, Data.ForgetSets.ClassId(forgetClass));
+
+    /// <summary>
+    /// As above for any forget set. A sample set whose Original row does not exist yet (it is made by the worker)
+    /// counts as needing its evaluation.
+    /// </summary>
+    public Job? RequestBaselineEvaluation(string dataset, string architecture, string forgetSetId)
     {
         lock (_enqueueLock)
         {
-            if (!_baselines.NeedsEvaluation(dataset, architecture, forgetClass)) return null;
+            if (!_baselines.NeedsEvaluation(dataset, architecture, forgetSetId)) return null;
             bool waiting = List(200).Any(j => j.Kind == JobKind.Evaluate && j.Status is JobStatus.Queued or JobStatus.Running
-                                              && j.Dataset == dataset && j.Architecture == architecture && j.ForgetClass == forgetClass);
+                                              && j.Dataset == dataset && j.Architecture == architecture && j.ForgetSetId == forgetSetId);
             if (waiting) return null;
-            return Enqueue(new JobRequest { Kind = JobKind.Evaluate, Dataset = dataset, Architecture = architecture, ForgetClass = forgetClass })[0];
+            return Enqueue(new JobRequest { Kind = JobKind.Evaluate, Dataset = dataset, Architecture = architecture, ForgetSet = forgetSetId })[0];
         }
     }
 
@@ -332,7 +373,7 @@ public sealed class JobQueue : IDisposable
         job.FinishedUtc = DateTime.UtcNow;
         _store.UpdateJob(job);
         Publish(job);
-        if (job.Status == JobStatus.Succeeded) ExperimentsChanged?.Invoke(job.Dataset, job.Architecture, job.ForgetClass);
+        if (job.Status == JobStatus.Succeeded) ExperimentsChanged?.Invoke(job.Dataset, job.Architecture, job.ForgetSetId);
     }
 
     /// <summary>
@@ -353,7 +394,7 @@ public sealed class JobQueue : IDisposable
         if (File.Exists(path)) File.Delete(path);
     }
 
-    public void NotifyExperimentsChanged(string dataset, string architecture, int forgetClass) => ExperimentsChanged?.Invoke(dataset, architecture, forgetClass);
+    public void NotifyExperimentsChanged(string dataset, string architecture, string forgetSetId) => ExperimentsChanged?.Invoke(dataset, architecture, forgetSetId);
 
     private int _disposed;
 

@@ -14,11 +14,22 @@ public sealed record JobRequest
     public JobKind Kind { get; init; } = JobKind.Unlearn;
     public string Dataset { get; init; } = "fashion-mnist";
     public string Architecture { get; init; } = "compact";
+    /// <summary>Shorthand for the forget set <c>class-{ForgetClass}</c>; ignored when <see cref="ForgetSet"/> is given.</summary>
     public int ForgetClass { get; init; }
+    /// <summary>The forget set's id (docs/forget-sets.md): <c>class-{c}</c> or a stored sample set; null = <see cref="ForgetClass"/>.</summary>
+    public string? ForgetSet { get; init; }
     public string? Method { get; init; }
     public string? BaseExperimentId { get; init; }
     public Dictionary<string, double[]> Hyperparameters { get; init; } = [];
     public long? Seed { get; init; }
+    /// <summary>
+    /// Several seeds (at most <see cref="JobQueue.MaxSeeds"/>, distinct): one job per seed and hyperparameter combination;
+    /// the runs of one combination form a group (docs/forget-sets.md, "Groups"). Overrides <see cref="Seed"/>.
+    /// </summary>
+    public long[]? Seeds { get; init; }
+
+    /// <summary>The forget set id this request names.</summary>
+    public string ForgetSetId => ForgetSet ?? Data.ForgetSets.ClassId(ForgetClass);
     /// <summary>Upload jobs: the stored upload file (relative to the app folder).</summary>
     public string? UploadPath { get; init; }
 }

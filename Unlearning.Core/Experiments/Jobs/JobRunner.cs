@@ -51,12 +51,15 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         {
             JobKind.Unlearn => RunUnlearn(job, info, arch, train, test, report, cancellation),
             JobKind.Upload => RunUpload(job, info, arch, train, test, report, cancellation),
-            JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, cancellation, 0, 1, partOf: null)
+            JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, SetOf(job), train, test, report, cancellation, 0, 1, partOf: null)
                                 ?? throw new InvalidOperationException($"No baseline models exist for {info.DisplayName} / {arch.DisplayName}; train them first."),
             JobKind.TrainOriginal or JobKind.Retrain => RunTrainBaseline(job, info, arch, train, test, report, cancellation),
             _ => throw new NotSupportedException($"Job kind {job.Kind} is not supported."),
         };
     }
+
+    /// <summary>The job's forget set id (jobs stored before forget sets carry only their class).</summary>
+    private static string SetOf(Job job) => string.IsNullOrEmpty(job.ForgetSetId) ? ForgetSets.ClassId(job.ForgetClass) : job.ForgetSetId;
 
     private (TensorData Train, TensorData Test) Data(DatasetInfo info)
     {
@@ -84,11 +87,15 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         var method = methods.Get(job.Method ?? throw new ArgumentException("An unlearning job needs a method."));
         var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
         hp = HyperparameterValidation.Validate(method, hp);
-        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.05, partOf: JobStep.Unlearn);
+        var setId = SetOf(job);
+        var scenario = store.Scenario(info, setId);
+        if (method.ClassWiseOnly && !scenario.IsClassWise)
+            throw new ArgumentException($"{method.DisplayName} forgets whole classes only; '{scenario.Name}' is a sample forget set.");
+        EnsureBaselinesEvaluated(info, arch, setId, train, test, report, ct, 0, 0.05, partOf: JobStep.Unlearn);
 
-        var baseExp = store.Get(job.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass))
-            ?? throw new KeyNotFoundException($"Base experiment '{job.BaseExperimentId}' does not exist.");
-        var split = ForgetSplit.Create(datasets.Load(info), job.ForgetClass);
+        var baseExp = store.Get(job.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, setId))
+            ?? throw new KeyNotFoundException($"Base experiment '{job.BaseExperimentId ?? ExperimentIds.Original(info.Id, arch.Id, setId)}' does not exist.");
+        var split = ForgetSplit.Create(datasets.Load(info), scenario);
         var id = job.ReservedExperimentId!;
         Trainer.Seed(job.Seed);
         using var model = LoadModel(info, arch, store.ResolveCheckpoint(baseExp));
@@ -103,7 +110,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         Checkpoint.Save(model, checkpoint);
         var experiment = new Experiment
         {
-            Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = job.ForgetClass, Type = ExperimentType.Unlearned,
+            Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = scenario.ForgetClass, ForgetSetId = setId, Type = ExperimentType.Unlearned,
             BaseId = baseExp.Id, Method = method.Name, HyperparametersJson = JsonSerializer.Serialize(hp),
             Epochs = hp.TryGetValue(HyperparameterSpec.EpochsName, out var e) ? (int)e : null,
             BatchSize = hp.TryGetValue(HyperparameterSpec.BatchSizeName, out var b) ? (int)b : null,
@@ -122,12 +129,13 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         var upload = store.Artifacts.Resolve(job.UploadPath ?? throw new ArgumentException("An upload job needs its file."));
         report(new JobProgressUpdate(JobStep.Load, "Loading checkpoint", 0, 0));
         using var model = LoadModel(info, arch, upload);
-        EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0, 0.1, partOf: JobStep.Load);
+        var setId = SetOf(job);
+        EnsureBaselinesEvaluated(info, arch, setId, train, test, report, ct, 0, 0.1, partOf: JobStep.Load);
         var checkpoint = store.Artifacts.CheckpointPath(id);
         Checkpoint.Save(model, checkpoint);
         var experiment = new Experiment
         {
-            Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = job.ForgetClass, Type = ExperimentType.Uploaded,
+            Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = job.ForgetClass, ForgetSetId = setId, Type = ExperimentType.Uploaded,
             Method = "Custom", Seed = job.Seed, CreatedUtc = DateTime.UtcNow, CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id,
         };
         EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.15, 1.0);
@@ -139,13 +147,23 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     {
         var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
         var recipe = arch.DefaultRecipe(info).WithOverrides(hp, job.Seed);
-        int? fc = job.Kind == JobKind.Retrain ? job.ForgetClass : null;
-        var folder = store.TrainedBaselineFolder(info.Id, arch.Id);
+        var setId = SetOf(job);
         var progress = new CallbackProgress<TrainProgress>(p =>
         {
             double done = ((p.Epoch - 1) + (double)p.Batch / p.TotalBatches) / p.TotalEpochs;
             report(new JobProgressUpdate(JobStep.Train, "Training", done, 0.9 * done, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds, null, p.Accuracy));
         });
+        if (job.Kind == JobKind.Retrain)
+        {
+            var scenario = store.Scenario(info, setId);
+            var primary = store.Get(ExperimentIds.Retrained(info.Id, arch.Id, setId));
+            // A class set's first Retrained model (or a retrain with its seed) stays a baseline file; every other Retrained
+            // model (sample sets, further seeds) is an experiment of its own (docs/forget-sets.md, "Baselines").
+            if (!scenario.IsClassWise || (primary is not null && primary.Seed != job.Seed))
+                return RunTrainRetrainedExperiment(job, info, arch, scenario, primary, recipe, train, test, progress, report, ct);
+        }
+        int? fc = job.Kind == JobKind.Retrain ? job.ForgetClass : null;
+        var folder = store.TrainedBaselineFolder(info.Id, arch.Id);
         var (model, entry) = BaselineTrainer.TrainOne(datasets.Load(info), arch, recipe, fc, Device, progress, ct);
         using (model)
         {
@@ -157,10 +175,60 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         // The new model backs its rows from now on (also where a shipped baseline existed) and replaces their evaluations.
         _baselines.EnsureRows(info, arch);
         var stored = Path.Combine(folder, entry.File);
-        foreach (var row in store.List(info.Id, arch.Id).Where(x => x.Type == (fc is null ? ExperimentType.Original : ExperimentType.Retrained) && (fc is null || x.ForgetClass == fc)))
+        var primaryRetrained = fc is null ? null : ExperimentIds.Retrained(info.Id, arch.Id, setId);
+        foreach (var row in store.List(info.Id, arch.Id).Where(x => fc is null ? x.Type == ExperimentType.Original : x.Id == primaryRetrained))
             store.RebindBaseline(row.Id, stored, recipe, recipe.Seed, fc is null ? null : entry.TrainSeconds);
-        var evaluated = EnsureBaselinesEvaluated(info, arch, job.ForgetClass, train, test, report, ct, 0.9, 1.0, partOf: null);
-        return fc is null ? ExperimentIds.Original(info.Id, arch.Id, job.ForgetClass) : evaluated ?? ExperimentIds.Retrained(info.Id, arch.Id, job.ForgetClass);
+        var evaluated = EnsureBaselinesEvaluated(info, arch, setId, train, test, report, ct, 0.9, 1.0, partOf: null);
+        return fc is null ? ExperimentIds.Original(info.Id, arch.Id, setId) : evaluated ?? ExperimentIds.Retrained(info.Id, arch.Id, setId);
+    }
+
+    /// <summary>
+    /// A Retrained model that is an experiment of its own: the first one of a sample set (<c>a00s-…</c>) or a further
+    /// seed of any set (<c>…-seed{n}</c>). Trained on the set's retain samples, saved in its experiment folder, then
+    /// evaluated: the first one as the set's reference, a further seed against that reference like any other model.
+    /// </summary>
+    private string RunTrainRetrainedExperiment(Job job, DatasetInfo info, ArchitectureInfo arch, ForgetScenario scenario, Experiment? primary,
+        TrainOptions recipe, TensorData train, TensorData test, IProgress<TrainProgress> progress, Action<JobProgressUpdate> report, CancellationToken ct)
+    {
+        bool isPrimary = primary is null || primary.Seed == job.Seed;
+        var id = isPrimary ? ExperimentIds.Retrained(info.Id, arch.Id, scenario.Id) : ExperimentIds.RetrainedSeed(info.Id, arch.Id, scenario.Id, job.Seed);
+        var splits = datasets.Load(info);
+        var split = ForgetSplit.Create(splits, scenario);
+        var (model, entry) = BaselineTrainer.TrainOn(splits, arch, recipe, split.Retain, Device, progress, ct);
+        using (model)
+        {
+            ct.ThrowIfCancellationRequested();
+            _baselines.EnsureRows(info, arch);
+            var checkpoint = store.Artifacts.CheckpointPath(id);
+            Checkpoint.Save(model, checkpoint);
+            var experiment = store.Get(id) ?? new Experiment
+            {
+                Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = scenario.ForgetClass, ForgetSetId = scenario.Id,
+                Type = ExperimentType.Retrained, Method = "Retrain", CreatedUtc = DateTime.UnixEpoch.AddSeconds(1), JobId = job.Id,
+            };
+            experiment.Epochs = recipe.Epochs;
+            experiment.BatchSize = recipe.BatchSize;
+            experiment.LearningRate = recipe.LearningRate;
+            experiment.Seed = job.Seed;
+            experiment.RT = entry.TrainSeconds;
+            experiment.CheckpointPath = store.Artifacts.Relative(checkpoint);
+            experiment.CheckpointSha256 = ExperimentStore.CheckpointFingerprint(checkpoint);
+            experiment.Status = ExperimentStatus.Pending;
+            experiment.UA = experiment.RA = experiment.TUA = experiment.TRA = experiment.PS = null;
+            experiment.ResultsPath = null;
+            if (isPrimary)
+            {
+                if (store.Exists(id)) store.Update(experiment); else store.Add(experiment);
+                // The set's Original was compared against the Retrained model being replaced: measure it again.
+                if (store.Get(ExperimentIds.Original(info.Id, arch.Id, scenario.Id)) is { } original && primary is not null)
+                    store.RebindBaseline(original.Id, original.CheckpointPath!, arch.DefaultRecipe(info), original.Seed ?? recipe.Seed, null);
+                return EnsureBaselinesEvaluated(info, arch, scenario.Id, train, test, report, ct, 0.9, 1.0, partOf: null) ?? id;
+            }
+            EnsureBaselinesEvaluated(info, arch, scenario.Id, train, test, report, ct, 0.9, 0.93, partOf: null);
+            model.eval();
+            EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.93, 1.0, asReference: false);
+            return id;
+        }
     }
 
     /// <summary>
@@ -175,14 +243,21 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, JobStep? partOf)
     {
         if (fc < 0 || fc >= info.NumClasses) throw new ArgumentOutOfRangeException(nameof(fc), fc, $"Forget class must be in 0..{info.NumClasses - 1}.");
+        return EnsureBaselinesEvaluated(info, arch, ForgetSets.ClassId(fc), train, test, report, ct, from, to, partOf);
+    }
+
+    /// <summary>As above for any forget set (<paramref name="forgetSetId"/>: <c>class-{c}</c> or a stored sample set).</summary>
+    public string? EnsureBaselinesEvaluated(DatasetInfo info, ArchitectureInfo arch, string forgetSetId, TensorData train, TensorData test,
+        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, JobStep? partOf)
+    {
         if (partOf is { } step)
         {
             var outer = report;
             report = u => outer(u with { Step = step, Stage = "Evaluating baselines", StepProgress = to > from ? (u.Progress - from) / (to - from) : 0, EtaSeconds = null });
         }
         _baselines.EnsureRows(info, arch);
-        var original = store.Get(ExperimentIds.Original(info.Id, arch.Id, fc));
-        var retrained = store.Get(ExperimentIds.Retrained(info.Id, arch.Id, fc));
+        var original = store.Get(ExperimentIds.Original(info.Id, arch.Id, forgetSetId));
+        var retrained = store.Get(ExperimentIds.Retrained(info.Id, arch.Id, forgetSetId));
         if (original is null) return null;
         double mid = retrained is null ? to : (from + to) / 2;
         if (original.Status != ExperimentStatus.Ready)
@@ -229,16 +304,20 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     private string SaveResults(string id, ExperimentResults results) => ResultsDocument.Save(store.Artifacts, id, results);
 
     /// <summary>Runs the evaluation pipeline, writes the results document and features, and adds or updates the row.</summary>
+    /// <param name="asReference">False for a further Retrained seed: it is evaluated against the set's first Retrained model like any other model.</param>
     private void EvaluateAndStore(Experiment experiment, Classifier model, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test,
-        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, bool isOriginal = false)
+        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, bool isOriginal = false, bool asReference = true)
     {
         var clock = Stopwatch.StartNew();
         var splits = datasets.Load(info);
-        var split = ForgetSplit.Create(splits, experiment.ForgetClass);
+        var setId = string.IsNullOrEmpty(experiment.ForgetSetId) ? ForgetSets.ClassId(experiment.ForgetClass) : experiment.ForgetSetId;
+        var scenario = store.Scenario(info, setId);
+        var split = ForgetSplit.Create(splits, scenario);
         var subset = FixedSubset.Select(splits.Train.Labels, info.NumClasses);
-        bool isRetrained = experiment.Type == ExperimentType.Retrained;
-        var originalExp = isOriginal ? null : store.Get(ExperimentIds.Original(info.Id, arch.Id, experiment.ForgetClass));
-        var retrainedExp = isRetrained ? null : store.Get(ExperimentIds.Retrained(info.Id, arch.Id, experiment.ForgetClass));
+        if (!scenario.IsClassWise) subset = FixedSubset.WithForgetSamples(subset, split.Forget);
+        bool isRetrained = experiment.Type == ExperimentType.Retrained && asReference;
+        var originalExp = isOriginal ? null : store.Get(ExperimentIds.Original(info.Id, arch.Id, setId));
+        var retrainedExp = isRetrained ? null : store.Get(ExperimentIds.Retrained(info.Id, arch.Id, setId));
         using var scope = NewDisposeScope();
         var originalModel = isOriginal ? model : originalExp is null ? null : LoadModel(info, arch, store.ResolveCheckpoint(originalExp));
         var retrainedModel = retrainedExp is null || isRetrained ? null : LoadModel(info, arch, store.ResolveCheckpoint(retrainedExp));

@@ -20,7 +20,7 @@ namespace Unlearning.Core.Experiments.Migrations
             modelBuilder.Entity("Unlearning.Core.Experiments.Experiment", b =>
                 {
                     b.Property<string>("Id")
-                        .HasMaxLength(32)
+                        .HasMaxLength(96)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Architecture")
@@ -52,6 +52,11 @@ namespace Unlearning.Core.Experiments.Migrations
 
                     b.Property<int>("ForgetClass")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ForgetSetId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("HyperparametersJson")
                         .IsRequired()
@@ -106,7 +111,57 @@ namespace Unlearning.Core.Experiments.Migrations
 
                     b.HasIndex("Dataset", "Architecture", "ForgetClass");
 
+                    b.HasIndex("Dataset", "Architecture", "ForgetSetId");
+
                     b.ToTable("Experiments");
+                });
+
+            modelBuilder.Entity("Unlearning.Core.Experiments.ForgetSet", b =>
+                {
+                    b.Property<string>("Dataset")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Id")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Class")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Indexes")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(120)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Percent")
+                        .HasColumnType("REAL");
+
+                    b.Property<long?>("Seed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Stratified")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Dataset", "Id");
+
+                    b.ToTable("ForgetSets");
                 });
 
             modelBuilder.Entity("Unlearning.Core.Experiments.Job", b =>
@@ -149,6 +204,11 @@ namespace Unlearning.Core.Experiments.Migrations
 
                     b.Property<int>("ForgetClass")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ForgetSetId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("GroupId")
                         .HasColumnType("TEXT");

@@ -40,6 +40,10 @@ public sealed class ExperimentResultsReader(ExperimentStore store)
     public Task<ComparedModel?> GetRetrainedAsync(string dataset, string architecture, int forgetClass, CancellationToken cancellation = default) =>
         GetAsync(ExperimentIds.Retrained(dataset, architecture, forgetClass), cancellation);
 
+    /// <summary>The (first) Retrained model of a forget set (docs/forget-sets.md, "Baselines").</summary>
+    public Task<ComparedModel?> GetRetrainedAsync(string dataset, string architecture, string forgetSetId, CancellationToken cancellation = default) =>
+        GetAsync(ExperimentIds.Retrained(dataset, architecture, forgetSetId), cancellation);
+
     /// <summary>
     /// A model whose results the caller already has (previews, tests, pasted results): no row is read, so its type is
     /// the one its id's scheme tells (<see cref="ExperimentIds.TypeOf"/>); "—" stands in for a missing id.

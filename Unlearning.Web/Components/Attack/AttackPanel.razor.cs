@@ -22,7 +22,7 @@ public partial class AttackPanel : ComparisonPanelBase
     private IReadOnlyList<string> classNames = [];
     private string? error;
     private int imageSize = 20;
-    private (string?, string?, object?, object?, object?, string, string, int) loadedKey;
+    private (string?, string?, object?, object?, object?, string, string, string) loadedKey;
 
     /// <summary>The Retrained model's results when the caller already has them; skips loading.</summary>
     [Parameter] public ExperimentResults? RetrainedResults { get; set; }
@@ -36,7 +36,7 @@ public partial class AttackPanel : ComparisonPanelBase
     protected override async Task OnParametersSetAsync()
     {
         classNames = ClassNamesOf();
-        var key = (ModelAId, ModelBId, (object?)ResultsA, (object?)ResultsB, (object?)RetrainedResults, Dataset, Architecture, ForgetClass);
+        var key = (ModelAId, ModelBId, (object?)ResultsA, (object?)ResultsB, (object?)RetrainedResults, Dataset, Architecture, ForgetSet);
         if (key == loadedKey && (retrained is not null || error is not null)) return;
         loadedKey = key;
         error = null;
@@ -46,7 +46,7 @@ public partial class AttackPanel : ComparisonPanelBase
             var b = Resolve(ModelBId, ResultsB);
             var r = RetrainedResults is not null
                 ? Task.FromResult<ComparedModel?>(ExperimentResultsReader.DescribeRetrained(Dataset, Architecture, ForgetClass, RetrainedResults))
-                : Reader.GetRetrainedAsync(Dataset, Architecture, ForgetClass);
+                : Reader.GetRetrainedAsync(Dataset, Architecture, ForgetSet);
             (modelA, modelB, retrained) = (await a, await b, await r);
         }
         catch (Exception ex) when (IsLoadFailure(ex))

@@ -28,6 +28,10 @@ public partial class ModelBuilderForm
     [Parameter, EditorRequired] public string Dataset { get; set; } = "";
     [Parameter, EditorRequired] public string Architecture { get; set; } = "";
     [Parameter] public int ForgetClass { get; set; }
+    /// <summary>The forget set (docs/forget-sets.md); null = the class set of <see cref="ForgetClass"/>.</summary>
+    [Parameter] public string? ForgetSet { get; set; }
+    /// <summary>False for a sample forget set: class-wise-only methods are not offered.</summary>
+    [Parameter] public bool ClassWise { get; set; } = true;
     /// <summary>Preselected base model; the Original when null.</summary>
     [Parameter] public string? DefaultBase { get; set; }
     /// <summary>Enqueues the request (JobQueue.Enqueue); its ArgumentException/KeyNotFoundException messages are shown in the form.</summary>
@@ -43,9 +47,9 @@ public partial class ModelBuilderForm
 
     protected override void OnParametersSet()
     {
-        if (Model is not null && Model.Dataset == Dataset && Model.Architecture == Architecture && Model.ForgetClass == ForgetClass) return;
+        if (Model is not null && Model.Dataset == Dataset && Model.Architecture == Architecture && Model.ForgetClass == ForgetClass && Model.ForgetSet == ForgetSet) return;
         var original = BaseModels.FirstOrDefault(e => e.Type == ExperimentType.Original)?.Id;
-        Model = new ModelBuilderModel(Methods, Dataset, Architecture, ForgetClass, DefaultBase ?? original ?? BaseModels.FirstOrDefault()?.Id)
+        Model = new ModelBuilderModel(Methods, Dataset, Architecture, ForgetClass, DefaultBase ?? original ?? BaseModels.FirstOrDefault()?.Id, ForgetSet, ClassWise)
         {
             MaxModels = MaxModels,
         };

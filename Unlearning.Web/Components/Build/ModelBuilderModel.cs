@@ -76,19 +76,53 @@ public sealed class ModelBuilderModel
 
     private readonly IReadOnlyList<IUnlearningMethod> _methods;
 
-    public ModelBuilderModel(IReadOnlyList<IUnlearningMethod> methods, string dataset, string architecture, int forgetClass, string? baseExperimentId)
+    /// <param name="forgetSet">The forget set's id (docs/forget-sets.md); null = the class set of <paramref name="forgetClass"/>.</param>
+    /// <param name="classWise">False for a sample forget set: methods that forget whole classes only are not offered.</param>
+    public ModelBuilderModel(IReadOnlyList<IUnlearningMethod> methods, string dataset, string architecture, int forgetClass, string? baseExperimentId,
+        string? forgetSet = null, bool classWise = true)
     {
-        _methods = methods;
+        _methods = classWise ? methods : [.. methods.Where(m => !m.ClassWiseOnly)];
         Dataset = dataset;
         Architecture = architecture;
         ForgetClass = forgetClass;
+        ForgetSet = forgetSet;
         BaseExperimentId = baseExperimentId;
-        SelectMethod(methods.Count > 0 ? methods[0].Name : UploadMethod);
+        SelectMethod(_methods.Count > 0 ? _methods[0].Name : UploadMethod);
     }
 
     public string Dataset { get; }
     public string Architecture { get; }
     public int ForgetClass { get; }
+    public string? ForgetSet { get; }
+    /// <summary>The methods this forget set can use (class-wise-only methods are left out for a sample set).</summary>
+    public IReadOnlyList<IUnlearningMethod> Methods => _methods;
+
+    /// <summary>
+    /// The seeds field: empty = the default seed, else whole numbers separated by commas or spaces (at most
+    /// <see cref="JobQueue.MaxSeeds"/>, distinct). Each seed is one more run of every combination (docs/forget-sets.md, "Groups").
+    /// </summary>
+    public string SeedsText { get; set; } = "";
+
+    /// <summary>The seeds to build with (null = the default seed), or the reason the field is invalid.</summary>
+    public (long[]? Seeds, string? Error) ParsedSeeds => ParseSeeds(SeedsText);
+
+    /// <summary>A seeds field's text: null seeds for an empty field (the default seed), else the list or the reason it is invalid.</summary>
+    public static (long[]? Seeds, string? Error) ParseSeeds(string? text)
+    {
+        var parts = (text ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) return (null, null);
+        var seeds = new List<long>();
+        foreach (var p in parts)
+        {
+            if (!long.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s))
+                return (null, $"'{p}' is not a seed: seeds are whole numbers ≥ 0.");
+            if (seeds.Contains(s)) return (null, $"Seed {s} is listed twice.");
+            seeds.Add(s);
+        }
+        return seeds.Count > JobQueue.MaxSeeds ? (null, $"At most {JobQueue.MaxSeeds} seeds.") : ([.. seeds], null);
+    }
+
+    private int SeedCount => ParsedSeeds.Seeds?.Length ?? 1;
     public string? BaseExperimentId { get; set; }
     public string MethodName { get; private set; } = UploadMethod;
     public IUnlearningMethod? Method => _methods.FirstOrDefault(m => m.Name == MethodName);
@@ -112,7 +146,7 @@ public sealed class ModelBuilderModel
 
     /// <summary>Number of models the build queues: the product of the grid lists' lengths (an empty list counts as 0).</summary>
     public int ModelCount => IsUpload ? (UploadPath is null ? 0 : 1)
-        : Entries.Where(e => e.Spec.Grid).Aggregate(1, (n, e) => n * e.Values.Count);
+        : Entries.Where(e => e.Spec.Grid).Aggregate(1, (n, e) => n * e.Values.Count) * SeedCount;
 
     /// <summary>Most models one build may queue (the queue refuses larger requests with the same numbers).</summary>
     public int MaxModels { get; init; } = MethodOptionsParser.DefaultMaxJobsPerRequest;
@@ -121,15 +155,16 @@ public sealed class ModelBuilderModel
     public string? BlockedReason =>
         IsUpload ? (UploadPath is null ? "Choose a .pth file to upload." : null)
         : Entries.FirstOrDefault(e => !e.IsValid) is { } bad ? $"{bad.Spec.DisplayName}: {bad.ListError ?? bad.TextError}"
+        : ParsedSeeds.Error is { } seedError ? $"Seeds: {seedError}"
         : ModelCount > MaxModels ? $"These lists make {ModelCount} models; at most {MaxModels} can be built at once."
         : BaseExperimentId is null ? "Choose a base model." : null;
 
     public JobRequest ToRequest() => IsUpload
-        ? new JobRequest { Kind = JobKind.Upload, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, UploadPath = UploadPath }
+        ? new JobRequest { Kind = JobKind.Upload, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, ForgetSet = ForgetSet, UploadPath = UploadPath }
         : new JobRequest
         {
-            Kind = JobKind.Unlearn, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, Method = MethodName,
-            BaseExperimentId = BaseExperimentId,
+            Kind = JobKind.Unlearn, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, ForgetSet = ForgetSet, Method = MethodName,
+            BaseExperimentId = BaseExperimentId, Seeds = ParsedSeeds.Seeds,
             Hyperparameters = Entries.ToDictionary(e => e.Spec.Name, e => e.RequestValues() ?? throw new ArgumentException($"{e.Spec.DisplayName}: {e.ListError ?? e.TextError}")),
         };
 }

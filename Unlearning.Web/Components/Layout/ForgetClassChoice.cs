@@ -1,4 +1,4 @@
 namespace Unlearning.Web.Components.Layout;
 
-/// <summary>Result of the forget-class dialog.</summary>
-public sealed record ForgetClassChoice(string Dataset, string Architecture, int ForgetClass);
+/// <summary>Result of the forget-set dialog: the dataset and architecture, and the chosen (or just created) forget set.</summary>
+public sealed record ForgetClassChoice(string Dataset, string Architecture, string ForgetSetId, string Name);

@@ -34,14 +34,30 @@ public partial class Home : IDisposable
     [Inject] private DatasetLoader Datasets { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
+    [Inject] private ForgetSetService ForgetSets { get; set; } = null!;
+
+    /// <summary>The active tab's forget set (null when none is open or the id is unknown).</summary>
+    private ForgetSetInfo? _activeSet;
+    /// <summary>Readable names of the open tabs' forget sets.</summary>
+    private Dictionary<string, string> _setNames = [];
+
+    /// <summary>The active set's class for the views (highlighted as "✖"): a class or sub-class set's class, else −1.</summary>
+    private int ActiveClass => _activeSet?.Class ?? -1;
+
+    /// <summary>True when the active set has no Retrained model and none is being trained: the tab offers to train one.</summary>
+    private bool NeedsRetrained => _activeSet is not null && DatasetAvailable && _experiments.Any(e => e.Type == ExperimentType.Original)
+        && !_experiments.Any(e => e.Type == ExperimentType.Retrained) && !_retrainQueued;
+    private bool _retrainQueued;
 
     private bool DatasetAvailable => Datasets.IsAvailable(State.DatasetInfo);
-    private bool CanBuild => State.ActiveForgetClass is not null && DatasetAvailable && _experiments.Any(e => e.Type == ExperimentType.Original);
+    private bool CanBuild => State.ActiveForgetSet is not null && DatasetAvailable && _experiments.Any(e => e.Type == ExperimentType.Original);
 
     private string? BuildDisabledReason =>
-        State.ActiveForgetClass is null ? "Open a forget class first."
+        State.ActiveForgetSet is null ? "Open a forget set first."
         : !DatasetAvailable ? $"{State.DatasetInfo.DisplayName} is not installed on this server."
-        : !_experiments.Any(e => e.Type == ExperimentType.Original) ? "No Original model for this dataset and architecture yet." : null;
+        : !_experiments.Any(e => e.Type == ExperimentType.Original)
+            ? (_activeSet is { IsClassWise: false } ? "The Original model of this forget set is being prepared; wait for its evaluation." : "No Original model for this dataset and architecture yet.")
+            : null;
 
     private string EmptyTableText => $"No baseline models for {State.DatasetInfo.DisplayName} / {State.Architecture}: train them first (see README, \"train-baselines\").";
 
@@ -63,17 +79,33 @@ public partial class Home : IDisposable
         if (!firstRender) return;
         _interactive = true;
         SyncUrl();
-        if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
+        if (State.ActiveForgetSet is null) await OpenForgetClassDialogAsync(forced: true);
     }
 
-    /// <summary>Loads the active forget class's rows (a database read; the rows are made at start-up) and fills default A/B.</summary>
+    /// <summary>
+    /// Loads the active forget set's rows (a database read; the rows are made at start-up, a sample set's by the
+    /// worker) and fills default A/B. A tab whose set does not exist (a stale link) is closed with a message.
+    /// </summary>
     private void LoadExperiments()
     {
-        if (State.ActiveForgetClass is not { } fc) { _experiments = []; _pendingJobs = []; _baselinesQueued = false; return; }
-        _experiments = Store.List(State.Dataset, State.Architecture, fc);
+        var info = State.DatasetInfo;
+        foreach (var id in State.OpenForgetSets.ToList())
+        {
+            if (_setNames.ContainsKey(id)) continue;
+            if (ForgetSets.Get(info, id) is { } set) _setNames[id] = set.Name;
+            else
+            {
+                State.CloseForgetSet(id);
+                if (_interactive) Snackbar.Add($"Forget set '{id}' does not exist for {info.DisplayName}; its tab was closed.", Severity.Warning);
+            }
+        }
+        if (State.ActiveForgetSet is not { } setId) { _activeSet = null; _experiments = []; _pendingJobs = []; _baselinesQueued = false; _retrainQueued = false; return; }
+        _activeSet = ForgetSets.Get(info, setId);
+        _experiments = Store.List(State.Dataset, State.Architecture, setId);
         var jobs = Queue.List(100);
         _pendingJobs = [.. jobs.Where(IsPendingBuild).OrderBy(j => j.Id)];
         _baselinesQueued = jobs.Any(WillEvaluateBaselines);
+        _retrainQueued = jobs.Any(IsPendingRetrain);
         var ids = _experiments.Select(e => e.Id).ToHashSet();
         if (State.ModelA is not null && !ids.Contains(State.ModelA)) State.ModelA = null;
         if (State.ModelB is not null && !ids.Contains(State.ModelB)) State.ModelB = null;
@@ -87,10 +119,10 @@ public partial class Home : IDisposable
     /// </summary>
     private void RequestBaselineEvaluation()
     {
-        if (!_interactive || State.ActiveForgetClass is not { } fc || !DatasetAvailable) return;
+        if (!_interactive || State.ActiveForgetSet is not { } setId || !DatasetAvailable) return;
         try
         {
-            Queue.RequestBaselineEvaluation(State.Dataset, State.Architecture, fc);
+            Queue.RequestBaselineEvaluation(State.Dataset, State.Architecture, setId);
         }
         // A full queue (QueueFullException) is an InvalidOperationException: a message, never a dead circuit.
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
@@ -118,7 +150,7 @@ public partial class Home : IDisposable
     {
         State.SetDataset(id);
         Changed(userChoseClass: true);
-        if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
+        if (State.ActiveForgetSet is null) await OpenForgetClassDialogAsync(forced: true);
     }
 
     private Task SetArchitectureAsync(string id)
@@ -128,19 +160,55 @@ public partial class Home : IDisposable
         return Task.CompletedTask;
     }
 
-    private Task ActivateAsync(int fc)
+    private Task ActivateAsync(string id)
     {
-        if (State.ActiveForgetClass == fc) return Task.CompletedTask;
-        State.Activate(fc);
+        if (State.ActiveForgetSet == id) return Task.CompletedTask;
+        State.Activate(id);
         Changed(userChoseClass: true);
         return Task.CompletedTask;
     }
 
-    private async Task CloseAsync(int fc)
+    private async Task CloseAsync(string id)
     {
-        State.CloseForgetClass(fc);
+        State.CloseForgetSet(id);
         Changed(userChoseClass: true);
-        if (State.ActiveForgetClass is null) await OpenForgetClassDialogAsync(forced: true);
+        if (State.ActiveForgetSet is null) await OpenForgetClassDialogAsync(forced: true);
+    }
+
+    private string SetName(string id) => _setNames.TryGetValue(id, out var n) ? n : id;
+
+    /// <summary>
+    /// Queues the Retrained model(s) of the active forget set (docs/forget-sets.md, "Baselines"): one job per seed; the
+    /// first becomes the set's reference, further seeds form the Retrained group.
+    /// </summary>
+    private void TrainRetrained(long[]? seeds)
+    {
+        if (State.ActiveForgetSet is not { } setId) return;
+        try
+        {
+            var jobs = Queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, Dataset = State.Dataset, Architecture = State.Architecture, ForgetSet = setId, Seeds = seeds });
+            Snackbar.Add(jobs.Count == 1 ? $"Queued the Retrained model (job #{jobs[0].Id})." : $"Queued {jobs.Count} Retrained models (#{jobs[0].Id}–#{jobs[^1].Id}).", Severity.Success);
+        }
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
+        {
+            Snackbar.Add($"Could not queue the Retrained model: {Api.ApiProblems.WithoutPaths(e.Message)}", Severity.Error);
+        }
+        LoadExperiments();
+    }
+
+    /// <summary>
+    /// What training one Retrained model costs here, from the class Retrained models' own training times (RT), scaled
+    /// by the number of retain samples; null when no class Retrained model is on this server.
+    /// </summary>
+    private string? RetrainCost()
+    {
+        var classRetrained = Store.List(State.Dataset, State.Architecture).Where(e => e.Type == ExperimentType.Retrained && e.RT is > 0 && e.ForgetSetId.StartsWith(Core.Data.ForgetSets.ClassPrefix, StringComparison.Ordinal)).ToList();
+        if (classRetrained.Count == 0 || _activeSet is null) return null;
+        var info = State.DatasetInfo;
+        double perClassRetain = Datasets.Load(info).Train.Count * (info.NumClasses - 1.0) / info.NumClasses;
+        double retain = Datasets.Load(info).Train.Count - (_activeSet.IsClassWise ? Datasets.Load(info).Train.Count / (double)info.NumClasses : _activeSet.Size);
+        double seconds = classRetrained.Average(e => e.RT!.Value) * retain / perClassRetain;
+        return seconds < 90 ? $"≈ {seconds:0} s" : $"≈ {seconds / 60:0.#} min";
     }
 
     private Task SetModelAAsync(string? id) { State.ModelA = id; Changed(reload: false); return Task.CompletedTask; }
@@ -164,17 +232,18 @@ public partial class Home : IDisposable
                 { d => d.Forced, forced },
                 { d => d.Dataset, State.Dataset },
                 { d => d.Architecture, State.Architecture },
-                { d => d.Open, forced ? [] : State.OpenForgetClasses.ToList() },
+                { d => d.Open, forced ? [] : State.OpenForgetSets.ToList() },
                 { d => d.Available, Datasets.IsAvailable },
             };
             var options = new DialogOptions { BackdropClick = !forced, CloseOnEscapeKey = !forced, CloseButton = !forced, MaxWidth = MaxWidth.Small };
-            var dialog = await Dialogs.ShowAsync<ForgetClassDialog>(forced ? "Unlearning Comparator" : "Select a forget class", parameters, options);
+            var dialog = await Dialogs.ShowAsync<ForgetClassDialog>(forced ? "Unlearning Comparator" : "Select a forget set", parameters, options);
             var result = await dialog.Result;
             if (result is { Canceled: false, Data: ForgetClassChoice choice })
             {
                 State.SetDataset(choice.Dataset);
                 State.SetArchitecture(choice.Architecture);
-                State.OpenForgetClass(choice.ForgetClass);
+                _setNames[choice.ForgetSetId] = choice.Name;
+                State.OpenForgetSet(choice.ForgetSetId);
                 Changed(userChoseClass: true);
             }
         }
@@ -183,14 +252,16 @@ public partial class Home : IDisposable
 
     private async Task OpenBuilderAsync()
     {
-        if (State.ActiveForgetClass is not { } fc) return;
+        if (State.ActiveForgetSet is not { } setId || _activeSet is null) return;
         var bases = _experiments.Where(e => e.CheckpointPath is not null && (e.Status == ExperimentStatus.Ready || e.IsBaseline)).ToList();
         var parameters = new DialogParameters<ModelBuilderDialog>
         {
             { d => d.Dataset, State.Dataset },
             { d => d.Architecture, State.Architecture },
-            { d => d.ForgetClass, fc },
-            { d => d.ClassName, State.DatasetInfo.ClassNames[fc] },
+            { d => d.ForgetClass, ActiveClass },
+            { d => d.ForgetSet, setId },
+            { d => d.ClassWise, _activeSet.IsClassWise },
+            { d => d.ClassName, _activeSet.Name },
             { d => d.BaseModels, bases },
         };
         var dialog = await Dialogs.ShowAsync<ModelBuilderDialog>("Model Builder", parameters,
@@ -218,10 +289,14 @@ public partial class Home : IDisposable
         return Task.CompletedTask;
     }
 
-    /// <summary>Jobs of the active class that evaluate its Pending baselines before anything else.</summary>
+    /// <summary>Jobs of the active forget set that evaluate its Pending baselines before anything else.</summary>
     private bool WillEvaluateBaselines(Job j) =>
-        j.Kind is JobKind.Evaluate or JobKind.Unlearn or JobKind.Upload && j.Status is JobStatus.Queued or JobStatus.Running
-        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == State.ActiveForgetClass;
+        j.Kind is JobKind.Evaluate or JobKind.Unlearn or JobKind.Upload or JobKind.Retrain && j.Status is JobStatus.Queued or JobStatus.Running
+        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetSetId == State.ActiveForgetSet;
+
+    private bool IsPendingRetrain(Job j) =>
+        j.Kind == JobKind.Retrain && j.Status is JobStatus.Queued or JobStatus.Running
+        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetSetId == State.ActiveForgetSet;
 
     /// <summary>The user asked for it from a Pending baseline row (a page opened from a link with a class queues nothing by itself).</summary>
     private void EvaluateBaselines()
@@ -232,19 +307,21 @@ public partial class Home : IDisposable
 
     private bool IsPendingBuild(Job j) =>
         j.Kind is JobKind.Unlearn or JobKind.Upload && j.Status is JobStatus.Queued or JobStatus.Running
-        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetClass == State.ActiveForgetClass;
+        && j.Dataset == State.Dataset && j.Architecture == State.Architecture && j.ForgetSetId == State.ActiveForgetSet;
 
     private void OnJobChanged(Job job)
     {
         // A job that evaluates this class's baselines first appeared or ended: the Pending rows show a spinner or the
         // evaluate button accordingly (progress updates of a running job change nothing here).
-        if (job.Kind is JobKind.Evaluate or JobKind.Unlearn or JobKind.Upload && !(job.Status == JobStatus.Running && _baselinesQueued)
-            && job.Dataset == State.Dataset && job.Architecture == State.Architecture && job.ForgetClass == State.ActiveForgetClass)
+        if (job.Kind is JobKind.Evaluate or JobKind.Unlearn or JobKind.Upload or JobKind.Retrain && !(job.Status == JobStatus.Running && _baselinesQueued)
+            && job.Dataset == State.Dataset && job.Architecture == State.Architecture && job.ForgetSetId == State.ActiveForgetSet)
             _ = InvokeAsync(() =>
             {
-                bool queued = Queue.List(100).Any(WillEvaluateBaselines);
-                if (queued == _baselinesQueued) return;
+                var jobs = Queue.List(100);
+                bool queued = jobs.Any(WillEvaluateBaselines), retrain = jobs.Any(IsPendingRetrain);
+                if (queued == _baselinesQueued && retrain == _retrainQueued) return;
                 _baselinesQueued = queued;
+                _retrainQueued = retrain;
                 StateHasChanged();
             });
         if (job.Kind is JobKind.Unlearn or JobKind.Upload)
@@ -261,7 +338,7 @@ public partial class Home : IDisposable
         {
             // A build this tab started finished: its model becomes Model B (as the original; docs/views.md, "Model builder").
             if (!State.StartedJobs.Remove(job.Id) || job.ResultExperimentId is not { } id) return;
-            if (job.Dataset != State.Dataset || job.Architecture != State.Architecture || job.ForgetClass != State.ActiveForgetClass) return;
+            if (job.Dataset != State.Dataset || job.Architecture != State.Architecture || job.ForgetSetId != State.ActiveForgetSet) return;
             LoadExperiments();
             if (_experiments.Any(e => e.Id == id) && State.ModelA != id) State.ModelB = id;
             SyncUrl();
@@ -269,9 +346,9 @@ public partial class Home : IDisposable
         });
     }
 
-    private void OnExperimentsChanged(string dataset, string architecture, int forgetClass) => _ = InvokeAsync(() =>
+    private void OnExperimentsChanged(string dataset, string architecture, string forgetSetId) => _ = InvokeAsync(() =>
     {
-        if (dataset != State.Dataset || architecture != State.Architecture || forgetClass != State.ActiveForgetClass) return;
+        if (dataset != State.Dataset || architecture != State.Architecture || forgetSetId != State.ActiveForgetSet) return;
         LoadExperiments();
         SyncUrl();
         StateHasChanged();

@@ -39,6 +39,11 @@ public partial class ExperimentTable
     /// <summary>The user asked to evaluate this class's Pending baselines.</summary>
     [Parameter] public EventCallback OnEvaluateBaselines { get; set; }
 
+    /// <summary>The rows belong to a sample forget set: TUA is N/A and the TRA column holds the test accuracy (docs/forget-sets.md, "Metrics per kind").</summary>
+    [Parameter] public bool SampleSet { get; set; }
+
+    private (TableColumn Column, string Label, string Help)[] Headers => SampleSet ? SampleSetHeaders : NumericHeaders;
+
     private string MethodName(string? stored) =>
         FilterOptions.FirstOrDefault(o => string.Equals(o.Name, stored, StringComparison.OrdinalIgnoreCase)).Display ?? stored ?? "-";
 
@@ -66,6 +71,7 @@ public partial class ExperimentTable
             if (old.Direction == SortDirection.Ascending) Model.ToggleSort(c);
         }
         Model.MethodFilter.UnionWith(old.MethodFilter);
+        Model.ExpandedGroups.UnionWith(old.ExpandedGroups);
     }
 
     internal static readonly (TableColumn Column, string Label, string Help)[] NumericHeaders =
@@ -79,11 +85,31 @@ public partial class ExperimentTable
         (TableColumn.TRA, "TRA", "Test Retain Accuracy: macro mean of the test accuracy over the retain classes. Higher = better."),
         (TableColumn.RT, "RT", "Run Time: wall-clock seconds of the unlearning loop (for Retrained: its training time). Lower = better."),
         (TableColumn.PS, "PS", "Privacy Score: worst case over the membership-inference attacks, 1 − max attack score. Higher = more private."),
+        (TableColumn.Gap, "Gap", "Gap to Retrained: mean of |UA − UA_R|, |RA − RA_R|, |TUA − TUA_R|, |TRA − TRA_R| against the mean of this forget set's Retrained models (SalUn's average gap). Lower = closer to retraining."),
     ];
+
+    /// <summary>The headers of a sample forget set: UA and RA on the forget and remaining train samples, TUA N/A, TA in the TRA column.</summary>
+    internal static readonly (TableColumn Column, string Label, string Help)[] SampleSetHeaders =
+    [
+        .. NumericHeaders[..3],
+        (TableColumn.UA, "UA", "Unlearning Accuracy: accuracy on the forget samples. Lower = more forgetting (the Retrained model's UA is the target)."),
+        (TableColumn.RA, "RA", "Retain Accuracy: accuracy on the remaining training samples (sample-weighted). Higher = better."),
+        (TableColumn.TUA, "TUA", "N/A for a sample forget set: no test image was forgotten, so there is no test-forget set."),
+        (TableColumn.TRA, "TA", "Test Accuracy: accuracy on the whole test set. Higher = better."),
+        .. NumericHeaders[7..9],
+        (TableColumn.Gap, "Gap", "Gap to Retrained: mean of |UA − UA_R|, |RA − RA_R|, |TA − TA_R| against the mean of this forget set's Retrained models (SalUn's average gap). Lower = closer to retraining."),
+    ];
+
+    private static string RoleClass(ExperimentRow r) => r.Role switch
+    {
+        RowRole.GroupHead => "row-group",
+        RowRole.Member => "row-member",
+        _ => "",
+    };
 
     private static readonly (string Title, string Gradient, string Lo, string Hi, string Help)[] Legend =
     [
-        ("Accuracy", ColorScales.LegendGradient(ColorScales.InterpolateGreens), "Worst", "Best", "UA, TUA: 0.2 → 0 (lower is better); RA: 0.8 → 1; TRA: 0.8 → best TRA in the table."),
+        ("Accuracy", ColorScales.LegendGradient(ColorScales.InterpolateGreens), "Worst", "Best", "UA, TUA: 0.2 → 0 (lower is better); RA: 0.8 → 1; TRA: 0.8 → best TRA in the table; Gap: 0.1 → 0."),
         ("Efficiency", ColorScales.LegendGradient(ColorScales.InterpolateBlues), "Worst", "Best", "RT: 160 s → 0 s (faster is darker)."),
         ("Privacy", ColorScales.LegendGradient(ColorScales.InterpolateOranges), "0", "1", "PS: 0 → 1 (more private is darker)."),
     ];

@@ -1,10 +1,22 @@
 using System.Globalization;
 using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Results;
 
 namespace Unlearning.Web.Components.Screen;
 
 /// <summary>Columns of the screening table that hold numbers and can be sorted.</summary>
-public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS }
+public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap }
+
+/// <summary>Where a row sits among the runs of one configuration (docs/forget-sets.md, "Groups").</summary>
+public enum RowRole
+{
+    /// <summary>A configuration with one run.</summary>
+    Single,
+    /// <summary>The row of a group of runs that differ only by seed: its cells show mean ± std.</summary>
+    GroupHead,
+    /// <summary>One run of an expanded group, under its head.</summary>
+    Member,
+}
 
 /// <summary>Header click cycle (docs/views.md, "Screening table"): off → descending → ascending → off.</summary>
 public enum SortDirection { None, Descending, Ascending }
@@ -15,7 +27,7 @@ public sealed record MetricCell(string Text, string? Background, bool WhiteText)
     public string Style => Background is null ? "" : $"background:{Background};color:{(WhiteText ? "#fff" : "#222")}";
 }
 
-/// <summary>One rendered row of the screening table.</summary>
+/// <summary>One rendered row of the screening table (a group head stands for its runs; <see cref="Experiment"/> is its first run).</summary>
 public sealed record ExperimentRow(
     Experiment Experiment,
     string Id,
@@ -24,7 +36,16 @@ public sealed record ExperimentRow(
     string Epoch,
     string BatchSize,
     string LearningRate,
-    IReadOnlyDictionary<TableColumn, MetricCell> Metrics);
+    IReadOnlyDictionary<TableColumn, MetricCell> Metrics)
+{
+    public RowRole Role { get; init; } = RowRole.Single;
+    /// <summary>The group's configuration key (<see cref="RunGroups.ConfigurationKey"/>).</summary>
+    public string GroupKey { get; init; } = "";
+    /// <summary>The group's runs (one for a single row).</summary>
+    public IReadOnlyList<Experiment> Runs { get; init; } = [];
+    /// <summary>"seed 3", or for a head "3 seeds: 1, 2, 3".</summary>
+    public string SeedText { get; init; } = "";
+}
 
 /// <summary>
 /// View model of the Model Screening table (docs/views.md, "Screening table"): the cell colours of the original's sequential scales,
@@ -32,7 +53,10 @@ public sealed record ExperimentRow(
 /// </summary>
 public sealed class ExperimentTableModel
 {
-    public static readonly TableColumn[] MetricColumns = [TableColumn.UA, TableColumn.RA, TableColumn.TUA, TableColumn.TRA, TableColumn.RT, TableColumn.PS];
+    public static readonly TableColumn[] MetricColumns = [TableColumn.UA, TableColumn.RA, TableColumn.TUA, TableColumn.TRA, TableColumn.RT, TableColumn.PS, TableColumn.Gap];
+
+    /// <summary>Gap to Retrained at which its Greens scale reaches its lightest colour.</summary>
+    public const double GapDomain = 0.1;
 
     /// <summary>RT (seconds) at which the Blues scale reaches its lightest colour.</summary>
     public const double RtDomainSeconds = 160;
@@ -59,29 +83,85 @@ public sealed class ExperimentTableModel
 
     public SortDirection DirectionOf(TableColumn column) => SortColumn == column ? Direction : SortDirection.None;
 
-    /// <summary>Filters, sorts and formats the experiments (given in the store's default order).</summary>
+    /// <summary>Groups whose runs are listed under their head row.</summary>
+    public HashSet<string> ExpandedGroups { get; } = [];
+
+    public void ToggleGroup(string key)
+    {
+        if (!ExpandedGroups.Remove(key)) ExpandedGroups.Add(key);
+    }
+
+    /// <summary>
+    /// Filters, groups, sorts and formats the experiments (given in the store's default order). Runs of one
+    /// configuration that differ only by seed become one head row with mean ± std (sorted and coloured by the mean)
+    /// and, when expanded, their own rows under it. Every row's gap to Retrained is measured against the mean of the
+    /// Retrained models among <paramref name="experiments"/> (docs/forget-sets.md, "Gap to Retrained").
+    /// </summary>
     public IReadOnlyList<ExperimentRow> Rows(IReadOnlyList<Experiment> experiments)
     {
-        IEnumerable<Experiment> rows = experiments.Where(e => MethodFilter.Count == 0 || e.IsBaseline || (e.Method is { } m && MethodFilter.Contains(m)));
+        var reference = RunGroups.RetrainedMeans(experiments.Where(e => e.Type == ExperimentType.Retrained));
+        var filtered = experiments.Where(e => MethodFilter.Count == 0 || e.IsBaseline || (e.Method is { } m && MethodFilter.Contains(m)));
+        IEnumerable<RunGroup> groups = RunGroups.Group(filtered);
         if (SortColumn is { } col && Direction != SortDirection.None)
         {
             // N/A last in both directions; OrderBy is stable, so ties keep the default order.
-            var keyed = rows.Select(e => (e, v: ValueOf(e, col))).ToList();
+            var keyed = groups.Select(g => (g, v: GroupValue(g, col, reference))).ToList();
             var withValue = keyed.Where(x => x.v is not null);
             withValue = Direction == SortDirection.Descending ? withValue.OrderByDescending(x => x.v) : withValue.OrderBy(x => x.v);
-            rows = withValue.Concat(keyed.Where(x => x.v is null)).Select(x => x.e);
+            groups = withValue.Concat(keyed.Where(x => x.v is null)).Select(x => x.g);
         }
-        var list = rows.ToList();
         double maxTra = experiments.Select(e => e.TRA).Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(1).Max();
-        return [.. list.Select(e => new ExperimentRow(
-            e,
-            ExperimentIds.Display(e.Id),
-            e.BaseId is null ? "-" : ExperimentIds.Display(e.BaseId),
-            e.Type == ExperimentType.Retrained || e.Method is null ? "-" : _methodName(e.Method),
-            Format(e.Epochs),
-            Format(e.BatchSize),
-            e.LearningRate is { } lr ? lr.ToString("G4", CultureInfo.InvariantCulture) : "-",
-            MetricColumns.ToDictionary(c => c, c => Cell(c, ValueOf(e, c), maxTra))))];
+        var rows = new List<ExperimentRow>();
+        foreach (var g in groups)
+        {
+            if (!g.IsGroup)
+            {
+                rows.Add(RunRow(g.First, g, RowRole.Single, reference, maxTra));
+                continue;
+            }
+            var head = RunRow(g.First, g, RowRole.GroupHead, reference, maxTra) with
+            {
+                Id = $"{ExperimentIds.Display(g.First.Id)} +{g.Runs.Count - 1}",
+                SeedText = $"{g.Runs.Count} seeds: {string.Join(", ", g.Runs.Select(r => r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "-"))}",
+                Metrics = MetricColumns.ToDictionary(c => c, c => GroupCell(c, g, reference, maxTra)),
+            };
+            rows.Add(head);
+            if (ExpandedGroups.Contains(g.Key))
+                rows.AddRange(g.Runs.Select(r => RunRow(r, g, RowRole.Member, reference, maxTra)));
+        }
+        return rows;
+    }
+
+    private ExperimentRow RunRow(Experiment e, RunGroup g, RowRole role, RetrainedReference? reference, double maxTra) => new(
+        e,
+        ExperimentIds.Display(e.Id),
+        e.BaseId is null ? "-" : ExperimentIds.Display(e.BaseId),
+        e.Type == ExperimentType.Retrained || e.Method is null ? "-" : _methodName(e.Method),
+        Format(e.Epochs),
+        Format(e.BatchSize),
+        e.LearningRate is { } lr ? lr.ToString("G4", CultureInfo.InvariantCulture) : "-",
+        MetricColumns.ToDictionary(c => c, c => Cell(c, c == TableColumn.Gap ? RunGroups.Gap(e, reference) : ValueOf(e, c), maxTra)))
+    {
+        Role = role, GroupKey = g.Key, Runs = g.Runs,
+        SeedText = e.Seed is { } s ? $"seed {s.ToString(CultureInfo.InvariantCulture)}" : "",
+    };
+
+    /// <summary>The group's sort key and colour value: the mean over its runs (the first run's value for the hyperparameter columns).</summary>
+    public static double? GroupValue(RunGroup g, TableColumn column, RetrainedReference? reference) => column switch
+    {
+        TableColumn.Epoch or TableColumn.BatchSize or TableColumn.LearningRate => ValueOf(g.First, column),
+        TableColumn.Gap => RunGroups.GapStats(g, reference)?.Mean,
+        _ => g.Stats(e => ValueOf(e, column))?.Mean,
+    };
+
+    /// <summary>A head row's cell: "mean ± std" (sample std over the runs), coloured by the mean.</summary>
+    private static MetricCell GroupCell(TableColumn column, RunGroup g, RetrainedReference? reference, double maxTra)
+    {
+        var stats = column == TableColumn.Gap ? RunGroups.GapStats(g, reference) : g.Stats(e => ValueOf(e, column));
+        var cell = Cell(column, stats?.Mean, maxTra);
+        if (stats?.Std is not { } std) return cell;
+        string format = column == TableColumn.RT ? "0.0" : "0.000";
+        return cell with { Text = $"{cell.Text} ± {std.ToString(format, CultureInfo.InvariantCulture)}" };
     }
 
     public static double? ValueOf(Experiment e, TableColumn column) => column switch
@@ -101,7 +181,8 @@ public sealed class ExperimentTableModel
     /// <summary>
     /// Colour of one metric cell (docs/views.md, "Screening table"): UA/TUA Greens on [0.2 → 0] (white text ≤ 0.1); RA Greens on
     /// [0.8 → 1] (white ≥ 0.92); TRA Greens on [0.8 → max TRA of the table] (white ≥ 0.92·max); RT Blues on
-    /// [160 s → 0] (white ≤ 64 s); PS Oranges on [0 → 1] (white ≥ 0.6). N/A cells are uncoloured and show "-".
+    /// [160 s → 0] (white ≤ 64 s); PS Oranges on [0 → 1] (white ≥ 0.6); Gap Greens on [0.1 → 0] (white ≤ 0.03).
+    /// N/A cells are uncoloured and show "-".
     /// </summary>
     public static MetricCell Cell(TableColumn column, double? value, double maxTra)
     {
@@ -114,6 +195,7 @@ public sealed class ExperimentTableModel
             TableColumn.TRA => new(text, ColorScales.Cell(ColorScales.InterpolateGreens, maxTra > 0.8 ? (v - 0.8) / (maxTra - 0.8) : (v >= maxTra ? 1 : 0)), v >= 0.92 * maxTra),
             TableColumn.RT => new(text, ColorScales.Cell(ColorScales.InterpolateBlues, (RtDomainSeconds - v) / RtDomainSeconds), v <= 64),
             TableColumn.PS => new(text, ColorScales.Cell(ColorScales.InterpolateOranges, v), v >= 0.6),
+            TableColumn.Gap => new(text, ColorScales.Cell(ColorScales.InterpolateGreens, (GapDomain - v) / GapDomain), v <= 0.3 * GapDomain),
             _ => new(text, null, false),
         };
     }

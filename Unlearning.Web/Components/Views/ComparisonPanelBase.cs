@@ -16,7 +16,13 @@ public abstract class ComparisonPanelBase : ComponentBase
 
     [Parameter, EditorRequired] public string Dataset { get; set; } = "";
     [Parameter, EditorRequired] public string Architecture { get; set; } = "";
+    /// <summary>The forget set's class (highlighted in the views); −1 for a random or uploaded sample set.</summary>
     [Parameter] public int ForgetClass { get; set; }
+    /// <summary>The forget set (docs/forget-sets.md); null = the class set of <see cref="ForgetClass"/>.</summary>
+    [Parameter] public string? ForgetSetId { get; set; }
+
+    /// <summary>The forget set id the panel shows.</summary>
+    protected string ForgetSet => ForgetSetId ?? ForgetSets.ClassId(ForgetClass);
     /// <summary>Full experiment id of Model A (left, emerald).</summary>
     [Parameter] public string? ModelAId { get; set; }
     /// <summary>Full experiment id of Model B (right, purple).</summary>
