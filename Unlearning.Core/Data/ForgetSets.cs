@@ -25,7 +25,7 @@ public sealed record ForgetSetRequest
     /// <summary>Random and SubClass: the seed of the draw, ≥ 0.</summary>
     public long Seed { get; init; } = 1;
 
-    /// <summary>Random only: per-class counts proportional to the class sizes (docs/forget-sets.md, "Stratified allocation").</summary>
+    /// <summary>Random only: per-class counts proportional to the class sizes (docs/forget-sets.md, "Random, stratified").</summary>
     public bool Stratified { get; init; } = true;
 
     /// <summary>IndexList: the train indexes.</summary>
@@ -158,7 +158,7 @@ public static class ForgetSets
 
     /// <summary>
     /// Per-class counts for a stratified draw of <paramref name="count"/> samples (docs/forget-sets.md,
-    /// "Stratified allocation"): the largest-remainder (Hamilton) method on the quotas count·size_c / N, with ties
+    /// "Random, stratified"): the largest-remainder (Hamilton) method on the quotas count·size_c / N, with ties
     /// going to the lower class index. Exact in integers: the remainders are compared as (count·size_c) mod N.
     /// </summary>
     public static int[] StratifiedCounts(int[] classSizes, int count)
@@ -446,7 +446,7 @@ public static class ForgetSets
 
     /// <summary>
     /// SplitMix64 (Steele, Lea and Flood, "Fast splittable pseudorandom number generators", OOPSLA 2014), the
-    /// generator of docs/forget-sets.md, "Drawing": state += 0x9E3779B97F4A7C15, then two xor-shift-multiply rounds.
+    /// generator of docs/forget-sets.md, "Generator: SplitMix64": state += 0x9E3779B97F4A7C15, then two xor-shift-multiply rounds.
     /// Fully specified in 64-bit integer arithmetic, so any language can reproduce a draw.
     /// </summary>
     internal sealed class SplitMix64(long seed)
