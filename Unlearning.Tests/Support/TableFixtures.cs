@@ -12,6 +12,8 @@ internal static class TableFixtures
         Method = method ?? (type == ExperimentType.Unlearned ? "FineTuning" : type == ExperimentType.Retrained ? "Retrain" : null),
         BaseId = type == ExperimentType.Unlearned ? "0003-fashion-mnist-compact" : null,
         Epochs = 2, BatchSize = 128, LearningRate = 0.05, UA = ua, RA = ra, TUA = tua, TRA = tra, RT = rt, PS = ps,
+        // A distinct hyperparameter per row, so that no two fixture rows are runs of one configuration (a group).
+        HyperparametersJson = $"{{\"fixture_row\":{minute}}}", ForgetSetId = "class-3",
         CreatedUtc = DateTime.UnixEpoch.AddMinutes(minute), Status = ExperimentStatus.Ready, CheckpointPath = $"{id}.pth",
     };
 

@@ -46,7 +46,7 @@ public partial class ForgetClassDialog
     private IReadOnlyList<string> Classes => DatasetCatalog.Get(Dataset).ClassNames;
 
     private IReadOnlyList<ForgetSetInfo> SavedSets =>
-        [.. ForgetSets.List(DatasetCatalog.Get(Dataset)).Where(s => !s.IsClassWise && !Open.Contains(s.Id))];
+        [.. SetService.List(DatasetCatalog.Get(Dataset)).Where(s => !s.IsClassWise && !Open.Contains(s.Id))];
 
     private bool CanApply => Kind switch
     {
@@ -86,7 +86,7 @@ public partial class ForgetClassDialog
             using var reader = new StreamReader(stream);
             var text = await reader.ReadToEndAsync();
             ListIndexes = ForgetSets.ParseIndexList(text, Datasets.Load(info).Train.Count);
-            ListName = Path.GetFileName(e.File.Name);
+            ListName = e.File.Name[(e.File.Name.LastIndexOfAny(['/', '\\']) + 1)..];
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or InvalidOperationException)
         {
@@ -136,7 +136,7 @@ public partial class ForgetClassDialog
                     Count = count, Percent = percent, Seed = seed, Stratified = Stratified,
                 };
             }
-            var created = ForgetSets.Create(info, request);
+            var created = SetService.Create(info, request);
             Close(created.Id, created.Name);
         }
         catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidOperationException)

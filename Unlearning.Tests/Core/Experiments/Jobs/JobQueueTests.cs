@@ -236,7 +236,9 @@ public class BaselineJobTests
                 [.. Unlearning.Core.Experiments.ResultsDocument.Load(store.Artifacts, store.Get(originalId)!)!.CkaRetrain!.Train.OtherClasses.SelectMany(r => r)];
             var ckaAgainstFirst = CkaAgainstRetrained();
 
-            var job = queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, ForgetClass = 6, Seed = 3, Hyperparameters = new() { ["epochs"] = [5], ["batch_size"] = [64] } })[0];
+            // The same seed as the class's Retrained model: the job replaces that model (another seed would add one to its group).
+            long shippedSeed = store.Get(Unlearning.Core.Experiments.ExperimentIds.Retrained("fashion-mnist", "compact", 6))!.Seed!.Value;
+            var job = queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, ForgetClass = 6, Seed = shippedSeed, Hyperparameters = new() { ["epochs"] = [5], ["batch_size"] = [64] } })[0];
             while ((j = store.GetJob(job.Id)!).Status is JobStatus.Queued or JobStatus.Running && DateTime.UtcNow < end) Thread.Sleep(200);
             Assert.True(j.Status == JobStatus.Succeeded, j.Error);
             var row = store.Get(Unlearning.Core.Experiments.ExperimentIds.Retrained("fashion-mnist", "compact", 6))!;
