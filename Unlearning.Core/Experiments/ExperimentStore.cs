@@ -123,8 +123,13 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         return db.Experiments.Any(e => e.Id == id);
     }
 
+    /// <summary>
+    /// Adds an experiment. A row that names only its forget class (an import of the original format, rows made before
+    /// forget sets) belongs to that class's forget set.
+    /// </summary>
     public void Add(Experiment e)
     {
+        if (string.IsNullOrEmpty(e.ForgetSetId) && e.ForgetClass >= 0) e.ForgetSetId = Data.ForgetSets.ClassId(e.ForgetClass);
         using var db = contexts.CreateDbContext();
         db.Experiments.Add(e);
         db.SaveChanges();
@@ -132,6 +137,7 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
 
     public void Update(Experiment e)
     {
+        if (string.IsNullOrEmpty(e.ForgetSetId) && e.ForgetClass >= 0) e.ForgetSetId = Data.ForgetSets.ClassId(e.ForgetClass);
         using var db = contexts.CreateDbContext();
         db.Experiments.Update(e);
         db.SaveChanges();

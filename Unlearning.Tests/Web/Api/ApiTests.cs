@@ -67,8 +67,8 @@ public sealed class ApiTests : IDisposable
         Assert.Equal(JsonValueKind.Array, catalog.GetProperty("plugins").GetProperty("failed").ValueKind);
         var ft = methods.EnumerateArray().Single(m => m.GetProperty("name").GetString() == "FineTuning");
         Assert.Contains(ft.GetProperty("hyperparameters").EnumerateArray(), h => h.GetProperty("name").GetString() == "epochs" && h.GetProperty("grid").GetBoolean());
-        // Only the Boundary methods are class-wise only (they refuse any other forget set).
-        Assert.Equal(["BoundaryExpanding", "BoundaryShrink"],
+        // Only the Boundary methods and SCAR are class-wise only (they refuse any other forget set).
+        Assert.Equal(["BoundaryExpanding", "BoundaryShrink", "SCAR"],
             methods.EnumerateArray().Where(m => m.GetProperty("classWiseOnly").GetBoolean()).Select(m => m.GetProperty("name").GetString()).Order());
 
         var openapi = await Client.GetStringAsync("/openapi/v1.json");
@@ -96,7 +96,7 @@ public sealed class ApiTests : IDisposable
 
     [Theory]
     [InlineData("{not json", "not valid JSON")]
-    [InlineData("{\"method\":\"FineTuning\"}", "forgetClass is required")]
+    [InlineData("{\"method\":\"FineTuning\"}", "forgetSet (or its shorthand forgetClass) is required")]
     [InlineData("{\"method\":\"Magic\",\"forgetClass\":1}", "Magic")]
     [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":10}", "out of range")]
     [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":-1}", "out of range")]
@@ -107,6 +107,12 @@ public sealed class ApiTests : IDisposable
     [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"hyperparameters\":{\"epochs\":\"many\"}}", "epochs")]
     [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"baseExperimentId\":\"nope\"}", "nope")]
     [InlineData("{\"kind\":\"dance\",\"forgetClass\":1}", "dance")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"seed\":[1,2,3,4,5,6,7,8,9,10,11]}", "at most 10 seeds")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"seed\":[1,1]}", "twice")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"seed\":[1.5]}", "whole number")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"seed\":[]}", "empty")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetSet\":\"s0123456789\"}", "does not exist")]
+    [InlineData("{\"method\":\"FineTuning\",\"forgetSet\":\"class-10\"}", "out of range")]
     [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"dataset\":\"cifar10\"}", "not available")]
     public async Task Bad_job_requests_are_rejected_and_nothing_is_queued(string body, string message)
     {
