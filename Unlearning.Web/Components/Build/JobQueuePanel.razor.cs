@@ -21,6 +21,18 @@ public partial class JobQueuePanel : IDisposable
     [Inject] private JobQueue Queue { get; set; } = null!;
     [Inject] private MethodCatalog Catalog { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
+    [Inject] private ForgetSetService ForgetSets { get; set; } = null!;
+
+    /// <summary>Names of the sample forget sets the listed jobs work on, read once each.</summary>
+    private readonly Dictionary<(string, string), string?> _setNames = [];
+
+    private string? SetName(Job job)
+    {
+        var key = (job.Dataset, job.ForgetSetId);
+        if (!_setNames.TryGetValue(key, out var name))
+            _setNames[key] = name = Core.Data.DatasetCatalog.TryGet(job.Dataset) is { } info ? ForgetSets.Get(info, job.ForgetSetId)?.Name : null;
+        return name;
+    }
 
     [Parameter] public bool CanBuild { get; set; }
     /// <summary>Shown under the disabled button (e.g. "Open a forget class first.").</summary>

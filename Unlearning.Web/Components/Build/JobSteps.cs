@@ -65,8 +65,8 @@ public static class JobSteps
         return lines;
     }
 
-    /// <summary>A one-line title: "#12 Fine-Tuning · Forget: Coat".</summary>
-    public static string Title(Job job, Func<string?, string> methodName)
+    /// <summary>A one-line title: "#12 Fine-Tuning · Forget: Coat" (a sample set by its name, from <paramref name="setName"/>).</summary>
+    public static string Title(Job job, Func<string?, string> methodName, Func<Job, string?>? setName = null)
     {
         string what = job.Kind switch
         {
@@ -78,7 +78,9 @@ public static class JobSteps
             _ => job.Kind.ToString(),
         };
         var info = DatasetCatalog.TryGet(job.Dataset);
-        string cls = info is not null && job.ForgetClass >= 0 && job.ForgetClass < info.NumClasses ? info.ClassNames[job.ForgetClass] : job.ForgetClass.ToString(CultureInfo.InvariantCulture);
+        bool classSet = string.IsNullOrEmpty(job.ForgetSetId) || ForgetSets.TryParseClassId(job.ForgetSetId, out _);
+        string cls = !classSet ? setName?.Invoke(job) ?? job.ForgetSetId
+            : info is not null && job.ForgetClass >= 0 && job.ForgetClass < info.NumClasses ? info.ClassNames[job.ForgetClass] : job.ForgetClass.ToString(CultureInfo.InvariantCulture);
         return $"#{job.Id} {what} · Forget: {cls}";
     }
 
