@@ -14,7 +14,7 @@ namespace Unlearning.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "help"];
+    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "forget-set", "help"];
 
     /// <summary>True when the first argument names a verb (otherwise the web server starts).</summary>
     public static bool IsCommand(string arg) => Verbs.Contains(arg);
@@ -32,7 +32,7 @@ public static class CommandLine
     {
         var root = new RootCommand("Unlearning Comparator: without a verb the web app starts; with one of these verbs it runs that task and exits.")
         {
-            TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error),
+            TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error), ForgetSetCommand(output, error),
         };
         return root;
     }
@@ -141,6 +141,68 @@ public static class CommandLine
             parse.GetValue(classes)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ParseInts(parse.GetValue(classes)!, "--classes"),
             parse.GetValue(methods)?.Split(','), HyperparameterFlags(parse.UnmatchedTokens), parse.GetValue(device)!, parse.GetValue(threads),
             [.. ParseInts(parse.GetValue(seeds)!, "--seeds").Select(v => (long)v)]), output));
+        return command;
+    }
+
+    /// <summary>
+    /// <c>forget-set</c>: draws (or reads) a forget set exactly as the app does (docs/forget-sets.md) and prints its id,
+    /// name, size and per-class counts; <c>--out</c> writes its train indexes as CSV. The id is the one the app gives the
+    /// same set, so a set can be drawn, inspected or shared without a server.
+    /// </summary>
+    private static Command ForgetSetCommand(TextWriter output, TextWriter error)
+    {
+        var data = DataOption();
+        var dataset = DatasetOption();
+        var kind = new Option<string>("--kind") { Description = "class | random | subclass | list", DefaultValueFactory = _ => "random" };
+        var cls = new Option<int?>("--class") { Description = "The class (kind class or subclass)" };
+        var count = new Option<int?>("--count") { Description = "Number of samples (random, subclass)" };
+        var percent = new Option<double?>("--percent") { Description = "Percentage of the train set (random) or of the class (subclass)" };
+        var seed = new Option<long>("--seed") { Description = "Seed of the draw", DefaultValueFactory = _ => 1 };
+        var unstratified = new Option<bool>("--unstratified") { Description = "Random: draw from the whole train set, not class by class" };
+        var file = new Option<string?>("--file") { Description = "Kind list: a CSV or JSON file of train indexes" };
+        var label = new Option<string?>("--label") { Description = "Kind list: a name for the list" };
+        var outFile = new Option<string?>("--out") { Description = "Write the train indexes (one per line) to this CSV file" };
+        var command = new Command("forget-set", "Draws a forget set as the app does and prints its id, name, size and per-class counts (--out writes the indexes).")
+        {
+            data, dataset, kind, cls, count, percent, seed, unstratified, file, label, outFile,
+        };
+        SetGuardedAction(command, error, (parse, _) =>
+        {
+            var info = DatasetCatalog.TryGet(parse.GetValue(dataset)) ?? throw new ArgumentException($"Unknown dataset '{parse.GetValue(dataset)}'.");
+            var labels = new DatasetLoader(Unlearning.Core.DataPaths.ResolveDataRoot(parse.GetValue(data)!)).Load(info).Train.Labels;
+            var k = parse.GetValue(kind)!.ToLowerInvariant() switch
+            {
+                "class" => ForgetSetKind.Class,
+                "random" => ForgetSetKind.Random,
+                "subclass" => ForgetSetKind.SubClass,
+                "list" => ForgetSetKind.IndexList,
+                var other => throw new ArgumentException($"Unknown --kind '{other}'. Use class, random, subclass or list."),
+            };
+            int[]? listed = null;
+            if (k == ForgetSetKind.IndexList)
+            {
+                var path = parse.GetValue(file) ?? throw new ArgumentException("--kind list needs --file.");
+                if (!File.Exists(path)) throw new ArgumentException($"No such file: {path}.");
+                if (new FileInfo(path).Length > ForgetSets.MaxIndexListBytes) throw new ArgumentException($"{path} is larger than {ForgetSets.MaxIndexListBytes / 1024} KB.");
+                listed = ForgetSets.ParseIndexList(File.ReadAllText(path), labels.Length);
+            }
+            var request = new ForgetSetRequest
+            {
+                Kind = k, Class = parse.GetValue(cls), Count = parse.GetValue(count), Percent = parse.GetValue(percent), Seed = parse.GetValue(seed),
+                Stratified = !parse.GetValue(unstratified), Indexes = listed, Label = parse.GetValue(label),
+            };
+            var indexes = ForgetSets.Draw(request, labels, info.NumClasses);
+            output.WriteLine($"id      {ForgetSets.IdFor(info.Id, request, indexes)}");
+            output.WriteLine($"name    {ForgetSets.Name(request, indexes.Length, info.ClassNames)}");
+            output.WriteLine($"size    {indexes.Length} of {labels.Length} train images");
+            output.WriteLine("classes " + string.Join(", ", indexes.GroupBy(i => labels[i]).OrderBy(g => g.Key).Select(g => $"{info.ClassNames[g.Key]} {g.Count()}")));
+            if (parse.GetValue(outFile) is { } o)
+            {
+                File.WriteAllLines(o, ["index", .. indexes.Select(i => i.ToString(CultureInfo.InvariantCulture))]);
+                output.WriteLine($"indexes written to {o}");
+            }
+            return 0;
+        });
         return command;
     }
 

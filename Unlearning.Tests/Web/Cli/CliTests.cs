@@ -17,6 +17,7 @@ public sealed class CliTests
     [InlineData("train-baselines", "--dataset", "--arch", "--classes", "--no-original", "--epochs", "--lr", "--batch", "--seed", "--device", "--threads", "--out", "--data")]
     [InlineData("benchmark", "--dataset", "--arch", "--batches", "--class", "--dump", "--device", "--threads", "--data")]
     [InlineData("benchmark-methods", "--dataset", "--arch", "--classes", "--methods", "--seeds", "--hp.NAME", "--device", "--threads", "--data")]
+    [InlineData("forget-set", "--dataset", "--kind", "--class", "--count", "--percent", "--seed", "--unstratified", "--file", "--label", "--out", "--data")]
     public async Task Every_verb_has_help_that_names_its_options(string verb, params string[] options)
     {
         var (exit, output) = await Run(verb, "--help");
@@ -30,7 +31,7 @@ public sealed class CliTests
     {
         var (exit, output) = await Run("help");
         Assert.Equal(0, exit);
-        foreach (var verb in new[] { "train-baselines", "benchmark", "benchmark-methods" }) Assert.Contains(verb, output);
+        foreach (var verb in new[] { "train-baselines", "benchmark", "benchmark-methods", "forget-set" }) Assert.Contains(verb, output);
     }
 
     [Theory]
@@ -38,6 +39,9 @@ public sealed class CliTests
     [InlineData("train-baselines --classes 1,x", "'x'")]
     [InlineData("train-baselines --classes 10 --no-original", "Class 10 is outside 0..9")]
     [InlineData("benchmark-methods --classes 0 --hp.epochs", "--hp.epochs needs a value")]
+    [InlineData("forget-set --kind random --percent 150", "percent")]
+    [InlineData("forget-set --kind sometimes", "Unknown --kind 'sometimes'")]
+    [InlineData("forget-set --kind list", "--kind list needs --file")]
     [InlineData("benchmark-methods --classes 0 --colour red", "'--colour'")]
     [InlineData("benchmark-methods --classes al", "'al'")]
     [InlineData("benchmark-methods --classes 0 --seeds 1,two", "'two'")]
@@ -84,5 +88,20 @@ public sealed class CliTests
         Assert.Equal(0, process.ExitCode);
         Assert.Contains(option, output);
         Assert.DoesNotContain("Now listening", output + error);
+    }
+
+    /// <summary>The verb draws what the app draws: the same id and size as <c>POST /api/forget-sets</c> (ForgetSetsApiTests pins size and strata).</summary>
+    [Fact]
+    public async Task Forget_set_prints_the_apps_id_and_writes_the_indexes()
+    {
+        var file = Path.Combine(TestData.TempFolder(), "set.csv");
+        var (exit, output) = await Run("forget-set", "--kind", "random", "--percent", "10", "--seed", "1", "--out", file);
+        Assert.True(exit == 0, output);
+        var labels = new Unlearning.Core.Data.DatasetLoader(Unlearning.Core.DataPaths.ResolveDataRoot("data")).Load("fashion-mnist").Train.Labels;
+        var expected = Unlearning.Core.Data.ForgetSets.Draw(new() { Kind = Unlearning.Core.Data.ForgetSetKind.Random, Percent = 10, Seed = 1 }, labels, 10);
+        Assert.Contains($"id      {Unlearning.Core.Data.ForgetSets.IdFor("fashion-mnist", Unlearning.Core.Data.ForgetSetKind.Random, expected)}", output);
+        Assert.Contains("size    6000 of 60000", output);
+        Assert.Contains("T-shirt 600", output);
+        Assert.Equal(expected, File.ReadAllLines(file).Skip(1).Select(int.Parse));
     }
 }
