@@ -78,6 +78,12 @@ public class ForgetSetBrowserTests
             await Assertions.Expect(page.Locator("tbody tr.row-member td.m-gap").First).Not.ToHaveTextAsync("-");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "unlearning-comparator-forget-set.png"), FullPage = true });
 
+            // The Attack view works on the forget samples: the unlearned side (Model B) against the set's Retrained model.
+            await groups.First.Locator(".radio-b").ClickAsync();
+            await page.GetByRole(AriaRole.Tab, new() { Name = "Attack" }).ClickAsync();
+            await Assertions.Expect(page.Locator(".uc-attack-side[data-side='B'] .uc-dot-model").First).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator(".uc-attack-side[data-side='B']")).ToContainTextAsync("Privacy Score");
+
             // The link restores the sample-set tab.
             var url = page.Url;
             await page.GotoAsync(url);
