@@ -14,7 +14,7 @@ namespace Unlearning.Core.Experiments;
 /// privacy score PS, "N/A" for the Original as in the original; "N/A" stands for missing values. Our own keys follow
 /// the original's: <c>Dataset</c>, <c>Architecture</c>, <c>PS</c> (our privacy score, also the Original's) and
 /// <c>features</c> (2,000 × d) on request. An imported file is written back as it came (<see cref="ImportedFile"/>):
-/// its keys in its order, including the ones we do not read.
+/// its keys in its order, including the ones we do not read, and its values as it had them (not rounded again).
 /// </summary>
 public static class OriginalFormat
 {
@@ -53,6 +53,10 @@ public static class OriginalFormat
         // A baseline imported as a plain row (docs/results-format.md, "Import") is written with the file's Type.
         var type = importedFile?.Type ?? TypeName(e);
         bool isOriginal = type == "Original";
+        // An imported file's values are written as it had them (they were the file's; rounding them again could
+        // change a value the file did not round, as the x positions of the original's own 0006.json).
+        bool asStored = importedFile is not null;
+        int D(int digits) => asStored ? AsStored : digits;
         w.WriteStartObject();
         foreach (var key in KeyOrder(importedFile?.Keys))
         {
@@ -66,29 +70,29 @@ public static class OriginalFormat
                 case "Base": w.WriteString(key, e.BaseId is null ? "N/A" : ExperimentIds.Display(e.BaseId)); break;
                 case "Method": w.WriteString(key, e.IsBaseline || e.Method is null ? "N/A" : e.Method); break;
                 // Baselines hold their training recipe (the original's baseline files write 200 / 128 / 0.1 too).
-                case "Epoch": NumberOrNA(w, key, e.Epochs, 0); break;
-                case "BS": NumberOrNA(w, key, e.BatchSize, 0); break;
-                case "LR": NumberOrNA(w, key, e.LearningRate, -1); break;
-                case "UA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.UA : null, 3); break;
-                case "RA": NumberOrNA(w, key, e.RA, 3); break;
-                case "TUA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.TUA : null, 3); break;
-                case "TRA": NumberOrNA(w, key, e.TRA, 3); break;
-                case "RTE": NumberOrNA(w, key, isOriginal || e.Type == ExperimentType.Uploaded ? null : e.RT, 1); break;
+                case "Epoch": NumberOrNA(w, key, e.Epochs, D(0)); break;
+                case "BS": NumberOrNA(w, key, e.BatchSize, D(0)); break;
+                case "LR": NumberOrNA(w, key, e.LearningRate, AsStored); break;
+                case "UA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.UA : null, D(3)); break;
+                case "RA": NumberOrNA(w, key, e.RA, D(3)); break;
+                case "TUA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.TUA : null, D(3)); break;
+                case "TRA": NumberOrNA(w, key, e.TRA, D(3)); break;
+                case "RTE": NumberOrNA(w, key, isOriginal || e.Type == ExperimentType.Uploaded ? null : e.RT, D(1)); break;
                 // The original has no privacy score for the Original; ours is under "PS" (docs/results-format.md, "Export").
-                case "FQS": NumberOrNA(w, key, isOriginal ? null : PrivacyScoreOf(e), 3); break;
-                case "accs": Array(w, key, r.Accs, 3); break;
-                case "label_dist": Dist(w, key, r.LabelDist); break;
-                case "conf_dist": Dist(w, key, r.ConfDist); break;
-                case "t_accs": Array(w, key, r.TAccs, 3); break;
-                case "t_label_dist": Dist(w, key, r.TLabelDist); break;
-                case "t_conf_dist": Dist(w, key, r.TConfDist); break;
-                case "cka": Cka(w, key, r.Cka); break;
-                case "cka_retrain": Cka(w, key, r.CkaRetrain); break;
-                case "points": Points(w, r.Points, listedAsStored: importedFile is not null); break;
-                case "attack": Attack(w, r.Attack); break;
+                case "FQS": NumberOrNA(w, key, isOriginal ? null : PrivacyScoreOf(e), D(3)); break;
+                case "accs": Array(w, key, r.Accs, D(3)); break;
+                case "label_dist": Dist(w, key, r.LabelDist, D(3)); break;
+                case "conf_dist": Dist(w, key, r.ConfDist, D(3)); break;
+                case "t_accs": Array(w, key, r.TAccs, D(3)); break;
+                case "t_label_dist": Dist(w, key, r.TLabelDist, D(3)); break;
+                case "t_conf_dist": Dist(w, key, r.TConfDist, D(3)); break;
+                case "cka": Cka(w, key, r.Cka, D(3)); break;
+                case "cka_retrain": Cka(w, key, r.CkaRetrain, D(3)); break;
+                case "points": Points(w, r.Points, asStored); break;
+                case "attack": Attack(w, r.Attack, asStored); break;
                 case "Dataset": w.WriteString(key, e.Dataset); break;
                 case "Architecture": w.WriteString(key, e.Architecture); break;
-                case "PS": NumberOrNA(w, key, PrivacyScoreOf(e), 3); break;
+                case "PS": NumberOrNA(w, key, PrivacyScoreOf(e), D(3)); break;
                 case "features": if (features is not null) Features(w, features); break;
                 default:
                     // A key of the imported file that we do not read: copied as it came, never interpreted.
@@ -122,14 +126,19 @@ public static class OriginalFormat
         return order;
     }
 
+    /// <summary>"Digits" that mean: write the value as stored, unrounded.</summary>
+    private const int AsStored = -1;
+
+    private static double Round(double value, int digits) => digits == AsStored ? value : Math.Round(value, digits);
+
     private static double? PrivacyScoreOf(Experiment e) => e.PS is double ps ? Math.Clamp(ps, 0, 1) : null;
 
     /// <summary>
     /// Computed probabilities keep the entries whose unrounded value is &gt; 0.001, as the original filters; an imported
     /// file's probabilities are already its rounded, filtered entries and are written back as listed (every entry it
-    /// listed is non-zero, so the absent ones are the zeros).
+    /// listed is non-zero, so the absent ones are the zeros), with the file's positions.
     /// </summary>
-    private static void Points(Utf8JsonWriter w, List<SubsetPoint> points, bool listedAsStored)
+    private static void Points(Utf8JsonWriter w, List<SubsetPoint> points, bool asStored)
     {
         w.WriteStartArray("points");
         foreach (var p in points)
@@ -139,19 +148,20 @@ public static class OriginalFormat
             w.WriteNumberValue(p.Pred);
             w.WriteNumberValue(p.Img);
             w.WriteNumberValue(p.IsForget ? 1 : 0);
-            w.WriteNumberValue(Math.Round(p.X, 2));
-            w.WriteNumberValue(Math.Round(p.Y, 2));
+            w.WriteNumberValue(asStored ? p.X : Math.Round(p.X, 2));
+            w.WriteNumberValue(asStored ? p.Y : Math.Round(p.Y, 2));
             w.WriteStartObject();
             for (int k = 0; k < p.Probs.Length; k++)
-                if (listedAsStored ? p.Probs[k] != 0 : p.Probs[k] > 0.001)
-                    w.WriteNumber(k.ToString(CultureInfo.InvariantCulture), Math.Round(p.Probs[k], 3));
+                if (asStored ? p.Probs[k] != 0 : p.Probs[k] > 0.001)
+                    w.WriteNumber(k.ToString(CultureInfo.InvariantCulture), asStored ? p.Probs[k] : Math.Round(p.Probs[k], 3));
             w.WriteEndObject();
             w.WriteEndArray();
         }
         w.WriteEndArray();
     }
 
-    private static void Attack(Utf8JsonWriter w, AttackData? attack)
+    /// <summary>Computed attack data: values by <see cref="AttackValueForExport"/>, curves at 3 dp; an imported file's as it had them.</summary>
+    private static void Attack(Utf8JsonWriter w, AttackData? attack, bool asStored)
     {
         w.WriteStartObject("attack");
         w.WriteStartArray("values");
@@ -159,8 +169,8 @@ public static class OriginalFormat
         {
             w.WriteStartObject();
             w.WriteNumber("img", v.Img);
-            w.WriteNumber("entropy", AttackValueForExport(v.Entropy, AttackMetric.Entropy));
-            w.WriteNumber("confidence", AttackValueForExport(v.Confidence, AttackMetric.Confidence));
+            w.WriteNumber("entropy", asStored ? v.Entropy : AttackValueForExport(v.Entropy, AttackMetric.Entropy));
+            w.WriteNumber("confidence", asStored ? v.Confidence : AttackValueForExport(v.Confidence, AttackMetric.Confidence));
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -172,10 +182,11 @@ public static class OriginalFormat
             foreach (var c in curve!)
             {
                 w.WriteStartObject();
-                w.WriteNumber("threshold", Math.Round(c.Threshold, 3));
-                w.WriteNumber("fpr", Math.Round(c.Fpr, 3));
-                w.WriteNumber("fnr", Math.Round(c.Fnr, 3));
-                w.WriteNumber("attack_score", Math.Round(c.AttackScore, 3));
+                int digits = asStored ? AsStored : 3;
+                w.WriteNumber("threshold", Round(c.Threshold, digits));
+                w.WriteNumber("fpr", Round(c.Fpr, digits));
+                w.WriteNumber("fnr", Round(c.Fnr, digits));
+                w.WriteNumber("attack_score", Round(c.AttackScore, digits));
                 w.WriteEndObject();
             }
             w.WriteEndArray();
@@ -216,37 +227,37 @@ public static class OriginalFormat
 
     private static void NumberOrNA(Utf8JsonWriter w, string key, double? value, int digits)
     {
-        if (value is double v && double.IsFinite(v)) w.WriteNumber(key, digits >= 0 ? Math.Round(v, digits) : v);
+        if (value is double v && double.IsFinite(v)) w.WriteNumber(key, Round(v, digits));
         else w.WriteString(key, "N/A");
     }
 
     private static void Array(Utf8JsonWriter w, string key, double[] values, int digits)
     {
         w.WriteStartArray(key);
-        foreach (var v in values) w.WriteNumberValue(Math.Round(v, digits));
+        foreach (var v in values) w.WriteNumberValue(Round(v, digits));
         w.WriteEndArray();
     }
 
-    private static void Dist(Utf8JsonWriter w, string key, double[][] rows)
+    private static void Dist(Utf8JsonWriter w, string key, double[][] rows, int digits)
     {
         w.WriteStartObject(key);
-        for (int i = 0; i < rows.Length; i++) Array(w, $"gt_{i}", rows[i], 3);
+        for (int i = 0; i < rows.Length; i++) Array(w, $"gt_{i}", rows[i], digits);
         w.WriteEndObject();
     }
 
-    private static void Matrix(Utf8JsonWriter w, string key, double[][] m)
+    private static void Matrix(Utf8JsonWriter w, string key, double[][] m, int digits)
     {
         w.WriteStartArray(key);
         foreach (var row in m)
         {
             w.WriteStartArray();
-            foreach (var v in row) w.WriteNumberValue(Math.Round(v, 3));
+            foreach (var v in row) w.WriteNumberValue(Round(v, digits));
             w.WriteEndArray();
         }
         w.WriteEndArray();
     }
 
-    private static void Cka(Utf8JsonWriter w, string key, CkaResult? c)
+    private static void Cka(Utf8JsonWriter w, string key, CkaResult? c, int digits)
     {
         if (c is null) { w.WriteNull(key); return; }
         w.WriteStartObject(key);
@@ -256,8 +267,8 @@ public static class OriginalFormat
         foreach (var (name, split) in new[] { ("train", c.Train), ("test", c.Test) })
         {
             w.WriteStartObject(name);
-            Matrix(w, "forget_class", split.ForgetClass);
-            Matrix(w, "other_classes", split.OtherClasses);
+            Matrix(w, "forget_class", split.ForgetClass, digits);
+            Matrix(w, "other_classes", split.OtherClasses, digits);
             w.WriteEndObject();
         }
         w.WriteEndObject();
