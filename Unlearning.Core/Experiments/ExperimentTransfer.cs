@@ -16,12 +16,13 @@ public sealed class ExperimentTransfer(ExperimentStore store)
         var r = ResultsDocument.Load(store.Artifacts, e) ?? throw new InvalidOperationException($"Experiment '{id}' has no evaluation results yet.");
         var features = withFeatures ? ResultsDocument.LoadFeatures(store.Artifacts, id, r.FeatureDim)
             ?? throw new InvalidOperationException($"Experiment '{id}' has no stored features.") : null;
-        OriginalFormat.Export(output, e, r, features);
+        OriginalFormat.Export(output, e, r, features, ResultsDocument.LoadImportedFile(store.Artifacts, e));
     }
 
     /// <summary>
     /// Imports a result file as a new experiment (results only; no checkpoint, so it cannot be a base model).
-    /// Keeps the file's ID when free. The whole file is validated (<see cref="ImportSchema"/>) before anything is
+    /// Keeps the file's ID when free, and what the file said beyond our results (its key order, its Type and the keys
+    /// we do not read, <see cref="ImportedFile"/>) in the results document, so that an export writes the file back. The whole file is validated (<see cref="ImportSchema"/>) before anything is
     /// written; an 'Original' or 'Retrained' file whose baseline row does not exist is refused (it would become a
     /// baseline without a checkpoint, which nothing can evaluate against or delete); one whose baseline exists is
     /// kept as a plain row. If storing fails half-way, the experiment's folder is removed again.
@@ -56,7 +57,7 @@ public sealed class ExperimentTransfer(ExperimentStore store)
         bool folderExisted = Directory.Exists(folder);
         try
         {
-            var path = ResultsDocument.Save(store.Artifacts, e.Id, imported.Results);
+            var path = ResultsDocument.Save(store.Artifacts, e.Id, imported.Results, imported.File);
             e.ResultsPath = store.Artifacts.Relative(path);
             e.HyperparametersJson = "{}";
             store.Add(e);

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Unlearning.Core.Data;
 using Unlearning.Core.Evaluation;
@@ -19,6 +21,12 @@ public static partial class ImportSchema
     public const int MaxIdLength = 64;
     public const int MaxMethodLength = 64;
     public const int MaxNameLength = 64;
+    /// <summary>Keys of a file that the import does not read (kept and written back on export): at most this many…</summary>
+    public const int MaxExtraKeys = 32;
+    /// <summary>…of at most this many bytes of JSON together (the original's optional <c>epoch_metrics</c> is a few KB)…</summary>
+    public const int MaxExtraBytes = 1 << 20;
+    /// <summary>…nested at most this deep inside the key (an object of arrays is 2).</summary>
+    public const int MaxExtraDepth = 8;
     /// <summary>Embedding coordinates: UMAP output is within tens of units; anything near this bound is not an embedding.</summary>
     public const double MaxCoordinate = 1e6;
 
@@ -36,6 +44,34 @@ public static partial class ImportSchema
         _ => int.MaxValue,
     };
 
+    /// <summary>
+    /// Bounds of one key the import does not read, checked on the parsed file before the value is copied:
+    /// its name (1–<see cref="MaxNameLength"/> characters, no control characters), its nesting depth
+    /// (≤ <see cref="MaxExtraDepth"/>), and the count and total size of such keys so far
+    /// (≤ <see cref="MaxExtraKeys"/>, ≤ <see cref="MaxExtraBytes"/> bytes). Returns the new total size.
+    /// </summary>
+    public static long CheckExtraKey(string name, JsonElement value, int countSoFar, long bytesSoFar)
+    {
+        var shown = name.Length > 40 ? name[..40] + "…" : name;
+        if (name.Length is 0 or > MaxNameLength || name.Any(char.IsControl))
+            throw new InvalidDataException($"Key '{new string([.. shown.Select(c => char.IsControl(c) ? '?' : c)])}' is not 1–{MaxNameLength} printable characters.");
+        if (countSoFar + 1 > MaxExtraKeys)
+            throw new InvalidDataException($"The file has more than {MaxExtraKeys} keys that are not part of the format (at '{shown}').");
+        long bytes = bytesSoFar + JsonMarshal.GetRawUtf8Value(value).Length;
+        if (bytes > MaxExtraBytes)
+            throw new InvalidDataException($"Keys that are not part of the format hold more than {MaxExtraBytes / 1048576.0:0.#} MB of JSON (at '{shown}').");
+        if (Depth(value) > MaxExtraDepth)
+            throw new InvalidDataException($"Key '{shown}' is nested deeper than {MaxExtraDepth} levels.");
+        return bytes;
+    }
+
+    private static int Depth(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => 1 + e.EnumerateObject().Select(p => Depth(p.Value)).DefaultIfEmpty(0).Max(),
+        JsonValueKind.Array => 1 + e.EnumerateArray().Select(Depth).DefaultIfEmpty(0).Max(),
+        _ => 0,
+    };
+
     /// <summary>Throws <see cref="InvalidDataException"/> naming the first value outside the schema.</summary>
     public static void Validate(OriginalFormat.Imported imported, DatasetInfo info)
     {
@@ -48,6 +84,9 @@ public static partial class ImportSchema
         if (e.Method is { Length: > MaxMethodLength }) throw new InvalidDataException($"Method is longer than {MaxMethodLength} characters.");
         if (e.Method is not null && e.Method.Any(char.IsControl)) throw new InvalidDataException("Method contains control characters.");
         if (e.Dataset.Length > MaxNameLength || e.Architecture.Length > MaxNameLength) throw new InvalidDataException("Dataset or Architecture is too long.");
+
+        if (imported.File.Extras.Count > MaxExtraKeys)
+            throw new InvalidDataException($"The file has more than {MaxExtraKeys} keys that are not part of the format.");
 
         Range("Epoch", e.Epochs, 0, 100_000);
         Range("BS", e.BatchSize, 1, 1_000_000);

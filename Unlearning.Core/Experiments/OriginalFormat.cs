@@ -2,21 +2,34 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Unlearning.Core.Evaluation;
+using Unlearning.Core.Evaluation.Privacy;
 
 namespace Unlearning.Core.Experiments;
 
 /// <summary>
-/// Export and import in the original system's result format: the same keys in the same order,
-/// shapes and meanings, rounded as the original rounds (3 dp for metrics, 2 dp for positions and attack values;
-/// probability dicts keep entries &gt; 0.001). <c>FQS</c> holds our privacy score PS. "N/A" stands for missing
-/// values. Two keys are added after the original's: <c>Dataset</c> and <c>Architecture</c> (ignored by the
-/// Python tool), and <c>features</c> (2,000 × d) on request.
+/// Export and import in the original system's result format (docs/results-format.md): the same keys in the same
+/// order, shapes and meanings, rounded as the original rounds (3 dp for metrics, 2 dp for positions; probability
+/// dicts keep entries whose unrounded probability is &gt; 0.001), except attack values, written with 4 dp so that the
+/// file's curves can be recomputed from its values (see <see cref="AttackValueForExport"/>). <c>FQS</c> holds our
+/// privacy score PS, "N/A" for the Original as in the original; "N/A" stands for missing values. Our own keys follow
+/// the original's: <c>Dataset</c>, <c>Architecture</c>, <c>PS</c> (our privacy score, also the Original's) and
+/// <c>features</c> (2,000 × d) on request. An imported file is written back as it came (<see cref="ImportedFile"/>):
+/// its keys in its order, including the ones we do not read, and its values as it had them (not rounded again).
 /// </summary>
 public static class OriginalFormat
 {
     public static readonly string[] RequiredKeys =
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "points", "attack"];
+
+    /// <summary>Every key the format's reader and writer know, in the order the export writes them.</summary>
+    public static readonly string[] KnownKeys =
+        ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
+         "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack",
+         "Dataset", "Architecture", "PS", "features"];
+
+    /// <summary>Decimals of exported attack values (the original writes 2; see <see cref="AttackValueForExport"/>).</summary>
+    public const int AttackValueDigits = 4;
 
     public static IReadOnlyList<string> CurveKeys => AttackData.CurveKeys;
 
@@ -29,130 +42,222 @@ public static class OriginalFormat
         _ => "Unlearned",
     };
 
-    public static void Export(Stream output, Experiment e, ExperimentResults r, float[][]? features = null)
+    /// <summary>
+    /// Writes <paramref name="e"/> and its results in the original format. <paramref name="importedFile"/> (an imported
+    /// experiment's) brings back the file's key order, its <c>Type</c> and the keys we do not read; our own keys that
+    /// the file lacks are written where the format puts them.
+    /// </summary>
+    public static void Export(Stream output, Experiment e, ExperimentResults r, float[][]? features = null, ImportedFile? importedFile = null)
     {
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
+        // A baseline imported as a plain row (docs/results-format.md, "Import") is written with the file's Type.
+        var type = importedFile?.Type ?? TypeName(e);
+        bool isOriginal = type == "Original";
+        // An imported file's values are written as it had them (they were the file's; rounding them again could
+        // change a value the file did not round, as the x positions of the original's own 0006.json).
+        bool asStored = importedFile is not null;
+        int D(int digits) => asStored ? AsStored : digits;
         w.WriteStartObject();
-        // Baselines get the original's fixed timestamps (they sort first); others their creation time (UTC).
-        w.WriteString("CreatedAt", e.CreatedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-        w.WriteString("ID", ExperimentIds.Display(e.Id));
-        if (e.ForgetClass >= 0) w.WriteNumber("FC", e.ForgetClass); else w.WriteString("FC", "N/A");
-        w.WriteString("Type", TypeName(e));
-        w.WriteString("Base", e.BaseId is null ? "N/A" : ExperimentIds.Display(e.BaseId));
-        w.WriteString("Method", e.IsBaseline || e.Method is null ? "N/A" : e.Method);
-        bool hasHyper = e.Type == ExperimentType.Unlearned;
-        NumberOrNA(w, "Epoch", hasHyper ? e.Epochs : null, 0);
-        NumberOrNA(w, "BS", hasHyper ? e.BatchSize : null, 0);
-        NumberOrNA(w, "LR", hasHyper ? e.LearningRate : null, -1);
-        NumberOrNA(w, "UA", e.ForgetClass >= 0 ? e.UA : null, 3);
-        NumberOrNA(w, "RA", e.RA, 3);
-        NumberOrNA(w, "TUA", e.ForgetClass >= 0 ? e.TUA : null, 3);
-        NumberOrNA(w, "TRA", e.TRA, 3);
-        NumberOrNA(w, "RTE", e.Type == ExperimentType.Original || e.Type == ExperimentType.Uploaded ? null : e.RT, 1);
-        NumberOrNA(w, "FQS", e.PS is double ps ? Math.Clamp(ps, 0, 1) : null, 3);
-        Array(w, "accs", r.Accs, 3);
-        Dist(w, "label_dist", r.LabelDist);
-        Dist(w, "conf_dist", r.ConfDist);
-        Array(w, "t_accs", r.TAccs, 3);
-        Dist(w, "t_label_dist", r.TLabelDist);
-        Dist(w, "t_conf_dist", r.TConfDist);
-        Cka(w, "cka", r.Cka);
-        Cka(w, "cka_retrain", r.CkaRetrain);
+        foreach (var key in KeyOrder(importedFile?.Keys))
+        {
+            switch (key)
+            {
+                // Baselines get the original's fixed timestamps (they sort first); others their creation time (UTC).
+                case "CreatedAt": w.WriteString(key, e.CreatedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)); break;
+                case "ID": w.WriteString(key, ExperimentIds.Display(e.Id)); break;
+                case "FC": if (e.ForgetClass >= 0) w.WriteNumber(key, e.ForgetClass); else w.WriteString(key, "N/A"); break;
+                case "Type": w.WriteString(key, type); break;
+                case "Base": w.WriteString(key, e.BaseId is null ? "N/A" : ExperimentIds.Display(e.BaseId)); break;
+                case "Method": w.WriteString(key, e.IsBaseline || e.Method is null ? "N/A" : e.Method); break;
+                // Baselines hold their training recipe (the original's baseline files write 200 / 128 / 0.1 too).
+                case "Epoch": NumberOrNA(w, key, e.Epochs, D(0)); break;
+                case "BS": NumberOrNA(w, key, e.BatchSize, D(0)); break;
+                case "LR": NumberOrNA(w, key, e.LearningRate, AsStored); break;
+                case "UA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.UA : null, D(3)); break;
+                case "RA": NumberOrNA(w, key, e.RA, D(3)); break;
+                case "TUA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.TUA : null, D(3)); break;
+                case "TRA": NumberOrNA(w, key, e.TRA, D(3)); break;
+                case "RTE": NumberOrNA(w, key, isOriginal || e.Type == ExperimentType.Uploaded ? null : e.RT, D(1)); break;
+                // The original has no privacy score for the Original; ours is under "PS" (docs/results-format.md, "Export").
+                case "FQS": NumberOrNA(w, key, isOriginal ? null : PrivacyScoreOf(e), D(3)); break;
+                case "accs": Array(w, key, r.Accs, D(3)); break;
+                case "label_dist": Dist(w, key, r.LabelDist, D(3)); break;
+                case "conf_dist": Dist(w, key, r.ConfDist, D(3)); break;
+                case "t_accs": Array(w, key, r.TAccs, D(3)); break;
+                case "t_label_dist": Dist(w, key, r.TLabelDist, D(3)); break;
+                case "t_conf_dist": Dist(w, key, r.TConfDist, D(3)); break;
+                case "cka": Cka(w, key, r.Cka, D(3)); break;
+                case "cka_retrain": Cka(w, key, r.CkaRetrain, D(3)); break;
+                case "points": Points(w, r.Points, asStored); break;
+                case "attack": Attack(w, r.Attack, asStored); break;
+                case "Dataset": w.WriteString(key, e.Dataset); break;
+                case "Architecture": w.WriteString(key, e.Architecture); break;
+                case "PS": NumberOrNA(w, key, PrivacyScoreOf(e), D(3)); break;
+                case "features": if (features is not null) Features(w, features); break;
+                default:
+                    // A key of the imported file that we do not read: copied as it came, never interpreted.
+                    if (importedFile!.Extras.TryGetValue(key, out var value)) { w.WritePropertyName(key); value.WriteTo(w); }
+                    break;
+            }
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// The export's keys: an imported file's keys in its order, each of our <see cref="KnownKeys"/> the file lacks
+    /// placed before the next known key that follows it in <see cref="KnownKeys"/>, the rest at the end. Without a
+    /// file, <see cref="KnownKeys"/>. The file's CKA keys are not added when it lacked them (they would be null).
+    /// </summary>
+    internal static List<string> KeyOrder(IReadOnlyList<string>? fileKeys)
+    {
+        if (fileKeys is null) return [.. KnownKeys];
+        var inFile = fileKeys.ToHashSet(StringComparer.Ordinal);
+        bool Added(string k) => !inFile.Contains(k) && k is not ("cka" or "cka_retrain");
+        var order = new List<string>(fileKeys.Count + KnownKeys.Length);
+        int next = 0;
+        foreach (var key in fileKeys)
+        {
+            int at = System.Array.IndexOf(KnownKeys, key);
+            for (; next < at; next++) if (Added(KnownKeys[next])) order.Add(KnownKeys[next]);
+            next = Math.Max(next, at + 1);
+            order.Add(key);
+        }
+        for (; next < KnownKeys.Length; next++) if (Added(KnownKeys[next])) order.Add(KnownKeys[next]);
+        return order;
+    }
+
+    /// <summary>"Digits" that mean: write the value as stored, unrounded.</summary>
+    private const int AsStored = -1;
+
+    private static double Round(double value, int digits) => digits == AsStored ? value : Math.Round(value, digits);
+
+    private static double? PrivacyScoreOf(Experiment e) => e.PS is double ps ? Math.Clamp(ps, 0, 1) : null;
+
+    /// <summary>
+    /// Computed probabilities keep the entries whose unrounded value is &gt; 0.001, as the original filters; an imported
+    /// file's probabilities are already its rounded, filtered entries and are written back as listed (every entry it
+    /// listed is non-zero, so the absent ones are the zeros), with the file's positions.
+    /// </summary>
+    private static void Points(Utf8JsonWriter w, List<SubsetPoint> points, bool asStored)
+    {
         w.WriteStartArray("points");
-        foreach (var p in r.Points)
+        foreach (var p in points)
         {
             w.WriteStartArray();
             w.WriteNumberValue(p.Gt);
             w.WriteNumberValue(p.Pred);
             w.WriteNumberValue(p.Img);
             w.WriteNumberValue(p.IsForget ? 1 : 0);
-            w.WriteNumberValue(Math.Round(p.X, 2));
-            w.WriteNumberValue(Math.Round(p.Y, 2));
+            w.WriteNumberValue(asStored ? p.X : Math.Round(p.X, 2));
+            w.WriteNumberValue(asStored ? p.Y : Math.Round(p.Y, 2));
             w.WriteStartObject();
             for (int k = 0; k < p.Probs.Length; k++)
-                if (p.Probs[k] > 0.001) w.WriteNumber(k.ToString(CultureInfo.InvariantCulture), Math.Round(p.Probs[k], 3));
+                if (asStored ? p.Probs[k] != 0 : p.Probs[k] > 0.001)
+                    w.WriteNumber(k.ToString(CultureInfo.InvariantCulture), asStored ? p.Probs[k] : Math.Round(p.Probs[k], 3));
             w.WriteEndObject();
             w.WriteEndArray();
         }
         w.WriteEndArray();
+    }
+
+    /// <summary>Computed attack data: values by <see cref="AttackValueForExport"/>, curves at 3 dp; an imported file's as it had them.</summary>
+    private static void Attack(Utf8JsonWriter w, AttackData? attack, bool asStored)
+    {
         w.WriteStartObject("attack");
         w.WriteStartArray("values");
-        foreach (var v in r.Attack?.Values ?? [])
+        foreach (var v in attack?.Values ?? [])
         {
             w.WriteStartObject();
             w.WriteNumber("img", v.Img);
-            w.WriteNumber("entropy", Math.Round(v.Entropy, 2));
-            w.WriteNumber("confidence", Math.Round(v.Confidence, 2));
+            w.WriteNumber("entropy", asStored ? v.Entropy : AttackValueForExport(v.Entropy, AttackMetric.Entropy));
+            w.WriteNumber("confidence", asStored ? v.Confidence : AttackValueForExport(v.Confidence, AttackMetric.Confidence));
             w.WriteEndObject();
         }
         w.WriteEndArray();
         w.WriteStartObject("results");
         foreach (var key in CurveKeys)
         {
-            if (r.Attack?.Results.TryGetValue(key, out var curve) != true) continue;
+            if (attack?.Results.TryGetValue(key, out var curve) != true) continue;
             w.WriteStartArray(key);
             foreach (var c in curve!)
             {
                 w.WriteStartObject();
-                w.WriteNumber("threshold", Math.Round(c.Threshold, 3));
-                w.WriteNumber("fpr", Math.Round(c.Fpr, 3));
-                w.WriteNumber("fnr", Math.Round(c.Fnr, 3));
-                w.WriteNumber("attack_score", Math.Round(c.AttackScore, 3));
+                int digits = asStored ? AsStored : 3;
+                w.WriteNumber("threshold", Round(c.Threshold, digits));
+                w.WriteNumber("fpr", Round(c.Fpr, digits));
+                w.WriteNumber("fnr", Round(c.Fnr, digits));
+                w.WriteNumber("attack_score", Round(c.AttackScore, digits));
                 w.WriteEndObject();
             }
             w.WriteEndArray();
         }
         w.WriteEndObject();
         w.WriteEndObject();
-        w.WriteString("Dataset", e.Dataset);
-        w.WriteString("Architecture", e.Architecture);
-        if (features is not null)
+    }
+
+    /// <summary>
+    /// An attack value as exported: rounded to <see cref="AttackValueDigits"/> decimals, unless rounding would move it
+    /// onto or across one of the metric's thresholds (docs/metrics.md, "Attack-score curve"), in which case it is
+    /// written unrounded. The stored curves are computed from unrounded values; a value that changed sides would
+    /// change a recomputed FPR or FNR by 1/200 (docs/results-format.md, "Export"). Keeping every value's side of
+    /// every threshold (strictly, so the attack view's "equal to τ" cases stay too) makes the file's curves follow
+    /// from its values up to their 3-dp rounding.
+    /// </summary>
+    public static double AttackValueForExport(double value, AttackMetric metric)
+    {
+        if (!double.IsFinite(value)) return value;
+        double rounded = Math.Round(value, AttackValueDigits);
+        var (lo, hi) = AttackScore.Range(metric);
+        foreach (var tau in AttackScore.Thresholds(lo, hi))
+            if (Math.Sign(value.CompareTo(tau)) != Math.Sign(rounded.CompareTo(tau))) return value;
+        return rounded;
+    }
+
+    private static void Features(Utf8JsonWriter w, float[][] features)
+    {
+        w.WriteStartArray("features");
+        foreach (var row in features)
         {
-            w.WriteStartArray("features");
-            foreach (var row in features)
-            {
-                w.WriteStartArray();
-                foreach (var f in row) w.WriteNumberValue(f);
-                w.WriteEndArray();
-            }
+            w.WriteStartArray();
+            foreach (var f in row) w.WriteNumberValue(f);
             w.WriteEndArray();
         }
-        w.WriteEndObject();
+        w.WriteEndArray();
     }
 
     private static void NumberOrNA(Utf8JsonWriter w, string key, double? value, int digits)
     {
-        if (value is double v && double.IsFinite(v)) w.WriteNumber(key, digits >= 0 ? Math.Round(v, digits) : v);
+        if (value is double v && double.IsFinite(v)) w.WriteNumber(key, Round(v, digits));
         else w.WriteString(key, "N/A");
     }
 
     private static void Array(Utf8JsonWriter w, string key, double[] values, int digits)
     {
         w.WriteStartArray(key);
-        foreach (var v in values) w.WriteNumberValue(Math.Round(v, digits));
+        foreach (var v in values) w.WriteNumberValue(Round(v, digits));
         w.WriteEndArray();
     }
 
-    private static void Dist(Utf8JsonWriter w, string key, double[][] rows)
+    private static void Dist(Utf8JsonWriter w, string key, double[][] rows, int digits)
     {
         w.WriteStartObject(key);
-        for (int i = 0; i < rows.Length; i++) Array(w, $"gt_{i}", rows[i], 3);
+        for (int i = 0; i < rows.Length; i++) Array(w, $"gt_{i}", rows[i], digits);
         w.WriteEndObject();
     }
 
-    private static void Matrix(Utf8JsonWriter w, string key, double[][] m)
+    private static void Matrix(Utf8JsonWriter w, string key, double[][] m, int digits)
     {
         w.WriteStartArray(key);
         foreach (var row in m)
         {
             w.WriteStartArray();
-            foreach (var v in row) w.WriteNumberValue(Math.Round(v, 3));
+            foreach (var v in row) w.WriteNumberValue(Round(v, digits));
             w.WriteEndArray();
         }
         w.WriteEndArray();
     }
 
-    private static void Cka(Utf8JsonWriter w, string key, CkaResult? c)
+    private static void Cka(Utf8JsonWriter w, string key, CkaResult? c, int digits)
     {
         if (c is null) { w.WriteNull(key); return; }
         w.WriteStartObject(key);
@@ -162,15 +267,15 @@ public static class OriginalFormat
         foreach (var (name, split) in new[] { ("train", c.Train), ("test", c.Test) })
         {
             w.WriteStartObject(name);
-            Matrix(w, "forget_class", split.ForgetClass);
-            Matrix(w, "other_classes", split.OtherClasses);
+            Matrix(w, "forget_class", split.ForgetClass, digits);
+            Matrix(w, "other_classes", split.OtherClasses, digits);
             w.WriteEndObject();
         }
         w.WriteEndObject();
     }
 
-    /// <summary>What an imported file holds: the row's scalars and the results document.</summary>
-    public sealed record Imported(Experiment Experiment, ExperimentResults Results, string OriginalId);
+    /// <summary>What an imported file holds: the row's scalars, the results document and what else the file said.</summary>
+    public sealed record Imported(Experiment Experiment, ExperimentResults Results, string OriginalId, ImportedFile File);
 
     /// <summary>
     /// Parses and validates a file in the original format (ours or the Python tool's). Every problem is an
@@ -178,7 +283,8 @@ public static class OriginalFormat
     /// from the file's own keys when present, else from the arguments (the Python tool only knows CIFAR-10 /
     /// ResNet-18). Reading is bounded before anything is materialised: at most <see cref="ExperimentTransfer.MaxImportBytes"/>
     /// bytes are read, JSON nesting is limited to <see cref="ImportSchema.MaxDepth"/>, and array lengths are checked
-    /// before their elements are read; <see cref="ImportSchema.Validate"/> checks the values.
+    /// before their elements are read; keys the import does not read are bounded (<see cref="ImportSchema.CheckExtraKey"/>)
+    /// before they are copied; <see cref="ImportSchema.Validate"/> checks the values.
     /// </summary>
     public static Imported Import(Stream input, string defaultDataset, string defaultArchitecture, int numClasses)
     {
@@ -200,6 +306,7 @@ public static class OriginalFormat
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The file must hold one JSON object.");
             var missing = RequiredKeys.Where(k => !root.TryGetProperty(k, out _)).ToList();
             if (missing.Count > 0) throw new InvalidDataException($"Missing key(s): {string.Join(", ", missing)}.");
+            var file = FileKeys(root);
 
             var dataset = root.TryGetProperty("Dataset", out var ds) && ds.ValueKind == JsonValueKind.String ? ds.GetString()! : defaultDataset;
             var arch = root.TryGetProperty("Architecture", out var ar) && ar.ValueKind == JsonValueKind.String ? ar.GetString()! : defaultArchitecture;
@@ -231,6 +338,7 @@ public static class OriginalFormat
                 Points = PointsIn(root.GetProperty("points"), numClasses),
                 Attack = AttackIn(root.GetProperty("attack")),
             };
+            var ourPs = root.TryGetProperty("PS", out _) ? Unit(root, "PS") : null;
             var baseId = root.GetProperty("Base").ValueKind == JsonValueKind.String ? root.GetProperty("Base").GetString() : null;
             var e = new Experiment
             {
@@ -241,13 +349,38 @@ public static class OriginalFormat
                 BatchSize = OptionalNumber(root, "BS") is double bs ? CheckedInt(bs, "BS") : null,
                 LearningRate = OptionalNumber(root, "LR"),
                 UA = Unit(root, "UA"), RA = Unit(root, "RA"), TUA = Unit(root, "TUA"), TRA = Unit(root, "TRA"),
-                RT = OptionalNumber(root, "RTE"), PS = Unit(root, "FQS"),
+                // FQS, or our "PS" where FQS is "N/A" (the Original's, docs/results-format.md, "Export").
+                RT = OptionalNumber(root, "RTE"), PS = Unit(root, "FQS") ?? ourPs,
                 CreatedUtc = DateTime.TryParseExact(root.GetProperty("CreatedAt").GetString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var created) ? created : DateTime.UtcNow,
                 Status = ExperimentStatus.Ready,
             };
-            return new Imported(e, r, e.Id);
+            file.Type = typeName;
+            return new Imported(e, r, e.Id, file);
         }
+    }
+
+    /// <summary>
+    /// The file's keys in order, and a bounded copy of the values of those the import does not read
+    /// (<see cref="KnownKeys"/> are read; anything else is kept to be written back). A key may appear once.
+    /// </summary>
+    private static ImportedFile FileKeys(JsonElement root)
+    {
+        var file = new ImportedFile();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        long extraBytes = 0;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+                throw new InvalidDataException($"Key '{(property.Name.Length > 40 ? property.Name[..40] + "…" : property.Name)}' appears more than once.");
+            if (System.Array.IndexOf(KnownKeys, property.Name) < 0)
+            {
+                extraBytes = ImportSchema.CheckExtraKey(property.Name, property.Value, file.Extras.Count, extraBytes);
+                file.Extras[property.Name] = property.Value.Clone();
+            }
+            file.Keys.Add(property.Name);
+        }
+        return file;
     }
 
     private static int CheckedInt(double v, string key) =>

@@ -84,7 +84,7 @@ public partial class ExperimentTable
         (TableColumn.TUA, "TUA", "Test Unlearning Accuracy: accuracy on the forget class's test images. Lower = more forgetting."),
         (TableColumn.TRA, "TRA", "Test Retain Accuracy: macro mean of the test accuracy over the retain classes. Higher = better."),
         (TableColumn.RT, "RT", "Run Time: wall-clock seconds of the unlearning loop (for Retrained: its training time). Lower = better."),
-        (TableColumn.PS, "PS", "Privacy Score: worst case over the membership-inference attacks, 1 − max attack score. Higher = more private."),
+        (TableColumn.PS, "PS", "Privacy Score: worst case over the membership-inference attacks against the Retrained model, 1 − max attack score. Higher = more private. On the Original (N/A in the original tool) it is the score of a model that forgot nothing: the floor to read the others against."),
         (TableColumn.Gap, "Gap", "Gap to Retrained: mean of |UA − UA_R|, |RA − RA_R|, |TUA − TUA_R|, |TRA − TRA_R| against the mean of this forget set's Retrained models (SalUn's average gap). Lower = closer to retraining."),
     ];
 
