@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Unlearning.Core.Evaluation;
 using Unlearning.Core.Evaluation.Privacy;
+using Unlearning.Core.Data;
 
 namespace Unlearning.Core.Experiments;
 
@@ -26,7 +27,10 @@ public static class OriginalFormat
     public static readonly string[] KnownKeys =
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack",
-         "Dataset", "Architecture", "PS", "features"];
+         "Dataset", "Architecture", "PS", "ForgetSet", "Gap", "features"];
+
+    /// <summary>Most indexes a file's <c>ForgetSet</c> may list (checked before they are read).</summary>
+    public const int MaxForgetSetIndexes = 1_000_000;
 
     /// <summary>Decimals of exported attack values (the original writes 2; see <see cref="AttackValueForExport"/>).</summary>
     public const int AttackValueDigits = 4;
@@ -47,8 +51,13 @@ public static class OriginalFormat
     /// experiment's) brings back the file's key order, its <c>Type</c> and the keys we do not read; our own keys that
     /// the file lacks are written where the format puts them.
     /// </summary>
-    public static void Export(Stream output, Experiment e, ExperimentResults r, float[][]? features = null, ImportedFile? importedFile = null)
+    /// <param name="forgetSet">The experiment's forget set (our key <c>ForgetSet</c>; a sample set with its indexes, so that an import elsewhere recreates it).</param>
+    /// <param name="gap">Its gap to the Retrained models of its forget set (our key <c>Gap</c>; N/A when unknown).</param>
+    public static void Export(Stream output, Experiment e, ExperimentResults r, float[][]? features = null, ImportedFile? importedFile = null,
+        ForgetSetInFile? forgetSet = null, double? gap = null)
     {
+        // UA is defined for every model of a forget set (a sample set's has no class: FC "N/A"), not for an upload without one.
+        bool hasForgetSet = e.ForgetClass >= 0 || !string.IsNullOrEmpty(e.ForgetSetId);
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true });
         // A baseline imported as a plain row (docs/results-format.md, "Import") is written with the file's Type.
         var type = importedFile?.Type ?? TypeName(e);
@@ -73,9 +82,9 @@ public static class OriginalFormat
                 case "Epoch": NumberOrNA(w, key, e.Epochs, D(0)); break;
                 case "BS": NumberOrNA(w, key, e.BatchSize, D(0)); break;
                 case "LR": NumberOrNA(w, key, e.LearningRate, AsStored); break;
-                case "UA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.UA : null, D(3)); break;
+                case "UA": NumberOrNA(w, key, hasForgetSet ? e.UA : null, D(3)); break;
                 case "RA": NumberOrNA(w, key, e.RA, D(3)); break;
-                case "TUA": NumberOrNA(w, key, e.ForgetClass >= 0 ? e.TUA : null, D(3)); break;
+                case "TUA": NumberOrNA(w, key, hasForgetSet ? e.TUA : null, D(3)); break;
                 case "TRA": NumberOrNA(w, key, e.TRA, D(3)); break;
                 case "RTE": NumberOrNA(w, key, isOriginal || e.Type == ExperimentType.Uploaded ? null : e.RT, D(1)); break;
                 // The original has no privacy score for the Original; ours is under "PS" (docs/results-format.md, "Export").
@@ -93,6 +102,8 @@ public static class OriginalFormat
                 case "Dataset": w.WriteString(key, e.Dataset); break;
                 case "Architecture": w.WriteString(key, e.Architecture); break;
                 case "PS": NumberOrNA(w, key, PrivacyScoreOf(e), D(3)); break;
+                case "ForgetSet": if (forgetSet is not null) WriteForgetSet(w, forgetSet); break;
+                case "Gap": NumberOrNA(w, key, gap, 3); break;
                 case "features": if (features is not null) Features(w, features); break;
                 default:
                     // A key of the imported file that we do not read: copied as it came, never interpreted.
@@ -275,7 +286,62 @@ public static class OriginalFormat
     }
 
     /// <summary>What an imported file holds: the row's scalars, the results document and what else the file said.</summary>
-    public sealed record Imported(Experiment Experiment, ExperimentResults Results, string OriginalId, ImportedFile File);
+    public sealed record Imported(Experiment Experiment, ExperimentResults Results, string OriginalId, ImportedFile File)
+    {
+        /// <summary>The file's <c>ForgetSet</c> (ours; null in the original's files).</summary>
+        public ForgetSetInFile? ForgetSet { get; init; }
+    }
+
+    /// <summary>The <c>ForgetSet</c> key of an export (docs/results-format.md, "Forget set and gap").</summary>
+    public sealed record ForgetSetInFile(string Id, ForgetSetKind Kind, string? Name, int Size, int? Class, int? Count, double? Percent, long? Seed,
+        bool Stratified, int[]? Indexes);
+
+    private static void WriteForgetSet(Utf8JsonWriter w, ForgetSetInFile s)
+    {
+        w.WriteStartObject("ForgetSet");
+        w.WriteString("id", s.Id);
+        w.WriteString("kind", s.Kind.ToString());
+        if (s.Name is not null) w.WriteString("name", s.Name);
+        w.WriteNumber("size", s.Size);
+        if (s.Class is { } c) w.WriteNumber("class", c);
+        if (s.Count is { } n) w.WriteNumber("count", n);
+        if (s.Percent is { } p) w.WriteNumber("percent", p);
+        if (s.Seed is { } seed) w.WriteNumber("seed", seed);
+        if (s.Kind == ForgetSetKind.Random) w.WriteBoolean("stratified", s.Stratified);
+        if (s.Indexes is { } indexes)
+        {
+            w.WriteStartArray("indexes");
+            foreach (var i in indexes) w.WriteNumberValue(i);
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>Reads a file's <c>ForgetSet</c> (shape and bounds only; <see cref="ExperimentTransfer"/> checks it against the dataset).</summary>
+    private static ForgetSetInFile? ForgetSetIn(JsonElement root)
+    {
+        if (!root.TryGetProperty("ForgetSet", out var o) || o.ValueKind == JsonValueKind.Null) return null;
+        if (o.ValueKind != JsonValueKind.Object) throw new InvalidDataException("ForgetSet must be an object.");
+        string Text(string key, int max) => o.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { } t && t.Length <= max
+            ? t : throw new InvalidDataException($"ForgetSet.{key} must be a string of at most {max} characters.");
+        double? Num(string key) => !o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null ? null
+            : v.ValueKind == JsonValueKind.Number ? v.GetDouble() : throw new InvalidDataException($"ForgetSet.{key} must be a number.");
+        var kind = Enum.TryParse<ForgetSetKind>(Text("kind", 20), ignoreCase: false, out var k) && Enum.IsDefined(k)
+            ? k : throw new InvalidDataException("ForgetSet.kind must be Class, Random, SubClass or IndexList.");
+        int[]? indexes = null;
+        if (o.TryGetProperty("indexes", out var list) && list.ValueKind != JsonValueKind.Null)
+        {
+            if (list.ValueKind != JsonValueKind.Array || list.GetArrayLength() > MaxForgetSetIndexes)
+                throw new InvalidDataException($"ForgetSet.indexes must be an array of at most {MaxForgetSetIndexes:N0} train indexes.");
+            indexes = [.. list.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out var i)
+                ? i : throw new InvalidDataException("ForgetSet.indexes must hold whole numbers."))];
+        }
+        return new ForgetSetInFile(Text("id", 40), kind, o.TryGetProperty("name", out _) ? Text("name", 120) : null,
+            Num("size") is double size ? CheckedInt(size, "ForgetSet.size") : indexes?.Length ?? 0,
+            Num("class") is double c ? CheckedInt(c, "ForgetSet.class") : null, Num("count") is double n ? CheckedInt(n, "ForgetSet.count") : null,
+            Num("percent"), Num("seed") is double seed ? (long)seed : null,
+            o.TryGetProperty("stratified", out var st) && st.ValueKind == JsonValueKind.True, indexes);
+    }
 
     /// <summary>
     /// Parses and validates a file in the original format (ours or the Python tool's). Every problem is an
@@ -356,7 +422,7 @@ public static class OriginalFormat
                 Status = ExperimentStatus.Ready,
             };
             file.Type = typeName;
-            return new Imported(e, r, e.Id, file);
+            return new Imported(e, r, e.Id, file) { ForgetSet = ForgetSetIn(root) };
         }
     }
 

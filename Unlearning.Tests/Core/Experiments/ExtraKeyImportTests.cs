@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,7 +17,7 @@ public class ExtraKeyImportTests
     private static (ExperimentStore Store, ExperimentTransfer Transfer, IDisposable Services) New()
     {
         var (sp, store, _) = TestStore.New();
-        return (store, new ExperimentTransfer(store), sp);
+        return (store, sp.GetRequiredService<ExperimentTransfer>(), sp);
     }
 
     private static Stream Body(JsonNode doc) => new MemoryStream(Encoding.UTF8.GetBytes(doc.ToJsonString()));
@@ -55,7 +56,7 @@ public class ExtraKeyImportTests
             foreach (var k in new[] { "PA", "__proto__", "epoch_metrics", "x-nested" })
                 Assert.True(JsonNode.DeepEquals(copy[k], exported[k]), $"{k}: {copy[k]?.ToJsonString()} became {exported[k]?.ToJsonString()}");
             // Ours follow the file's keys.
-            Assert.Equal(["epoch_metrics", "x-nested", "PS"], exportedKeys.SkipWhile(k => k != "epoch_metrics"));
+            Assert.Equal(["epoch_metrics", "x-nested", "PS", "ForgetSet", "Gap"], exportedKeys.SkipWhile(k => k != "epoch_metrics"));
         }
     }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -16,7 +17,7 @@ public class HostileImportTests
     private static (ExperimentStore Store, ExperimentTransfer Transfer, IDisposable Services) New()
     {
         var (sp, store, _) = TestStore.New();
-        return (store, new ExperimentTransfer(store), sp);
+        return (store, sp.GetRequiredService<ExperimentTransfer>(), sp);
     }
 
     private static Stream Body(JsonNode doc) => new MemoryStream(Encoding.UTF8.GetBytes(doc.ToJsonString()));
