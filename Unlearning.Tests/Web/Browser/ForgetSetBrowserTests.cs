@@ -78,6 +78,14 @@ public class ForgetSetBrowserTests
             await Assertions.Expect(page.Locator("tbody tr.row-member td.m-gap").First).Not.ToHaveTextAsync("-");
             await page.ScreenshotAsync(new() { Path = Path.Combine(Path.GetTempPath(), "unlearning-comparator-forget-set.png"), FullPage = true });
 
+            // A second Retrained seed joins the set's Retrained group (the gap now uses their mean).
+            await page.Locator(".add-retrained-seeds").ClickAsync();
+            await page.Locator(".retrain-seeds input").FillAsync("7");
+            await page.Locator(".retrain-train").ClickAsync();
+            var retrainedGroup = page.Locator("tbody tr.row-group").Filter(new() { Has = page.Locator(".badge-retrained") });
+            await Assertions.Expect(retrainedGroup).ToHaveCountAsync(1, new() { Timeout = 600_000 });
+            await Assertions.Expect(retrainedGroup.Locator("td.m-ua")).ToContainTextAsync("±", new() { Timeout = 600_000 });
+
             // The Attack view works on the forget samples: the unlearned side (Model B) against the set's Retrained model.
             await groups.First.Locator(".radio-b").ClickAsync();
             await page.GetByRole(AriaRole.Tab, new() { Name = "Attack" }).ClickAsync();

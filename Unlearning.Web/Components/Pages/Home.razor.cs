@@ -48,6 +48,8 @@ public partial class Home : IDisposable
     private bool NeedsRetrained => _activeSet is not null && DatasetAvailable && _experiments.Any(e => e.Type == ExperimentType.Original)
         && !_experiments.Any(e => e.Type == ExperimentType.Retrained) && !_retrainQueued;
     private bool _retrainQueued;
+    /// <summary>The user asked to train further Retrained seeds of the active set (the offer shows until they train or close it).</summary>
+    private bool _moreRetrainedSeeds;
 
     private bool DatasetAvailable => Datasets.IsAvailable(State.DatasetInfo);
     private bool CanBuild => State.ActiveForgetSet is not null && DatasetAvailable && _experiments.Any(e => e.Type == ExperimentType.Original);
@@ -187,6 +189,7 @@ public partial class Home : IDisposable
         try
         {
             var jobs = Queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, Dataset = State.Dataset, Architecture = State.Architecture, ForgetSet = setId, Seeds = seeds });
+            _moreRetrainedSeeds = false;
             Snackbar.Add(jobs.Count == 1 ? $"Queued the Retrained model (job #{jobs[0].Id})." : $"Queued {jobs.Count} Retrained models (#{jobs[0].Id}–#{jobs[^1].Id}).", Severity.Success);
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)

@@ -42,6 +42,10 @@ public partial class ExperimentTable
     /// <summary>The rows belong to a sample forget set: TUA is N/A and the TRA column holds the test accuracy (docs/forget-sets.md, "Metrics per kind").</summary>
     [Parameter] public bool SampleSet { get; set; }
 
+    /// <summary>Shows the button that offers to train further Retrained seeds of the forget set.</summary>
+    [Parameter] public bool CanAddRetrainedSeeds { get; set; }
+    [Parameter] public EventCallback OnAddRetrainedSeeds { get; set; }
+
     private (TableColumn Column, string Label, string Help)[] Headers => SampleSet ? SampleSetHeaders : NumericHeaders;
 
     private string MethodName(string? stored) =>
