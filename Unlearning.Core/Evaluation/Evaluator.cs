@@ -66,7 +66,11 @@ public sealed partial class Evaluator
         results.ForgetConfidence = forgetSignals.Confidence;
         results.StageSeconds[Stages[0]] = Lap(clock, cka);
 
-        var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, null, cka?.TestSets ?? [], cka, null, out _);
+        // The test samples the forget samples are compared with (docs/metrics.md, "MIA against the test set"): the forget
+        // class's for a class set, the whole test set for a sample set.
+        var testReference = input.Split.IsClassWise ? input.Split.TestForget : input.Split.TestRetain;
+        var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, testReference, cka?.TestSets ?? [], cka, null, out var testSignals);
+        results.ForgetTestMia = Privacy.MiaAuc.Auc(results.ForgetConfidence, testSignals.Confidence);
         results.TAccs = test.Accuracy();
         results.TLabelDist = test.LabelDistribution();
         results.TConfDist = test.ConfidenceDistribution();

@@ -34,6 +34,11 @@ public sealed class ExperimentResults
     /// </summary>
     public double[] ForgetEntropy { get; set; } = [];
     public double[] ForgetConfidence { get; set; } = [];
+    /// <summary>
+    /// MIA against the test set (docs/metrics.md): AUC of the top-1 confidence telling the forget samples from the
+    /// test samples (of the forget class for a class set, all of them for a sample set); null in older documents.
+    /// </summary>
+    public double? ForgetTestMia { get; set; }
 
     /// <summary>Seconds spent in each evaluation stage.</summary>
     public Dictionary<string, double> StageSeconds { get; set; } = [];

@@ -48,6 +48,8 @@ public sealed class Experiment
     public double? RT { get; set; }
     /// <summary>Worst-case privacy score (stored as "FQS" in the original's JSON).</summary>
     public double? PS { get; set; }
+    /// <summary>MIA against the test set: AUC telling the forget samples from test samples by confidence (0.5 = indistinguishable; docs/metrics.md).</summary>
+    public double? MIA { get; set; }
     public DateTime CreatedUtc { get; set; }
     /// <summary>Ready once the evaluation is stored; baselines shipped without evaluation are Pending until evaluated.</summary>
     public ExperimentStatus Status { get; set; }

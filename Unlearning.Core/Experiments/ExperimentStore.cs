@@ -267,7 +267,7 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
 
     private static void ForgetEvaluation(Experiment e)
     {
-        e.UA = e.RA = e.TUA = e.TRA = e.PS = null;
+        e.UA = e.RA = e.TUA = e.TRA = e.PS = e.MIA = null;
         e.StageTimesJson = "{}";
         e.ResultsPath = null;
         e.Status = ExperimentStatus.Pending;

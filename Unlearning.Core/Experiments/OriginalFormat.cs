@@ -27,7 +27,7 @@ public static class OriginalFormat
     public static readonly string[] KnownKeys =
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack",
-         "Dataset", "Architecture", "PS", "ForgetSet", "Gap", "features"];
+         "Dataset", "Architecture", "PS", "MIA", "ForgetSet", "Gap", "features"];
 
     /// <summary>Most indexes a file's <c>ForgetSet</c> may list (checked before they are read).</summary>
     public const int MaxForgetSetIndexes = 1_000_000;
@@ -102,6 +102,7 @@ public static class OriginalFormat
                 case "Dataset": w.WriteString(key, e.Dataset); break;
                 case "Architecture": w.WriteString(key, e.Architecture); break;
                 case "PS": NumberOrNA(w, key, PrivacyScoreOf(e), D(3)); break;
+                case "MIA": NumberOrNA(w, key, e.MIA, D(3)); break;
                 case "ForgetSet": if (forgetSet is not null) WriteForgetSet(w, forgetSet); break;
                 case "Gap": NumberOrNA(w, key, gap, 3); break;
                 case "features": if (features is not null) Features(w, features); break;
@@ -417,6 +418,7 @@ public static class OriginalFormat
                 UA = Unit(root, "UA"), RA = Unit(root, "RA"), TUA = Unit(root, "TUA"), TRA = Unit(root, "TRA"),
                 // FQS, or our "PS" where FQS is "N/A" (the Original's, docs/results-format.md, "Export").
                 RT = OptionalNumber(root, "RTE"), PS = Unit(root, "FQS") ?? ourPs,
+                MIA = root.TryGetProperty("MIA", out _) ? Unit(root, "MIA") : null,
                 CreatedUtc = DateTime.TryParseExact(root.GetProperty("CreatedAt").GetString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var created) ? created : DateTime.UtcNow,
                 Status = ExperimentStatus.Ready,

@@ -214,7 +214,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             experiment.CheckpointPath = store.Artifacts.Relative(checkpoint);
             experiment.CheckpointSha256 = ExperimentStore.CheckpointFingerprint(checkpoint);
             experiment.Status = ExperimentStatus.Pending;
-            experiment.UA = experiment.RA = experiment.TUA = experiment.TRA = experiment.PS = null;
+            experiment.UA = experiment.RA = experiment.TUA = experiment.TRA = experiment.PS = experiment.MIA = null;
             experiment.ResultsPath = null;
             if (isPrimary)
             {
@@ -349,6 +349,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             experiment.TUA = output.TUA;
             experiment.TRA = output.TRA;
             experiment.PS = output.PS;
+            experiment.MIA = output.Results.ForgetTestMia;
             experiment.ResultsPath = store.Artifacts.Relative(resultsPath);
             experiment.StageTimesJson = JsonSerializer.Serialize(output.Results.StageSeconds);
             experiment.Status = ExperimentStatus.Ready;

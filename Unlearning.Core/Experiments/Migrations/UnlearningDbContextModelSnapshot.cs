@@ -68,6 +68,9 @@ namespace Unlearning.Core.Experiments.Migrations
                     b.Property<double?>("LearningRate")
                         .HasColumnType("REAL");
 
+                    b.Property<double?>("MIA")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Method")
                         .HasColumnType("TEXT");
 

@@ -89,8 +89,12 @@ public partial class ExperimentTable
         (TableColumn.TRA, "TRA", "Test Retain Accuracy: macro mean of the test accuracy over the retain classes. Higher = better."),
         (TableColumn.RT, "RT", "Run Time: wall-clock seconds of the unlearning loop (for Retrained: its training time). Lower = better."),
         (TableColumn.PS, "PS", "Privacy Score: worst case over the membership-inference attacks against the Retrained model, 1 − max attack score. Higher = more private. On the Original (N/A in the original tool) it is the score of a model that forgot nothing: the floor to read the others against."),
+        (TableColumn.MIA, "MIA", MiaHelp),
         (TableColumn.Gap, "Gap", "Gap to Retrained: mean of |UA − UA_R|, |RA − RA_R|, |TUA − TUA_R|, |TRA − TRA_R| against the mean of this forget set's Retrained models (SalUn's average gap). Lower = closer to retraining."),
     ];
+
+    private const string MiaHelp = "MIA against the test set: AUC of a confidence threshold telling the forget samples from test samples " +
+        "(of the forget class, or all of them for a sample set). 0.5 = indistinguishable, as for the Retrained model; above = the forget samples still look like training data.";
 
     /// <summary>The headers of a sample forget set: UA and RA on the forget and remaining train samples, TUA N/A, TA in the TRA column.</summary>
     internal static readonly (TableColumn Column, string Label, string Help)[] SampleSetHeaders =
@@ -101,6 +105,7 @@ public partial class ExperimentTable
         (TableColumn.TUA, "TUA", "N/A for a sample forget set: no test image was forgotten, so there is no test-forget set."),
         (TableColumn.TRA, "TA", "Test Accuracy: accuracy on the whole test set. Higher = better."),
         .. NumericHeaders[7..9],
+        (TableColumn.MIA, "MIA", MiaHelp),
         (TableColumn.Gap, "Gap", "Gap to Retrained: mean of |UA − UA_R|, |RA − RA_R|, |TA − TA_R| against the mean of this forget set's Retrained models (SalUn's average gap). Lower = closer to retraining."),
     ];
 
@@ -115,7 +120,7 @@ public partial class ExperimentTable
     [
         ("Accuracy", ColorScales.LegendGradient(ColorScales.InterpolateGreens), "Worst", "Best", "UA, TUA: 0.2 → 0 (lower is better); RA: 0.8 → 1; TRA: 0.8 → best TRA in the table; Gap: 0.1 → 0."),
         ("Efficiency", ColorScales.LegendGradient(ColorScales.InterpolateBlues), "Worst", "Best", "RT: 160 s → 0 s (faster is darker)."),
-        ("Privacy", ColorScales.LegendGradient(ColorScales.InterpolateOranges), "0", "1", "PS: 0 → 1 (more private is darker)."),
+        ("Privacy", ColorScales.LegendGradient(ColorScales.InterpolateOranges), "0", "1", "PS: 0 → 1 (more private is darker); MIA: |AUC − 0.5| from 0.2 to 0 (closer to 0.5 is darker)."),
     ];
 
     private string SortClass(TableColumn c) => Model.DirectionOf(c) switch

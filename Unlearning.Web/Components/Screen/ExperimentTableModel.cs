@@ -5,7 +5,7 @@ using Unlearning.Core.Experiments.Results;
 namespace Unlearning.Web.Components.Screen;
 
 /// <summary>Columns of the screening table that hold numbers and can be sorted.</summary>
-public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap }
+public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap, MIA }
 
 /// <summary>Where a row sits among the runs of one configuration (docs/forget-sets.md, "Groups").</summary>
 public enum RowRole
@@ -53,7 +53,10 @@ public sealed record ExperimentRow(
 /// </summary>
 public sealed class ExperimentTableModel
 {
-    public static readonly TableColumn[] MetricColumns = [TableColumn.UA, TableColumn.RA, TableColumn.TUA, TableColumn.TRA, TableColumn.RT, TableColumn.PS, TableColumn.Gap];
+    public static readonly TableColumn[] MetricColumns = [TableColumn.UA, TableColumn.RA, TableColumn.TUA, TableColumn.TRA, TableColumn.RT, TableColumn.PS, TableColumn.MIA, TableColumn.Gap];
+
+    /// <summary>Distance of the MIA AUC from 0.5 at which its Oranges scale reaches its lightest colour.</summary>
+    public const double MiaDomain = 0.2;
 
     /// <summary>Gap to Retrained at which its Greens scale reaches its lightest colour.</summary>
     public const double GapDomain = 0.1;
@@ -175,13 +178,15 @@ public sealed class ExperimentTableModel
         TableColumn.TRA => e.TRA,
         TableColumn.RT => e.RT,
         TableColumn.PS => e.PS,
+        TableColumn.MIA => e.MIA,
         _ => null,
     };
 
     /// <summary>
     /// Colour of one metric cell (docs/views.md, "Screening table"): UA/TUA Greens on [0.2 → 0] (white text ≤ 0.1); RA Greens on
     /// [0.8 → 1] (white ≥ 0.92); TRA Greens on [0.8 → max TRA of the table] (white ≥ 0.92·max); RT Blues on
-    /// [160 s → 0] (white ≤ 64 s); PS Oranges on [0 → 1] (white ≥ 0.6); Gap Greens on [0.1 → 0] (white ≤ 0.03).
+    /// [160 s → 0] (white ≤ 64 s); PS Oranges on [0 → 1] (white ≥ 0.6); Gap Greens on [0.1 → 0] (white ≤ 0.03);
+    /// MIA Oranges on |AUC − 0.5| ∈ [0.2 → 0] (white ≤ 0.08).
     /// N/A cells are uncoloured and show "-".
     /// </summary>
     public static MetricCell Cell(TableColumn column, double? value, double maxTra)
@@ -196,6 +201,8 @@ public sealed class ExperimentTableModel
             TableColumn.RT => new(text, ColorScales.Cell(ColorScales.InterpolateBlues, (RtDomainSeconds - v) / RtDomainSeconds), v <= 64),
             TableColumn.PS => new(text, ColorScales.Cell(ColorScales.InterpolateOranges, v), v >= 0.6),
             TableColumn.Gap => new(text, ColorScales.Cell(ColorScales.InterpolateGreens, (GapDomain - v) / GapDomain), v <= 0.3 * GapDomain),
+            // 0.5 (indistinguishable from the test set) is the darkest; either way from it is lighter.
+            TableColumn.MIA => new(text, ColorScales.Cell(ColorScales.InterpolateOranges, (MiaDomain - Math.Abs(v - 0.5)) / MiaDomain), Math.Abs(v - 0.5) <= 0.4 * MiaDomain),
             _ => new(text, null, false),
         };
     }

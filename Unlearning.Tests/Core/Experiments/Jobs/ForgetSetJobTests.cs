@@ -73,7 +73,7 @@ public class ForgetSetJobTests
             var scenario = store.Scenario(info, set.Id);
             var splits = sp.GetRequiredService<DatasetLoader>().Load(info);
             var forget = scenario.Indexes!.ToHashSet();
-            var (trainCorrect, testCorrect) = Predictions(store.ResolveCheckpoint(original), info, splits);
+            var (trainCorrect, testCorrect, trainConfidence, testConfidence) = Predictions(store.ResolveCheckpoint(original), info, splits);
             double ua = Enumerable.Range(0, splits.Train.Count).Where(forget.Contains).Average(i => trainCorrect[i] ? 1.0 : 0.0);
             double ra = Enumerable.Range(0, splits.Train.Count).Where(i => !forget.Contains(i)).Average(i => trainCorrect[i] ? 1.0 : 0.0);
             double ta = testCorrect.Average(c => c ? 1.0 : 0.0);
@@ -81,6 +81,12 @@ public class ForgetSetJobTests
             Assert.Equal(ra, original.RA!.Value, 9);
             Assert.Equal(ta, original.TRA!.Value, 9);
             Assert.NotNull(original.PS);
+            // MIA against the test set: the AUC of the top-1 confidence, forget samples against the whole test set, as a
+            // pair count (independent of the rank formula); 1e-3 leaves room for batch-size effects on float32 logits.
+            double wins = 0;
+            var forgetConfidence = scenario.Indexes!.Select(i => trainConfidence[i]).ToArray();
+            foreach (var a in forgetConfidence) foreach (var b in testConfidence) wins += a > b ? 1 : a == b ? 0.5 : 0;
+            Assert.Equal(wins / (forgetConfidence.Length * testConfidence.Length), original.MIA!.Value, 3);
 
             // The embedding's subset holds every forget sample, marked as such, and no other sample is marked.
             var points = ResultsDocument.Load(store.Artifacts, original)!.Points;
@@ -108,7 +114,7 @@ public class ForgetSetJobTests
         }
     }
 
-    private static (bool[] Train, bool[] Test) Predictions(string checkpoint, DatasetInfo info, DatasetSplits splits)
+    private static (bool[] Train, bool[] Test, double[] TrainConfidence, double[] TestConfidence) Predictions(string checkpoint, DatasetInfo info, DatasetSplits splits)
     {
         using var scope = torch.NewDisposeScope();
         using var model = ModelCatalog.Compact.Create(info);
@@ -116,21 +122,31 @@ public class ForgetSetJobTests
         model.eval();
         using var train = new TensorData(splits.Train, torch.CPU);
         using var test = new TensorData(splits.Test, torch.CPU);
-        return (Correct(model, train), Correct(model, test));
+        var (trainCorrect, trainConfidence) = Correct(model, train);
+        var (testCorrect, testConfidence) = Correct(model, test);
+        return (trainCorrect, testCorrect, trainConfidence, testConfidence);
 
-        static bool[] Correct(Classifier model, TensorData data)
+        static (bool[], double[]) Correct(Classifier model, TensorData data)
         {
             using var noGrad = torch.no_grad();
             var result = new bool[data.Count];
+            var confidence = new double[data.Count];
             foreach (var chunk in Enumerable.Range(0, data.Count).Chunk(500))
             {
                 using var s = torch.NewDisposeScope();
                 var (x, y) = data.Batch([.. chunk.Select(i => (long)i)]);
-                var pred = model.call(x).argmax(1).data<long>().ToArray();
+                var logits = model.call(x);
+                var pred = logits.argmax(1).data<long>().ToArray();
                 var labels = y.data<long>().ToArray();
-                for (int k = 0; k < chunk.Length; k++) result[chunk[k]] = pred[k] == labels[k];
+                var l = logits.data<float>().ToArray();
+                int k10 = (int)logits.shape[1];
+                for (int k = 0; k < chunk.Length; k++)
+                {
+                    result[chunk[k]] = pred[k] == labels[k];
+                    confidence[chunk[k]] = Unlearning.Core.Evaluation.Privacy.MiaSignals.Confidence(l[(k * k10)..((k + 1) * k10)]);
+                }
             }
-            return result;
+            return (result, confidence);
         }
     }
 }
