@@ -70,7 +70,7 @@ public sealed class GaFt : UnlearningMethod<GaFtOptions>
 /// <summary>Hyperparameters of <see cref="GaFt"/>; the original's values (docs/methods.md, "GA+FT"), compact ones calibrated there.</summary>
 public sealed record GaFtOptions(
     [Epochs(4, Compact = 2)] int Epochs,
-    [LearningRate(0.01, Compact = 0.05)] double LearningRate,
+    [LearningRate(0.01, Compact = 0.01)] double LearningRate,
     [BatchSize(128, Compact = 128)] int BatchSize,
     [Hyperparameter(GaFt.GaLrFactorName, "Ascent learning-rate factor", 0.05, 1e-6, 10,
         "The gradient-ascent pass runs at this multiple of the learning rate (the original: 0.05).")]

@@ -85,7 +85,7 @@ public sealed class GaSlFt : UnlearningMethod<GaSlFtOptions>
 /// <summary>Hyperparameters of <see cref="GaSlFt"/>; the original's values (docs/methods.md, "GA+SL+FT (guided unlearning)"), compact ones calibrated there.</summary>
 public sealed record GaSlFtOptions(
     [Epochs(5, Compact = 2)] int Epochs,
-    [LearningRate(0.01, Compact = 0.05)] double LearningRate,
+    [LearningRate(0.01, Compact = 0.01)] double LearningRate,
     [BatchSize(128, Compact = 128)] int BatchSize,
     [Hyperparameter(GaFt.GaLrFactorName, "Ascent learning-rate factor", 0.01, 1e-6, 10,
         "The gradient-ascent pass runs at this multiple of the learning rate (the original: 0.01).")]

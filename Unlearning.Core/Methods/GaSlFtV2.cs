@@ -69,7 +69,7 @@ public sealed class GaSlFtV2 : UnlearningMethod<GaSlFtV2Options>
 /// <summary>Hyperparameters of <see cref="GaSlFtV2"/>; the original's values (docs/methods.md, "GA+SL+FT V2"), compact ones calibrated there.</summary>
 public sealed record GaSlFtV2Options(
     [Epochs(4, Compact = 2)] int Epochs,
-    [LearningRate(0.01, Compact = 0.05)] double LearningRate,
+    [LearningRate(0.01, Compact = 0.01)] double LearningRate,
     [BatchSize(128, Compact = 128)] int BatchSize,
     [Hyperparameter(GaFt.GaLrFactorName, "Ascent learning-rate factor", 0.01, 1e-6, 10,
         "The gradient-ascent pass runs at this multiple of the learning rate (the original: 0.01).")]
