@@ -41,6 +41,10 @@ public class MethodOptionsTests
     [InlineData("SalUn", 2, 0.01, 128, 0.3)]
     [InlineData("SCAR", 4, 0.0005, 256, double.NaN)]
     [InlineData("BadTeacher", 1, 0.0003, 256, 0.3)]
+    // docs/methods.md, "Compact calibration of the guided methods": the original's lr 0.01, half the retain set.
+    [InlineData("GAFT", 2, 0.01, 128, 0.5)]
+    [InlineData("GASLFT", 2, 0.01, 128, 0.5)]
+    [InlineData("GASLFTV2", 2, 0.01, 128, 0.5)]
     public void Compact_defaults_keep_the_calibrated_values(string name, double epochs, double lr, double batch, double retainFraction)
     {
         var d = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns()).Get(name).DefaultsFor("compact");
