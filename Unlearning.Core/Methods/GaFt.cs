@@ -84,6 +84,6 @@ public sealed record GaFtOptions(
     [Hyperparameter(GradientAscent.MaxGradNormName, "Gradient clip", 100, 0.01, 1e6, "Largest global gradient norm per ascent step (the original: 100).")]
     double MaxGradNorm,
     [Hyperparameter(GaFt.AugmentName, "Augmentation", 1, 0, 1,
-        "1 = random crop + flip on every batch, as the original's GA+FT; 0 = the plain images, as the other methods.")]
+        "1 = random crop + flip on every batch, as the original's GA+FT (the ResNet-18 default); 0 = the plain images, as the other methods (the compact default: better test accuracy in its calibration, and no GC-heavy copies).", Compact = 0)]
     bool Augment,
     [RetainFraction(Compact = 0.5)] double RetainFraction);

@@ -99,6 +99,6 @@ public sealed record GaSlFtOptions(
     [Hyperparameter(GradientAscent.MaxGradNormName, "Gradient clip", 100, 0.01, 1e6, "Largest global gradient norm per ascent step (the original: 100).")]
     double MaxGradNorm,
     [Hyperparameter(GaFt.AugmentName, "Augmentation", 1, 0, 1,
-        "1 = random crop + flip (one fixed draw per forget image for the second-logit pass), as the original; 0 = the plain images.")]
+        "1 = random crop + flip (one fixed draw per forget image for the second-logit pass), as the original (the ResNet-18 default); 0 = the plain images (the compact default).", Compact = 0)]
     bool Augment,
     [RetainFraction(Compact = 0.5)] double RetainFraction);

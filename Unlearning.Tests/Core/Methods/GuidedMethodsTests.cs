@@ -43,6 +43,7 @@ public sealed class GuidedMethodsTests(SyntheticUnlearningData data, ITestOutput
             var d = m.DefaultsFor("resnet18");
             Assert.Equal(e, (m.DisplayName, d["epochs"], d["learning_rate"], d["batch_size"], d["ga_lr_factor"], d["ga_batch_factor"], d["eta_min"]));
             Assert.Equal((100.0, 1.0, 1.0, 0.0, 3.0), (d["max_grad_norm"], d["augment"], d["retain_fraction"], d["freeze_first_k_layers"], d["reinit_last_k_layers"]));
+            Assert.Equal(0, m.DefaultsFor("compact")["augment"]);   // docs/methods.md, "Compact calibration of the guided methods"
             Assert.Contains("layer3.0, layer3.1, fc", m.Description);
             Assert.Contains("layer4.0, layer4.1, fc", m.Description);
             Assert.False(m.ClassWiseOnly);
