@@ -191,20 +191,42 @@ public sealed class OptionsSchema
 /// <typeparam name="TOptions">A positional record whose parameters carry <see cref="HyperparameterAttribute"/>s.</typeparam>
 public abstract class UnlearningMethod<TOptions> : UnlearningMethodBase where TOptions : class
 {
+    private IReadOnlyList<HyperparameterSpec>? _hyperparameters;
+
     public static OptionsSchema Schema => OptionsSchema.For<TOptions>();
 
-    public sealed override IReadOnlyList<HyperparameterSpec> Hyperparameters => Schema.Specs;
+    /// <summary>
+    /// The record's hyperparameters, then <see cref="LayerGroupOptions"/>' two (freeze first k / re-initialise last k layer groups),
+    /// which every such method accepts (docs/methods.md, "Layer groups: freezing and re-initialising").
+    /// </summary>
+    public sealed override IReadOnlyList<HyperparameterSpec> Hyperparameters =>
+        _hyperparameters ??= [.. Schema.Specs, .. LayerGroupOptions.Specs(DefaultReinitializedGroups)];
+
+    /// <summary>The method's default for <c>reinit_last_k_layers</c>: 0, except the guided methods (GA+FT …), which re-initialise 3.</summary>
+    protected virtual int DefaultReinitializedGroups => 0;
 
     protected sealed override IReadOnlyDictionary<string, double>? CompactDefaults => Schema.CompactDefaults;
 
-    /// <summary>The typed options from stored or requested values (checked; missing ones get the declared defaults).</summary>
-    public TOptions Options(IReadOnlyDictionary<string, double>? values) => (TOptions)Schema.Create(values, DisplayName);
+    /// <summary>The typed options from stored or requested values (checked; missing ones get the declared defaults; the layer-group values are not part of them).</summary>
+    public TOptions Options(IReadOnlyDictionary<string, double>? values) =>
+        (TOptions)Schema.Create(values?.Where(kv => !LayerGroupOptions.Owns(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.OrdinalIgnoreCase), DisplayName);
 
     /// <summary>The options for an architecture's defaults (the compact model gets its CPU-sized values).</summary>
     public TOptions DefaultOptions(string architectureId) => Options(Schema.DefaultsFor(architectureId));
 
-    public sealed override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation) =>
-        Run(context, Options(context.Hyperparameters), progress, cancellation);
+    /// <summary>
+    /// Checks the values, applies the layer-group options (<see cref="LayerGroupSurgery"/>; with 0 / 0 nothing is touched) and runs
+    /// <see cref="Run(UnlearningContext, TOptions, IProgress{UnlearningProgress}, CancellationToken)"/>.
+    /// </summary>
+    public sealed override UnlearningResult Run(UnlearningContext context, IProgress<UnlearningProgress> progress, CancellationToken cancellation)
+    {
+        var values = HyperparameterValidation.Validate(this, context.Hyperparameters);
+        var options = Options(values);
+        var layers = LayerGroupOptions.From(values);
+        if (layers.IsNone) return Run(context, options, progress, cancellation);
+        using var surgery = LayerGroupSurgery.Apply(context, layers, DisplayName);
+        return Run(context, options, progress, cancellation);
+    }
 
     /// <summary>Unlearns with typed options; see <see cref="IUnlearningMethod.Run"/> for the threading and cancellation contract.</summary>
     public abstract UnlearningResult Run(UnlearningContext context, TOptions options, IProgress<UnlearningProgress> progress, CancellationToken cancellation);

@@ -9,7 +9,8 @@ public static class MethodServiceCollectionExtensions
     public static IReadOnlyList<IUnlearningMethod> BuiltIns() =>
         [new FineTuning(), new GradientAscent(), new RandomLabeling(), new Scrub(), new SalUn(), new NegGradPlus(), new L1Sparse(),
          new BoundaryShrink(), new BoundaryExpanding(), new Scar(),
-         new SelectiveSynapticDampening(), new BadTeacher()];
+         new SelectiveSynapticDampening(), new BadTeacher(),
+         new GaFt(), new GaSlFt(), new GaSlFtV2()];
 
     /// <summary>
     /// Registers the built-in methods and every method found in <paramref name="pluginsFolder"/> (when given)

@@ -43,16 +43,42 @@ public sealed class UnlearningContext
 
     public int NumClasses => Train.Info.NumClasses;
 
-    /// <summary>A copy of the current <see cref="Model"/> on <see cref="Device"/>, in eval mode, with gradients off (a teacher).</summary>
+    /// <summary>The layer groups frozen for this run (docs/methods.md, "Layer groups: freezing and re-initialising"); empty when none.</summary>
+    public IReadOnlyList<LayerGroup> FrozenGroups { get; internal set; } = [];
+
+    /// <summary>The layer groups re-initialised before this run; empty when none (then e.g. GA+FT skips its warm-up epoch).</summary>
+    public IReadOnlyList<LayerGroup> ReinitializedGroups { get; internal set; } = [];
+
+    private Dictionary<string, torch.Tensor>? _baseState;
+
+    /// <summary>
+    /// A copy of the base model on <see cref="Device"/>, in eval mode, with gradients off (a teacher, or the model that labels
+    /// GA+SL+FT's forget images): the current <see cref="Model"/>, or the weights it had before layer groups were re-initialised.
+    /// </summary>
     public Classifier CreateFrozenCopy()
     {
         var copy = CreateModel();
         copy.to(Device);
         using (torch.no_grad())
-            copy.load_state_dict(Model.state_dict());
+            copy.load_state_dict(_baseState ?? Model.state_dict());
         copy.eval();
         foreach (var p in copy.parameters()) p.requires_grad = false;
         return copy;
+    }
+
+    /// <summary>Keeps a copy of the model's current weights as the base model of <see cref="CreateFrozenCopy"/> (before re-initialisation).</summary>
+    internal void KeepBaseState()
+    {
+        ReleaseBaseState();
+        using (torch.no_grad())
+            _baseState = Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+    }
+
+    internal void ReleaseBaseState()
+    {
+        if (_baseState is null) return;
+        foreach (var t in _baseState.Values) t.Dispose();
+        _baseState = null;
     }
 
     /// <summary>A random generator seeded from <see cref="Seed"/> and a stream number, so that separate uses (shuffling, labels) do not disturb each other.</summary>

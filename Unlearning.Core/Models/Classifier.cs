@@ -29,6 +29,42 @@ public abstract class Classifier : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x) => ForwardWithFeatures(x).Logits;
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
+
+    /// <summary>
+    /// The layer groups, in network order, that a run may freeze (the first k) or re-initialise (the last k)
+    /// (docs/methods.md, "Layer groups: freezing and re-initialising"). By default one group per CKA layer, each the
+    /// module of that name; a group whose CKA layer is a part of a larger unit (a stem convolution and its batch norm)
+    /// lists every module of the unit. Every parameter must belong to exactly one group.
+    /// </summary>
+    public virtual IReadOnlyList<LayerGroup> LayerGroups => [.. LayerNames.Select(n => new LayerGroup(n, [n]))];
+
+    private nn.Module[] _keptInEval = [];
+
+    /// <summary>
+    /// Keeps <paramref name="modules"/> in eval mode even when the model is put in train mode (a frozen group's batch norms
+    /// normalise with, and keep, their running statistics); an empty list releases them. Applied at once.
+    /// </summary>
+    public void KeepInEvalMode(IEnumerable<nn.Module> modules)
+    {
+        _keptInEval = [.. modules];
+        if (training)
+            foreach (var m in _keptInEval) m.eval();
+    }
+
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        if (on)
+            foreach (var m in _keptInEval) m.eval();
+    }
+}
+
+/// <summary>One layer group of a <see cref="Classifier"/>: its name (as the CKA view shows it) and the module names (dotted paths) it spans.</summary>
+public sealed record LayerGroup(string Name, IReadOnlyList<string> Modules)
+{
+    /// <summary>True when the parameter or buffer <paramref name="qualifiedName"/> (e.g. <c>layer3.0.bn1.running_mean</c>) lies in this group.</summary>
+    public bool Contains(string qualifiedName) =>
+        Modules.Any(m => qualifiedName == m || qualifiedName.StartsWith(m + ".", StringComparison.Ordinal));
 }
 
 /// <summary>

@@ -38,6 +38,10 @@ public sealed class CompactResNet : Classifier
 
     public override IReadOnlyList<string> LayerNames => Layers;
 
+    /// <summary>The seven CKA layers as layer groups; <c>stem</c> spans <c>stem_conv</c> and <c>stem_bn</c> (docs/methods.md, "Layer groups: freezing and re-initialising").</summary>
+    public override IReadOnlyList<LayerGroup> LayerGroups =>
+        [new("stem", ["stem_conv", "stem_bn"]), .. Layers.Skip(1).Select(n => new LayerGroup(n, [n]))];
+
     private Tensor Stem(Tensor x) => stem_bn.call(stem_conv.call(x)).relu_();
 
     public override (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor x)

@@ -34,6 +34,10 @@ public sealed class ResNet18 : Classifier
 
     public override IReadOnlyList<string> LayerNames => Layers;
 
+    /// <summary>The ten CKA layers as layer groups; <c>conv1</c> spans <c>conv1</c> and <c>bn1</c> (docs/methods.md, "Layer groups: freezing and re-initialising").</summary>
+    public override IReadOnlyList<LayerGroup> LayerGroups =>
+        [new("conv1", ["conv1", "bn1"]), .. Layers.Skip(1).Select(n => new LayerGroup(n, [n]))];
+
     public override (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor x)
     {
         var y = nn.functional.relu(bn1.call(conv1.call(x)));

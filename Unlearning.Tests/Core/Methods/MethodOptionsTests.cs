@@ -7,18 +7,21 @@ namespace Unlearning.Tests.Core.Methods;
 [Collection("Torch")]
 public class MethodOptionsTests
 {
+    private static readonly string[] Layers = [LayerGroupOptions.FreezeName, LayerGroupOptions.ReinitializeName];
+
     [Fact]
     public void Schema_comes_from_the_record_in_parameter_order_with_the_stored_names()
     {
-        Assert.Equal(["epochs", "learning_rate", "batch_size", "eta_min", "retain_fraction"], new FineTuning().Hyperparameters.Select(h => h.Name));
-        Assert.Equal(["epochs", "learning_rate", "batch_size", "max_grad_norm"], new GradientAscent().Hyperparameters.Select(h => h.Name));
-        Assert.Equal(["epochs", "learning_rate", "batch_size", "retain_fraction"], new RandomLabeling().Hyperparameters.Select(h => h.Name));
-        Assert.Equal(["epochs", "learning_rate", "batch_size", "alpha", "gamma", "kd_temperature", "retain_fraction"], new Scrub().Hyperparameters.Select(h => h.Name));
-        Assert.Equal(["epochs", "learning_rate", "batch_size", "saliency_kept", "retain_fraction"], new SalUn().Hyperparameters.Select(h => h.Name));
+        // Every record's own hyperparameters, then the two layer-group ones of the shared scaffolding (LayerGroupTests).
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "eta_min", "retain_fraction", .. Layers], new FineTuning().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "max_grad_norm", .. Layers], new GradientAscent().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "retain_fraction", .. Layers], new RandomLabeling().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "alpha", "gamma", "kd_temperature", "retain_fraction", .. Layers], new Scrub().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "saliency_kept", "retain_fraction", .. Layers], new SalUn().Hyperparameters.Select(h => h.Name));
         Assert.Equal(["epochs", "learning_rate", "batch_size", "lambda_1", "lambda_2", "kd_temperature", "tukey_delta", "gamma1", "gamma2",
-            "surrogate_steps", "surrogate_images", "stats_per_class", "stop_accuracy"], new Scar().Hyperparameters.Select(h => h.Name));
-        Assert.Equal(["batch_size", "selection_weight", "dampening_constant", "importance_fraction"], new SelectiveSynapticDampening().Hyperparameters.Select(h => h.Name));
-        Assert.Equal(["epochs", "learning_rate", "batch_size", "kd_temperature", "retain_fraction"], new BadTeacher().Hyperparameters.Select(h => h.Name));
+            "surrogate_steps", "surrogate_images", "stats_per_class", "stop_accuracy", .. Layers], new Scar().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["batch_size", "selection_weight", "dampening_constant", "importance_fraction", .. Layers], new SelectiveSynapticDampening().Hyperparameters.Select(h => h.Name));
+        Assert.Equal(["epochs", "learning_rate", "batch_size", "kd_temperature", "retain_fraction", .. Layers], new BadTeacher().Hyperparameters.Select(h => h.Name));
         // Bad Teacher's learning rate is Adam's (as the paper), under the shared stored name and still a grid hyperparameter.
         var adam = new BadTeacher().Hyperparameters[1];
         Assert.Equal((HyperparameterSpec.LearningRateName, true), (adam.Name, adam.Grid));
@@ -38,6 +41,10 @@ public class MethodOptionsTests
     [InlineData("SalUn", 2, 0.01, 128, 0.3)]
     [InlineData("SCAR", 4, 0.0005, 256, double.NaN)]
     [InlineData("BadTeacher", 1, 0.0003, 256, 0.3)]
+    // docs/methods.md, "Compact calibration of the guided methods": the original's lr 0.01, half the retain set.
+    [InlineData("GAFT", 2, 0.01, 128, 0.5)]
+    [InlineData("GASLFT", 2, 0.01, 128, 0.5)]
+    [InlineData("GASLFTV2", 2, 0.01, 128, 0.5)]
     public void Compact_defaults_keep_the_calibrated_values(string name, double epochs, double lr, double batch, double retainFraction)
     {
         var d = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns()).Get(name).DefaultsFor("compact");
@@ -64,7 +71,8 @@ public class MethodOptionsTests
         var options = scrub.Options(new Dictionary<string, double> { ["epochs"] = 3, ["Learning_Rate"] = 0.05, ["kd_temperature"] = 4 });
         Assert.Equal(new ScrubOptions(3, 0.05, 128, 0.5, 1.0, 4, 1), options);
         var stored = Scrub.Schema.ToValues(options);
-        Assert.Equal(scrub.Hyperparameters.Select(h => h.Name), stored.Keys);
+        Assert.Equal(Scrub.Schema.Specs.Select(h => h.Name), stored.Keys);
+        Assert.Equal(scrub.Hyperparameters.Select(h => h.Name).SkipLast(2), stored.Keys);
         Assert.Equal(0.05, stored["learning_rate"]);
         Assert.Equal(options, scrub.Options(stored));
         Assert.Equal(new FineTuningOptions(2, 0.05, 128, 0, 0.5), new FineTuning().DefaultOptions("compact"));
@@ -111,7 +119,7 @@ public class MethodOptionsTests
         // A name the method does not have is refused, not ignored: SSD trains no epochs.
         var ssd = Assert.Throws<ArgumentException>(() =>
             MethodOptionsParser.Parse(new SelectiveSynapticDampening(), "compact", new Dictionary<string, string> { ["epochs"] = "2" }));
-        Assert.StartsWith("SSD has no hyperparameter 'epochs'. Known: batch_size, selection_weight, dampening_constant, importance_fraction.", ssd.Message);
+        Assert.StartsWith("SSD has no hyperparameter 'epochs'. Known: batch_size, selection_weight, dampening_constant, importance_fraction, freeze_first_k_layers, reinit_last_k_layers.", ssd.Message);
     }
 
     [Fact]

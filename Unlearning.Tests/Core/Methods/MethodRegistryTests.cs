@@ -24,6 +24,8 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
             ["SCAR"] = (30, 0.0005, 1024),      // not in the original: the authors' (docs/methods.md, "SCAR")
             ["SSD"] = (null, null, 64),         // not in the original: the paper's (docs/methods.md, "SSD")
             ["BadTeacher"] = (1, 0.0001, 256),  // not in the original: the paper's (docs/methods.md, "Bad Teacher")
+            // The original's API-only methods, with its UI defaults (docs/methods.md, "GA+FT", "GA+SL+FT (guided unlearning)", "GA+SL+FT V2").
+            ["GAFT"] = (4, 0.01, 128), ["GASLFT"] = (5, 0.01, 128), ["GASLFTV2"] = (4, 0.01, 128),
         };
         var catalog = new MethodCatalog(MethodServiceCollectionExtensions.BuiltIns());
         Assert.Equal(expected.Keys, catalog.All.Select(m => m.Name));
@@ -138,12 +140,12 @@ public sealed class MethodRegistryTests(SyntheticUnlearningData data) : IClassFi
     {
         using var provider = new ServiceCollection().AddUnlearningMethods(SamplePluginFolder).BuildServiceProvider();
         var catalog = provider.GetRequiredService<MethodCatalog>();
-        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "BoundaryShrink", "BoundaryExpanding", "SCAR", "SSD", "BadTeacher", "GAThenFT"], catalog.All.Select(m => m.Name));
+        Assert.Equal(["FineTuning", "GradientAscent", "RandomLabeling", "SCRUB", "SalUn", "NegGradPlus", "L1Sparse", "BoundaryShrink", "BoundaryExpanding", "SCAR", "SSD", "BadTeacher", "GAFT", "GASLFT", "GASLFTV2", "GAThenFT"], catalog.All.Select(m => m.Name));
         Assert.Same(catalog, provider.GetRequiredService<MethodCatalog>());
         Assert.Empty(provider.GetRequiredService<PluginLoadReport>().Failures);
-        Assert.Equal(13, provider.GetServices<IUnlearningMethod>().Count());
+        Assert.Equal(16, provider.GetServices<IUnlearningMethod>().Count());
 
         using var noPlugins = new ServiceCollection().AddUnlearningMethods(null).BuildServiceProvider();
-        Assert.Equal(12, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
+        Assert.Equal(15, noPlugins.GetRequiredService<MethodCatalog>().All.Count);
     }
 }

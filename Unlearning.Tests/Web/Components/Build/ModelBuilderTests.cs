@@ -46,7 +46,7 @@ public class ModelBuilderTests : MudTestContext
         var cut = RenderForm();
         cut.WaitForAssertion(() => Assert.Equal("These settings will build 1 model.", Count(cut)));
         Assert.Equal("2", cut.Find("tr[data-name='epochs'] .hp-chip").TextContent.Trim());   // compact default, not the original's 10
-        Assert.Equal(5, cut.FindAll("tr.hp-row").Count);                                   // epochs, lr, batch, eta_min, retain_fraction
+        Assert.Equal(7, cut.FindAll("tr.hp-row").Count);                                   // epochs, lr, batch, eta_min, retain_fraction + the two layer-group options (docs/methods.md, "Layer groups: freezing and re-initialising")
     }
 
     [Fact]
