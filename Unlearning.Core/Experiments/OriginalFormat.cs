@@ -29,6 +29,19 @@ public static class OriginalFormat
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack",
          "Dataset", "Architecture", "PS", "MIA", "ForgetSet", "Gap", "features"];
 
+    /// <summary>
+    /// The original's method names that differ from our stored names (docs/results-format.md, "Keys"): its guided
+    /// methods carry "+" and a space, which our stored names (identifiers) do not.
+    /// </summary>
+    private static readonly Dictionary<string, string> FileToStored = new(StringComparer.Ordinal)
+    {
+        ["GA+FT"] = "GAFT", ["GA+SL+FT"] = "GASLFT", ["GA+SL+FT V2"] = "GASLFTV2",
+    };
+
+    /// <summary>A stored method name as the original's files write it.</summary>
+    public static string FileMethodName(string stored) =>
+        FileToStored.FirstOrDefault(kv => kv.Value == stored).Key ?? stored;
+
     /// <summary>Most indexes a file's <c>ForgetSet</c> may list (checked before they are read).</summary>
     public const int MaxForgetSetIndexes = 1_000_000;
 
@@ -77,7 +90,7 @@ public static class OriginalFormat
                 case "FC": if (e.ForgetClass >= 0) w.WriteNumber(key, e.ForgetClass); else w.WriteString(key, "N/A"); break;
                 case "Type": w.WriteString(key, type); break;
                 case "Base": w.WriteString(key, e.BaseId is null ? "N/A" : ExperimentIds.Display(e.BaseId)); break;
-                case "Method": w.WriteString(key, e.IsBaseline || e.Method is null ? "N/A" : e.Method); break;
+                case "Method": w.WriteString(key, e.IsBaseline || e.Method is null ? "N/A" : FileMethodName(e.Method)); break;
                 // Baselines hold their training recipe (the original's baseline files write 200 / 128 / 0.1 too).
                 case "Epoch": NumberOrNA(w, key, e.Epochs, D(0)); break;
                 case "BS": NumberOrNA(w, key, e.BatchSize, D(0)); break;
@@ -390,6 +403,7 @@ public static class OriginalFormat
             };
             var method = root.GetProperty("Method").ValueKind == JsonValueKind.String ? root.GetProperty("Method").GetString() : null;
             if (method == "N/A") method = null;
+            if (method is not null && FileToStored.TryGetValue(method, out var stored)) method = stored;
             if (type == ExperimentType.Unlearned && method == "Custom") type = ExperimentType.Uploaded;
 
             var r = new ExperimentResults

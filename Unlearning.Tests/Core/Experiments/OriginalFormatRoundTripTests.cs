@@ -278,4 +278,24 @@ public class OriginalFormatRoundTripTests(ITestOutputHelper output)
                           "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "note", "points", "attack", "Dataset", "Architecture"];
         Assert.Equal([.. noCka, "PS", "MIA", "ForgetSet", "Gap", "features"], OriginalFormat.KeyOrder(noCka));
     }
+
+    /// <summary>The original writes its guided methods as "GA+FT", "GA+SL+FT", "GA+SL+FT V2"; we store identifiers and write its names back.</summary>
+    [Theory]
+    [InlineData("GA+FT", "GAFT")]
+    [InlineData("GA+SL+FT", "GASLFT")]
+    [InlineData("GA+SL+FT V2", "GASLFTV2")]
+    [InlineData("FineTuning", "FineTuning")]
+    public void Guided_method_names_map_to_our_stored_names_and_back(string inFile, string stored)
+    {
+        var (store, transfer, sp) = New();
+        using (sp)
+        {
+            var file = OriginalFormatFiles.Generate("Unlearned", method: inFile);
+            var e = transfer.Import(Body(file), Dataset, Architecture);
+            Assert.Equal(stored, store.Get(e.Id)!.Method);
+            var output = new MemoryStream();
+            transfer.Export(e.Id, output, withFeatures: false);
+            Assert.Equal(inFile, JsonNode.Parse(output.ToArray())!["Method"]!.GetValue<string>());
+        }
+    }
 }
