@@ -10,8 +10,9 @@ namespace Unlearning.Web.Components.Attack;
 
 /// <summary>
 /// The Attack stage for the host page (see docs/metrics.md for the attack). Each side attacks its model against the Retrained model of
-/// the forget class. A side whose model is the Original shows "Select an unlearned model to compare the attack
-/// results", as the original does. Results load through <see cref="ExperimentResultsReader"/> unless given.
+/// the forget set. Unlike the original (which asks for an unlearned model there), the Original is attacked too: its
+/// stored attack values and curves against the Retrained model show how much the attack can tell before any
+/// unlearning (docs/views.md, "Attack view"). Results load through <see cref="ExperimentResultsReader"/> unless given.
 /// </summary>
 public partial class AttackPanel : ComparisonPanelBase
 {
@@ -63,7 +64,7 @@ public partial class AttackPanel : ComparisonPanelBase
     }
 
     private AttackSideData? SideData(ComparedModel? m) =>
-        m is null || m.IsOriginal || retrained is null ? null : AttackSideData.From(retrained, m);
+        m is null || retrained is null ? null : AttackSideData.From(retrained, m);
 
     /// <summary>The threshold the strategy picks for a side (null when the side has no attack data).</summary>
     public double? ThresholdOf(ThresholdStrategy strategy, ModelSide side)

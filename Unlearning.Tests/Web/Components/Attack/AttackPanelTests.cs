@@ -61,12 +61,15 @@ public class AttackPanelTests : MudTestContext
         Assert.Contains("0.200", cut.FindAll(".uc-privacy-score")[0].TextContent);
     }
 
+    /// <summary>Unlike the original, the Original is attacked against the Retrained model like any model (its curves are stored).</summary>
     [Fact]
-    public void Original_model_side_asks_for_an_unlearned_model()
+    public void The_original_model_is_attacked_like_any_other()
     {
         var cut = RenderPanel(modelBId: "0000-fashion-mnist-cnn");
-        Assert.Single(cut.FindAll(".uc-attack-side"));
-        Assert.Contains("Select an unlearned model to compare the attack results", cut.Find(".uc-original-note").TextContent);
+        Assert.Equal(2, cut.FindAll(".uc-attack-side").Count);
+        Assert.Empty(cut.FindAll(".uc-original-note"));
+        Assert.Contains("Original", cut.FindAll(".uc-attack-side")[1].TextContent);
+        Assert.Equal(6, cut.FindAll(".uc-attack-side")[1].QuerySelectorAll("circle.uc-dot").Length);
     }
 
     [Fact]
