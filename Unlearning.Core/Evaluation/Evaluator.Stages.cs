@@ -26,7 +26,7 @@ public sealed partial class Evaluator
     {
         const int stage = 2;
         var data = input.Train;
-        int n = input.Subset.Length, k = data.Info.NumClasses, fc = input.Split.ForgetClass;
+        int n = input.Subset.Length, k = data.Info.NumClasses;
         cancellation.ThrowIfCancellationRequested();
         var (features, dim) = capture.Features();
         var preds = new int[n];

@@ -22,23 +22,22 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
 
     public UnlearningDbContext NewContext() => contexts.CreateDbContext();
 
-    public IReadOnlyList<Experiment> List(string? dataset = null, string? architecture = null, int? forgetClass = null)
+    /// <summary>The experiments matching every filter given, baselines first, then by creation time.</summary>
+    /// <param name="forgetSetId">A forget set (docs/forget-sets.md): <c>class-{c}</c> or a stored set's id.</param>
+    public IReadOnlyList<Experiment> List(string? dataset = null, string? architecture = null, int? forgetClass = null, string? forgetSetId = null)
     {
         using var db = contexts.CreateDbContext();
         IQueryable<Experiment> q = db.Experiments.AsNoTracking();
         if (dataset is not null) q = q.Where(e => e.Dataset == dataset);
         if (architecture is not null) q = q.Where(e => e.Architecture == architecture);
         if (forgetClass is not null) q = q.Where(e => e.ForgetClass == forgetClass);
+        if (forgetSetId is not null) q = q.Where(e => e.ForgetSetId == forgetSetId);
         return [.. q.AsEnumerable().OrderBy(e => e.Type switch { ExperimentType.Original => 0, ExperimentType.Retrained => 1, _ => 2 }).ThenBy(e => e.CreatedUtc)];
     }
 
     /// <summary>The experiments of one forget set (docs/forget-sets.md), baselines first.</summary>
-    public IReadOnlyList<Experiment> List(string dataset, string architecture, string forgetSetId)
-    {
-        using var db = contexts.CreateDbContext();
-        return [.. db.Experiments.AsNoTracking().Where(e => e.Dataset == dataset && e.Architecture == architecture && e.ForgetSetId == forgetSetId)
-            .AsEnumerable().OrderBy(e => e.Type switch { ExperimentType.Original => 0, ExperimentType.Retrained => 1, _ => 2 }).ThenBy(e => e.CreatedUtc)];
-    }
+    public IReadOnlyList<Experiment> List(string dataset, string architecture, string forgetSetId) =>
+        List(dataset, architecture, forgetClass: null, forgetSetId: forgetSetId);
 
     // ---- forget sets (docs/forget-sets.md) ----
 
@@ -99,11 +98,6 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         var set = GetForgetSet(info.Id, forgetSetId) ?? throw new KeyNotFoundException($"Forget set '{forgetSetId}' does not exist for {info.DisplayName}.");
         return new Data.ForgetScenario(set.Id, set.Name, set.Kind, set.Class ?? -1, ParseIndexes(set.Indexes));
     }
-
-    /// <summary>A forget set's readable name ("Shirt", "random 10 % · seed 1"), or the id itself when unknown.</summary>
-    public string ForgetSetName(Data.DatasetInfo info, string forgetSetId) =>
-        Data.ForgetSets.TryParseClassId(forgetSetId, out var c) && c < info.NumClasses ? info.ClassNames[c]
-        : GetForgetSet(info.Id, forgetSetId)?.Name ?? forgetSetId;
 
     public static int[] ParseIndexes(string stored) =>
         [.. stored.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture))];
@@ -254,18 +248,27 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         row.LearningRate = recipe.LearningRate;
         row.Seed = seed;
         row.RT = rt;
-        ForgetEvaluation(row);
+        ClearEvaluation(row);
         var rows = new List<string> { row.Id };
         if (row.Type == ExperimentType.Retrained && row.Id == ExperimentIds.Retrained(row.Dataset, row.Architecture, row.ForgetSetId)
             && db.Experiments.Find(ExperimentIds.Original(row.Dataset, row.Architecture, row.ForgetSetId)) is { } original)
         {
-            ForgetEvaluation(original);
+            ClearEvaluation(original);
             rows.Add(original.Id);
         }
         return rows;
     }
 
-    private static void ForgetEvaluation(Experiment e)
+    /// <summary>Sends a stored row back to Pending without its numbers (its model changed, or what it was measured against did).</summary>
+    public void ClearEvaluation(string id)
+    {
+        using var db = contexts.CreateDbContext();
+        ClearEvaluation(db.Experiments.Find(id) ?? throw new KeyNotFoundException($"Experiment '{id}' does not exist."));
+        db.SaveChanges();
+    }
+
+    /// <summary>Removes a row's evaluation (numbers, stage times, results path) and marks it Pending.</summary>
+    public static void ClearEvaluation(Experiment e)
     {
         e.UA = e.RA = e.TUA = e.TRA = e.PS = e.MIA = null;
         e.StageTimesJson = "{}";

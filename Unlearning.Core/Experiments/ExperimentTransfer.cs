@@ -5,7 +5,7 @@ using Unlearning.Core.Models;
 namespace Unlearning.Core.Experiments;
 
 /// <summary>Export of stored experiments and import of result files.</summary>
-public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader datasets)
+public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader datasets, ForgetSetService sets)
 {
     /// <summary>Largest accepted import (a file with features of a 512-d model is ~25 MB).</summary>
     public const long MaxImportBytes = 200L * 1024 * 1024;
@@ -22,15 +22,9 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
     /// <summary>The experiment's forget set for the export: a class set by id and name, a stored sample set with its indexes.</summary>
     private OriginalFormat.ForgetSetInFile? ForgetSetOf(Experiment e)
     {
-        if (string.IsNullOrEmpty(e.ForgetSetId) || DatasetCatalog.TryGet(e.Dataset) is not { } info) return null;
-        if (ForgetSets.TryParseClassId(e.ForgetSetId, out var c))
-            return c < info.NumClasses
-                ? new OriginalFormat.ForgetSetInFile(e.ForgetSetId, ForgetSetKind.Class, info.ClassNames[c],
-                    datasets.IsAvailable(info) ? datasets.Load(info).Train.Labels.Count(l => l == c) : 0, c, null, null, null, false, null)
-                : null;
-        return store.GetForgetSet(e.Dataset, e.ForgetSetId) is { } s
-            ? new(s.Id, s.Kind, s.Name, s.Size, s.Class, s.Count, s.Percent, s.Seed, s.Stratified, ExperimentStore.ParseIndexes(s.Indexes))
-            : null;
+        if (string.IsNullOrEmpty(e.ForgetSetId) || DatasetCatalog.TryGet(e.Dataset) is not { } info || sets.Get(info, e.ForgetSetId) is not { } s) return null;
+        return new(s.Id, s.Kind, s.Name, s.Size, s.Class, s.Count, s.Percent, s.Seed, s.Stratified,
+            s.IsClassWise ? null : store.Scenario(info, s.Id).Indexes);
     }
 
     /// <summary>The gap to the mean of the forget set's Retrained models (docs/forget-sets.md, "Gap to Retrained").</summary>

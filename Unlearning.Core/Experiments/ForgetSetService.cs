@@ -32,7 +32,10 @@ public sealed class ForgetSetService(ExperimentStore store, DatasetLoader datase
 
     /// <summary>The class sets of the dataset followed by its stored sample sets.</summary>
     public IReadOnlyList<ForgetSetInfo> List(DatasetInfo info) =>
-        [.. Enumerable.Range(0, info.NumClasses).Select(c => Describe(info, ForgetSets.ClassId(c))), .. store.ListForgetSets(info.Id).Select(ForgetSetInfo.From)];
+        [.. Enumerable.Range(0, info.NumClasses).Select(c => Describe(info, ForgetSets.ClassId(c))), .. SampleSets(info)];
+
+    /// <summary>The dataset's stored sample sets, oldest first.</summary>
+    public IReadOnlyList<ForgetSetInfo> SampleSets(DatasetInfo info) => [.. store.ListForgetSets(info.Id).Select(ForgetSetInfo.From)];
 
     /// <summary>One forget set, or null when the id is unknown for the dataset.</summary>
     public ForgetSetInfo? Get(DatasetInfo info, string id)
@@ -42,10 +45,11 @@ public sealed class ForgetSetService(ExperimentStore store, DatasetLoader datase
         return store.GetForgetSet(info.Id, id) is { } set ? ForgetSetInfo.From(set) : null;
     }
 
+    /// <summary>A class set; its size is the class's train count (0 when the dataset's files are not on this server).</summary>
     private ForgetSetInfo Describe(DatasetInfo info, string classId)
     {
         ForgetSets.TryParseClassId(classId, out var c);
-        int size = datasets.Load(info).Train.Labels.Count(l => l == c);
+        int size = datasets.IsAvailable(info) ? datasets.Load(info).Train.Labels.Count(l => l == c) : 0;
         return new ForgetSetInfo(classId, info.Id, ForgetSetKind.Class, info.ClassNames[c], size, c, null, null, null, false);
     }
 }

@@ -51,11 +51,11 @@ public abstract class UnlearningMethodBase : IUnlearningMethod
     public static double MultiStepLr(double learningRate, int epoch) =>
         learningRate * Math.Pow(0.2, (epoch >= 80 ? 1 : 0) + (epoch >= 120 ? 1 : 0));
 
-    /// <summary>A uniformly random class other than <paramref name="forgetClass"/>.</summary>
-    public static int RandomOtherClass(Random rng, int numClasses, int forgetClass)
+    /// <summary>A uniformly random class other than <paramref name="excluded"/> (the forget class, or a forget sample's own label).</summary>
+    public static int RandomOtherClass(Random rng, int numClasses, int excluded)
     {
         int r = rng.Next(numClasses - 1);
-        return r >= forgetClass ? r + 1 : r;
+        return r >= excluded ? r + 1 : r;
     }
 
     /// <summary>The retain indices of one epoch: all of them, or a seeded random subset of the given fraction.</summary>

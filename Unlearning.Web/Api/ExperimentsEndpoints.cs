@@ -33,7 +33,7 @@ public static class ExperimentsEndpoints
         if (architecture is not null && arch is null) return ApiProblems.BadRequest($"Unknown architecture '{architecture}'.");
         if (forgetClass is int fc && ds is not null && (fc < 0 || fc >= ds.NumClasses))
             return ApiProblems.BadRequest($"forgetClass {fc} is out of range 0..{ds.NumClasses - 1}.");
-        var rows = forgetSet is not null ? store.List(ds?.Id, arch?.Id).Where(e => e.ForgetSetId == forgetSet).ToList() : store.List(ds?.Id, arch?.Id, forgetClass);
+        var rows = store.List(ds?.Id, arch?.Id, forgetSet is null ? forgetClass : null, forgetSet);
         // Gap to Retrained: against the mean of the Retrained models of the row's own forget set (and dataset, architecture).
         var references = rows.Where(e => e.Type == ExperimentType.Retrained).GroupBy(e => (e.Dataset, e.Architecture, e.ForgetSetId))
             .ToDictionary(g => g.Key, g => Core.Experiments.Results.RunGroups.RetrainedMeans(g));

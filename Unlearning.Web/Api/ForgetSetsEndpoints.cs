@@ -49,46 +49,38 @@ public static class ForgetSetsEndpoints
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type))
             return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Send JSON, or multipart/form-data with an index list in field 'file'.");
-        DatasetInfo info;
-        ForgetSetRequest draw;
-        if (type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        bool json = type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+        if (!json && !request.HasFormContentType)
+            return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Send JSON, or multipart/form-data with an index list in field 'file'.");
+        var cancellation = request.HttpContext.RequestAborted;
+        if (json)
         {
-            var body = await request.ReadFromJsonAsync<ForgetSetRequestDto>(request.HttpContext.RequestAborted)
+            var body = await request.ReadFromJsonAsync<ForgetSetRequestDto>(cancellation)
                        ?? throw new ArgumentException("Send a JSON object describing the forget set.");
-            info = DatasetOf(body.Dataset);
-            draw = body.ToRequest();
+            return Created(sets.Create(Available(DatasetOf(body.Dataset), datasets), body.ToRequest()));
         }
-        else if (request.HasFormContentType)
+        var form = await request.ReadFormAsync(cancellation);
+        var info = Available(DatasetOf(form["dataset"].FirstOrDefault()), datasets);
+        if (form.Files.FirstOrDefault() is not { } file) return ApiProblems.BadRequest("Send the index list as multipart field 'file'.");
+        if (file.Length > ForgetSets.MaxIndexListBytes)
+            return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, $"The index list is larger than {ForgetSets.MaxIndexListBytes / 1024} KB.");
+        string text;
+        using (var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8))
+            text = await BoundedText.ReadAsync(reader, ForgetSets.MaxIndexListBytes, cancellation)
+                   ?? throw new ArgumentException($"The index list is longer than {ForgetSets.MaxIndexListBytes / 1024} KB.");
+        return Created(sets.Create(info, new ForgetSetRequest
         {
-            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-            info = DatasetOf(form["dataset"].FirstOrDefault());
-            if (form.Files.FirstOrDefault() is not { } file) return ApiProblems.BadRequest("Send the index list as multipart field 'file'.");
-            if (file.Length > ForgetSets.MaxIndexListBytes)
-                return ApiProblems.Problem(StatusCodes.Status413PayloadTooLarge, $"The index list is larger than {ForgetSets.MaxIndexListBytes / 1024} KB.");
-            string text;
-            using (var reader = new StreamReader(file.OpenReadStream(), Encoding.UTF8))
-                text = await ReadBoundedAsync(reader, ForgetSets.MaxIndexListBytes, request.HttpContext.RequestAborted);
-            if (!datasets.IsAvailable(info)) throw new ArgumentException($"{info.DisplayName} is not available on this server.");
-            draw = new ForgetSetRequest
-            {
-                Kind = ForgetSetKind.IndexList, Label = form["label"].FirstOrDefault(),
-                Indexes = ForgetSets.ParseIndexList(text, datasets.Load(info).Train.Count),
-            };
-        }
-        else return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Send JSON, or multipart/form-data with an index list in field 'file'.");
-        if (!datasets.IsAvailable(info)) throw new ArgumentException($"{info.DisplayName} is not available on this server.");
-        var created = sets.Create(info, draw);
-        return TypedResults.Created($"/api/forget-sets/{created.Id}?dataset={info.Id}", ForgetSetDto.From(created));
+            Kind = ForgetSetKind.IndexList, Label = form["label"].FirstOrDefault(),
+            Indexes = ForgetSets.ParseIndexList(text, datasets.Load(info).Train.Count),
+        }));
+
+        static Created<ForgetSetDto> Created(ForgetSetInfo created) =>
+            TypedResults.Created($"/api/forget-sets/{created.Id}?dataset={created.Dataset}", ForgetSetDto.From(created));
     }
 
-    private static async Task<string> ReadBoundedAsync(StreamReader reader, int maxChars, CancellationToken cancellation)
-    {
-        var buffer = new char[maxChars + 1];
-        int length = 0, n;
-        while (length < buffer.Length && (n = await reader.ReadAsync(buffer.AsMemory(length), cancellation)) > 0) length += n;
-        if (length > maxChars) throw new ArgumentException($"The index list is longer than {maxChars / 1024} KB.");
-        return new string(buffer, 0, length);
-    }
+    /// <summary>The dataset, when its files are on this server (a draw reads its labels).</summary>
+    private static DatasetInfo Available(DatasetInfo info, DatasetLoader datasets) =>
+        datasets.IsAvailable(info) ? info : throw new ArgumentException($"{info.DisplayName} is not available on this server.");
 
     private static Results<NoContent, ProblemHttpResult> Delete(string id, string? dataset, ExperimentStore store)
     {

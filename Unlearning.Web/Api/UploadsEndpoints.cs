@@ -56,13 +56,10 @@ public static class UploadsEndpoints
                 }
                 else
                 {
-                    // Read at most one character more than a field may hold: a huge field is refused without being buffered.
                     using var text = new StreamReader(section.Body);
-                    var buffer = new char[MaxFieldLength + 1];
-                    int length = 0, n;
-                    while (length < buffer.Length && (n = await text.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0) length += n;
-                    if (length > MaxFieldLength) return ApiProblems.BadRequest($"Form field '{name}' is too long.");
-                    fields[name] = new string(buffer, 0, length);
+                    if (await BoundedText.ReadAsync(text, MaxFieldLength, context.RequestAborted) is not { } value)
+                        return ApiProblems.BadRequest($"Form field '{name}' is too long.");
+                    fields[name] = value;
                 }
             }
             if (saved is null) return ApiProblems.BadRequest("Send the checkpoint as multipart field 'file'.");

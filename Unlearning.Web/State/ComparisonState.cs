@@ -130,7 +130,8 @@ public sealed partial class ComparisonState
             : Split(query(ForgetClassKey) ?? "")
                 .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : -1)
                 .Where(c => c >= 0).Select(ForgetSets.ClassId).ToList();
-        sets = [.. sets.Where(s => ClassOf(s) is var c && (c < 0 ? !ForgetSets.TryParseClassId(s, out _) : c < DatasetInfo.NumClasses)).Distinct()];
+        // Sample sets (class −1 here) stay; class sets must be classes of the dataset.
+        sets = [.. sets.Where(s => ClassOf(s) < DatasetInfo.NumClasses).Distinct()];
         _open.AddRange(sets);
         Sort();
         if (sets.Count > 0) ActiveForgetSet = sets[0];

@@ -18,11 +18,10 @@ public sealed class BaselinePreparation(ExperimentStore store)
     /// <summary>Rows and fingerprints of one dataset and architecture; returns the ids that still need evaluation.</summary>
     public IReadOnlyList<string> EnsureRows(DatasetInfo info, ArchitectureInfo arch) => store.EnsureBaselineRows(info.Id, arch.Id, info.NumClasses);
 
-    /// <summary>True when a baseline row of the forget class exists and is not evaluated yet (a database read, no hashing).</summary>
-    public bool NeedsEvaluation(string dataset, string architecture, int forgetClass) =>
-        NeedsEvaluation(dataset, architecture, ForgetSets.ClassId(forgetClass));
-
-    /// <summary>As above for any forget set; a sample set without its Original row yet (made on the worker) needs it too.</summary>
+    /// <summary>
+    /// True when a baseline row of the forget set exists and is not evaluated yet, or a sample set has no Original row
+    /// yet (made on the worker): a database read, no hashing.
+    /// </summary>
     public bool NeedsEvaluation(string dataset, string architecture, string forgetSetId)
     {
         var rows = store.List(dataset, architecture, forgetSetId);

@@ -188,26 +188,23 @@ public sealed class JobQueue : IDisposable
     /// <summary>The request's seeds: <see cref="JobRequest.Seeds"/> (1..10 distinct, ≥ 0), else <see cref="JobRequest.Seed"/>, else 2048.</summary>
     public static long[] SeedsOf(JobRequest request)
     {
-        var seeds = request.Seeds is { Length: > 0 } list ? list : [request.Seed ?? DefaultSeed];
         if (request.Seeds is { Length: 0 }) throw new ArgumentException("'seeds' is empty: give at least one seed.");
-        if (seeds.Length > MaxSeeds) throw new ArgumentException($"At most {MaxSeeds} seeds per request; this one lists {seeds.Length}.");
-        if (seeds.Any(s => s < 0)) throw new ArgumentException("Seeds must be ≥ 0.");
-        if (seeds.Distinct().Count() != seeds.Length) throw new ArgumentException($"A seed is listed twice ({string.Join(", ", seeds)}).");
-        return seeds;
+        var seeds = request.Seeds ?? [request.Seed ?? DefaultSeed];
+        return SeedProblem(seeds) is { } problem ? throw new ArgumentException(problem) : seeds;
     }
 
-    /// <summary>
-    /// Queues one Evaluate job for the baselines of a forget class when a baseline row of it is still Pending and no
-    /// Evaluate job for it is queued or running; returns the job, or null when nothing needed queuing. Reads the
-    /// database only: the job prepares rows and fingerprints on the worker. Call it on a user's request, not as a side
-    /// effect of opening a page.
-    /// </summary>
-    public Job? RequestBaselineEvaluation(string dataset, string architecture, int forgetClass) =>
-        RequestBaselineEvaluation(dataset, architecture, Data.ForgetSets.ClassId(forgetClass));
+    /// <summary>What is wrong with a list of seeds (too many, negative, repeated), or null: the one rule of the queue, the API and the builder's field.</summary>
+    public static string? SeedProblem(IReadOnlyList<long> seeds) =>
+        seeds.Count > MaxSeeds ? $"At most {MaxSeeds} seeds per request; this one lists {seeds.Count}."
+        : seeds.Any(s => s < 0) ? "Seeds must be ≥ 0."
+        : seeds.Distinct().Count() != seeds.Count ? $"A seed is listed twice ({string.Join(", ", seeds)})."
+        : null;
 
     /// <summary>
-    /// As above for any forget set. A sample set whose Original row does not exist yet (it is made by the worker)
-    /// counts as needing its evaluation.
+    /// Queues one Evaluate job for the baselines of a forget set when a baseline row of it is still Pending (or, for a
+    /// sample set, its Original row does not exist yet: the worker makes it) and no Evaluate job for it is queued or
+    /// running; returns the job, or null when nothing needed queuing. Reads the database only: the job prepares rows
+    /// and fingerprints on the worker. Call it on a user's request, not as a side effect of opening a page.
     /// </summary>
     public Job? RequestBaselineEvaluation(string dataset, string architecture, string forgetSetId)
     {

@@ -51,15 +51,12 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         {
             JobKind.Unlearn => RunUnlearn(job, info, arch, train, test, report, cancellation),
             JobKind.Upload => RunUpload(job, info, arch, train, test, report, cancellation),
-            JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, SetOf(job), train, test, report, cancellation, 0, 1, partOf: null)
+            JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, job.ForgetSetId, train, test, report, cancellation, 0, 1, partOf: null)
                                 ?? throw new InvalidOperationException($"No baseline models exist for {info.DisplayName} / {arch.DisplayName}; train them first."),
             JobKind.TrainOriginal or JobKind.Retrain => RunTrainBaseline(job, info, arch, train, test, report, cancellation),
             _ => throw new NotSupportedException($"Job kind {job.Kind} is not supported."),
         };
     }
-
-    /// <summary>The job's forget set id (jobs stored before forget sets carry only their class).</summary>
-    private static string SetOf(Job job) => string.IsNullOrEmpty(job.ForgetSetId) ? ForgetSets.ClassId(job.ForgetClass) : job.ForgetSetId;
 
     private (TensorData Train, TensorData Test) Data(DatasetInfo info)
     {
@@ -87,7 +84,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         var method = methods.Get(job.Method ?? throw new ArgumentException("An unlearning job needs a method."));
         var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
         hp = HyperparameterValidation.Validate(method, hp);
-        var setId = SetOf(job);
+        var setId = job.ForgetSetId;
         var scenario = store.Scenario(info, setId);
         if (method.ClassWiseOnly && !scenario.IsClassWise)
             throw new ArgumentException($"{method.DisplayName} forgets whole classes only; '{scenario.Name}' is a sample forget set.");
@@ -129,7 +126,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         var upload = store.Artifacts.Resolve(job.UploadPath ?? throw new ArgumentException("An upload job needs its file."));
         report(new JobProgressUpdate(JobStep.Load, "Loading checkpoint", 0, 0));
         using var model = LoadModel(info, arch, upload);
-        var setId = SetOf(job);
+        var setId = job.ForgetSetId;
         EnsureBaselinesEvaluated(info, arch, setId, train, test, report, ct, 0, 0.1, partOf: JobStep.Load);
         var checkpoint = store.Artifacts.CheckpointPath(id);
         Checkpoint.Save(model, checkpoint);
@@ -147,7 +144,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     {
         var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
         var recipe = arch.DefaultRecipe(info).WithOverrides(hp, job.Seed);
-        var setId = SetOf(job);
+        var setId = job.ForgetSetId;
         var progress = new CallbackProgress<TrainProgress>(p =>
         {
             double done = ((p.Epoch - 1) + (double)p.Batch / p.TotalBatches) / p.TotalEpochs;
@@ -198,7 +195,6 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
         using (model)
         {
             ct.ThrowIfCancellationRequested();
-            _baselines.EnsureRows(info, arch);
             var checkpoint = store.Artifacts.CheckpointPath(id);
             Checkpoint.Save(model, checkpoint);
             var experiment = store.Get(id) ?? new Experiment
@@ -213,15 +209,13 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             experiment.RT = entry.TrainSeconds;
             experiment.CheckpointPath = store.Artifacts.Relative(checkpoint);
             experiment.CheckpointSha256 = ExperimentStore.CheckpointFingerprint(checkpoint);
-            experiment.Status = ExperimentStatus.Pending;
-            experiment.UA = experiment.RA = experiment.TUA = experiment.TRA = experiment.PS = experiment.MIA = null;
-            experiment.ResultsPath = null;
+            ExperimentStore.ClearEvaluation(experiment);
             if (isPrimary)
             {
                 if (store.Exists(id)) store.Update(experiment); else store.Add(experiment);
                 // The set's Original was compared against the Retrained model being replaced: measure it again.
-                if (store.Get(ExperimentIds.Original(info.Id, arch.Id, scenario.Id)) is { } original && primary is not null)
-                    store.RebindBaseline(original.Id, original.CheckpointPath!, arch.DefaultRecipe(info), original.Seed ?? recipe.Seed, null);
+                if (primary is not null && store.Exists(ExperimentIds.Original(info.Id, arch.Id, scenario.Id)))
+                    store.ClearEvaluation(ExperimentIds.Original(info.Id, arch.Id, scenario.Id));
                 return EnsureBaselinesEvaluated(info, arch, scenario.Id, train, test, report, ct, 0.9, 1.0, partOf: null) ?? id;
             }
             EnsureBaselinesEvaluated(info, arch, scenario.Id, train, test, report, ct, 0.9, 0.93, partOf: null);
@@ -232,21 +226,14 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     }
 
     /// <summary>
-    /// Makes sure the Original and Retrained rows of forget class <paramref name="fc"/> exist and are evaluated
+    /// Makes sure the Original and Retrained rows of a forget set exist and are evaluated
     /// (Original first without privacy data, then the Retrained model aligned to it, then the Original's
     /// privacy curves and CKA against the Retrained model are completed). Returns the Retrained id, or the
     /// Original id when there is no Retrained model, or null when neither exists.
     /// </summary>
     /// <param name="partOf">When the evaluation is preparation for another step (an unlearning or upload job), that step:
     /// progress is reported as that step with the stage "Evaluating baselines"; null reports Evaluate/Analyze as they run.</param>
-    public string? EnsureBaselinesEvaluated(DatasetInfo info, ArchitectureInfo arch, int fc, TensorData train, TensorData test,
-        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, JobStep? partOf)
-    {
-        if (fc < 0 || fc >= info.NumClasses) throw new ArgumentOutOfRangeException(nameof(fc), fc, $"Forget class must be in 0..{info.NumClasses - 1}.");
-        return EnsureBaselinesEvaluated(info, arch, ForgetSets.ClassId(fc), train, test, report, ct, from, to, partOf);
-    }
-
-    /// <summary>As above for any forget set (<paramref name="forgetSetId"/>: <c>class-{c}</c> or a stored sample set).</summary>
+    /// <param name="forgetSetId">The forget set: <c>class-{c}</c> or a stored sample set (docs/forget-sets.md).</param>
     public string? EnsureBaselinesEvaluated(DatasetInfo info, ArchitectureInfo arch, string forgetSetId, TensorData train, TensorData test,
         Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, JobStep? partOf)
     {
@@ -310,7 +297,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
     {
         var clock = Stopwatch.StartNew();
         var splits = datasets.Load(info);
-        var setId = string.IsNullOrEmpty(experiment.ForgetSetId) ? ForgetSets.ClassId(experiment.ForgetClass) : experiment.ForgetSetId;
+        var setId = experiment.ForgetSetId;
         var scenario = store.Scenario(info, setId);
         var split = ForgetSplit.Create(splits, scenario);
         var subset = FixedSubset.Select(splits.Train.Labels, info.NumClasses);

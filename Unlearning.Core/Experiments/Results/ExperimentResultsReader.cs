@@ -36,11 +36,7 @@ public sealed class ExperimentResultsReader(ExperimentStore store)
     /// <summary><see cref="Get"/> off the caller's thread (reading and parsing a document takes tens of milliseconds).</summary>
     public Task<ComparedModel?> GetAsync(string id, CancellationToken cancellation = default) => Task.Run(() => Get(id), cancellation);
 
-    /// <summary>The Retrained model of a forget class (the attack's reference), by the baseline id scheme.</summary>
-    public Task<ComparedModel?> GetRetrainedAsync(string dataset, string architecture, int forgetClass, CancellationToken cancellation = default) =>
-        GetAsync(ExperimentIds.Retrained(dataset, architecture, forgetClass), cancellation);
-
-    /// <summary>The (first) Retrained model of a forget set (docs/forget-sets.md, "Baselines").</summary>
+    /// <summary>The (first) Retrained model of a forget set, the attack's reference, by the baseline id scheme (docs/forget-sets.md, "Baselines").</summary>
     public Task<ComparedModel?> GetRetrainedAsync(string dataset, string architecture, string forgetSetId, CancellationToken cancellation = default) =>
         GetAsync(ExperimentIds.Retrained(dataset, architecture, forgetSetId), cancellation);
 

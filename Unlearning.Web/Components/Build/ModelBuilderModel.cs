@@ -106,7 +106,10 @@ public sealed class ModelBuilderModel
     /// <summary>The seeds to build with (null = the default seed), or the reason the field is invalid.</summary>
     public (long[]? Seeds, string? Error) ParsedSeeds => ParseSeeds(SeedsText);
 
-    /// <summary>A seeds field's text: null seeds for an empty field (the default seed), else the list or the reason it is invalid.</summary>
+    /// <summary>
+    /// A seeds field's text: null seeds for an empty field (the default seed), else the list or the reason it is invalid
+    /// (whole numbers here, then the queue's own rule, <see cref="JobQueue.SeedProblem"/>).
+    /// </summary>
     public static (long[]? Seeds, string? Error) ParseSeeds(string? text)
     {
         var parts = (text ?? "").Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -116,10 +119,9 @@ public sealed class ModelBuilderModel
         {
             if (!long.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var s))
                 return (null, $"'{p}' is not a seed: seeds are whole numbers ≥ 0.");
-            if (seeds.Contains(s)) return (null, $"Seed {s} is listed twice.");
             seeds.Add(s);
         }
-        return seeds.Count > JobQueue.MaxSeeds ? (null, $"At most {JobQueue.MaxSeeds} seeds.") : ([.. seeds], null);
+        return JobQueue.SeedProblem(seeds) is { } problem ? (null, problem) : ([.. seeds], null);
     }
 
     private int SeedCount => ParsedSeeds.Seeds?.Length ?? 1;

@@ -45,8 +45,12 @@ public partial class ForgetClassDialog
     private string? Error { get; set; }
     private IReadOnlyList<string> Classes => DatasetCatalog.Get(Dataset).ClassNames;
 
-    private IReadOnlyList<ForgetSetInfo> SavedSets =>
-        [.. SetService.List(DatasetCatalog.Get(Dataset)).Where(s => !s.IsClassWise && !Open.Contains(s.Id))];
+    /// <summary>The dataset's stored sample sets not open yet, read when the dialog opens and when the dataset changes.</summary>
+    private IReadOnlyList<ForgetSetInfo> SavedSets { get; set; } = [];
+
+    protected override void OnInitialized() => LoadSavedSets();
+
+    private void LoadSavedSets() => SavedSets = [.. SetService.SampleSets(DatasetCatalog.Get(Dataset)).Where(s => !Open.Contains(s.Id))];
 
     private bool CanApply => Kind switch
     {
@@ -66,6 +70,7 @@ public partial class ForgetClassDialog
     private void DatasetChanged(string id)
     {
         Dataset = id;
+        LoadSavedSets();
         Selected = SubClass = null;
         ListIndexes = null;
         SavedId = null;

@@ -48,6 +48,8 @@ public partial class Home : IDisposable
     private bool NeedsRetrained => _activeSet is not null && DatasetAvailable && _experiments.Any(e => e.Type == ExperimentType.Original)
         && !_experiments.Any(e => e.Type == ExperimentType.Retrained) && !_retrainQueued;
     private bool _retrainQueued;
+    /// <summary>What one Retrained model of the active set costs here (see <see cref="RetrainCost"/>), read with the rows.</summary>
+    private string? _retrainCost;
     /// <summary>The user asked to train further Retrained seeds of the active set (the offer shows until they train or close it).</summary>
     private bool _moreRetrainedSeeds;
 
@@ -108,6 +110,7 @@ public partial class Home : IDisposable
         _pendingJobs = [.. jobs.Where(IsPendingBuild).OrderBy(j => j.Id)];
         _baselinesQueued = jobs.Any(WillEvaluateBaselines);
         _retrainQueued = jobs.Any(IsPendingRetrain);
+        _retrainCost = RetrainCost();
         var ids = _experiments.Select(e => e.Id).ToHashSet();
         if (State.ModelA is not null && !ids.Contains(State.ModelA)) State.ModelA = null;
         if (State.ModelB is not null && !ids.Contains(State.ModelB)) State.ModelB = null;
@@ -205,12 +208,13 @@ public partial class Home : IDisposable
     /// </summary>
     private string? RetrainCost()
     {
+        if (_activeSet is null || !DatasetAvailable) return null;
         var classRetrained = Store.List(State.Dataset, State.Architecture).Where(e => e.Type == ExperimentType.Retrained && e.RT is > 0 && e.ForgetSetId.StartsWith(Core.Data.ForgetSets.ClassPrefix, StringComparison.Ordinal)).ToList();
-        if (classRetrained.Count == 0 || _activeSet is null) return null;
+        if (classRetrained.Count == 0) return null;
         var info = State.DatasetInfo;
-        double perClassRetain = Datasets.Load(info).Train.Count * (info.NumClasses - 1.0) / info.NumClasses;
-        double retain = Datasets.Load(info).Train.Count - (_activeSet.IsClassWise ? Datasets.Load(info).Train.Count / (double)info.NumClasses : _activeSet.Size);
-        double seconds = classRetrained.Average(e => e.RT!.Value) * retain / perClassRetain;
+        int train = Datasets.Load(info).Train.Count;
+        // A class Retrained model trained on about (K − 1)/K of the train set; this one trains on all but the set's samples.
+        double seconds = classRetrained.Average(e => e.RT!.Value) * (train - _activeSet.Size) / (train * (info.NumClasses - 1.0) / info.NumClasses);
         return seconds < 90 ? $"≈ {seconds:0} s" : $"≈ {seconds / 60:0.#} min";
     }
 
