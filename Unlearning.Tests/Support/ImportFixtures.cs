@@ -9,6 +9,16 @@ namespace Unlearning.Tests.Support;
 /// <summary>A small, valid result file in the original format (Fashion-MNIST / compact), as a mutable JSON tree.</summary>
 internal static class ImportFixtures
 {
+    /// <summary>A fresh store and its transfer service (dispose the services when done).</summary>
+    public static (ExperimentStore Store, ExperimentTransfer Transfer, IDisposable Services) NewStore()
+    {
+        var (sp, store, _) = TestStore.New();
+        return (store, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<ExperimentTransfer>(sp), sp);
+    }
+
+    /// <summary>A JSON tree as an import body.</summary>
+    public static Stream Body(JsonNode doc) => new MemoryStream(Encoding.UTF8.GetBytes(doc.ToJsonString()));
+
     public static JsonObject Valid(int points = 20, string id = "xsite1")
     {
         JsonArray Vec(double v) => [.. Enumerable.Repeat(v, 10).Select(x => (JsonNode)x)];

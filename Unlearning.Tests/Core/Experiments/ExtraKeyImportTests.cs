@@ -14,13 +14,9 @@ namespace Unlearning.Tests.Core.Experiments;
 [Collection("Torch")]
 public class ExtraKeyImportTests
 {
-    private static (ExperimentStore Store, ExperimentTransfer Transfer, IDisposable Services) New()
-    {
-        var (sp, store, _) = TestStore.New();
-        return (store, sp.GetRequiredService<ExperimentTransfer>(), sp);
-    }
+    private static (ExperimentStore Store, ExperimentTransfer Transfer, IDisposable Services) New() => ImportFixtures.NewStore();
 
-    private static Stream Body(JsonNode doc) => new MemoryStream(Encoding.UTF8.GetBytes(doc.ToJsonString()));
+    private static Stream Body(JsonNode doc) => ImportFixtures.Body(doc);
 
     private static JsonNode Nested(int depth) => depth == 0 ? JsonValue.Create(1)! : new JsonArray(Nested(depth - 1));
 

@@ -15,7 +15,7 @@ namespace Unlearning.Tests.Core.Experiments;
 [Collection("Torch")]
 public class ForgetSetTransferTests
 {
-    private static Stream Body(JsonNode doc) => new MemoryStream(Encoding.UTF8.GetBytes(doc.ToJsonString()));
+    private static Stream Body(JsonNode doc) => ImportFixtures.Body(doc);
 
     /// <summary>An unlearned result of a random 5 % set of the tiny dataset, as a file of the original format plus our ForgetSet key.</summary>
     private static JsonObject FileOf(ForgetSetInfo set, int[] indexes)

@@ -21,7 +21,7 @@ public class OriginalFormatRoundTripTests(ITestOutputHelper output)
     /// <summary>Keys the export adds after the original's (ours).</summary>
     private static readonly string[] OurKeys = ["Dataset", "Architecture", "PS", "MIA", "ForgetSet", "Gap"];
 
-    private static Stream Body(JsonNode doc) => new MemoryStream(Encoding.UTF8.GetBytes(doc.ToJsonString()));
+    private static Stream Body(JsonNode doc) => ImportFixtures.Body(doc);
 
     /// <summary>A store whose baselines of forget class 6 exist (rows only), so that Original and Retrained files can be imported.</summary>
     private static (ExperimentStore Store, ExperimentTransfer Transfer, IDisposable Services) New()
