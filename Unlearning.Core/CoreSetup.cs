@@ -44,6 +44,7 @@ public static class CoreSetup
         services.AddSingleton<ExperimentTransfer>();
         services.AddSingleton<ExperimentResultsReader>();
         services.AddSingleton<ForgetSetService>();
+        services.AddSingleton<ForgettingQualityService>();
         if (options.MaxJobsPerRequest < 1 || options.MaxQueuedJobs < 1)
             throw new ArgumentException("Unlearning:MaxJobsPerRequest and Unlearning:MaxQueuedJobs must be at least 1.");
         services.AddSingleton(sp =>

@@ -58,7 +58,8 @@ public sealed partial class Evaluator
         var subset = new SubsetCapture(input.Subset, input.Train.Info.NumClasses);
 
         // 1–2: per-class accuracy and distributions; the train pass also yields the forget-class signals and the subset's logits/features.
-        var train = ClassPass(input.Model, input.Train, 0, progress, cancellation, input.Split.Forget, cka?.TrainSets ?? [], cka, subset, out var forgetSignals);
+        var train = ClassPass(input.Model, input.Train, 0, progress, cancellation, input.Split.Forget, cka?.TrainSets ?? [], cka, subset,
+            input.Split.Retain, out var forgetSignals, out var retainConfidence);
         results.Accs = train.Accuracy();
         results.LabelDist = train.LabelDistribution();
         results.ConfDist = train.ConfidenceDistribution();
@@ -69,8 +70,12 @@ public sealed partial class Evaluator
         // The test samples the forget samples are compared with (docs/metrics.md, "MIA against the test set"): the forget
         // class's for a class set, the whole test set for a sample set.
         var testReference = input.Split.IsClassWise ? input.Split.TestForget : input.Split.TestRetain;
-        var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, testReference, cka?.TestSets ?? [], cka, null, out var testSignals);
+        var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, testReference, cka?.TestSets ?? [], cka, null,
+            input.Split.IsClassWise ? input.Split.TestRetain : null, out var testSignals, out var testRetainConfidence);
         results.ForgetTestMia = Privacy.MiaAuc.Auc(results.ForgetConfidence, testSignals.Confidence);
+        // Privacy of retained data (docs/metrics.md, "Privacy of retained data"): retain train samples against the test
+        // samples outside the forget set (for a sample set, the whole test set, which testReference already is).
+        results.RetainTestMia = Privacy.MiaAuc.Auc(retainConfidence, input.Split.IsClassWise ? testRetainConfidence : testSignals.Confidence);
         results.TAccs = test.Accuracy();
         results.TLabelDist = test.LabelDistribution();
         results.TConfDist = test.ConfidenceDistribution();
@@ -133,7 +138,13 @@ public sealed partial class Evaluator
     /// </summary>
     private ClassMetricsAccumulator ClassPass(Classifier model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
         CancellationToken cancellation, int[]? signalIndices, IReadOnlyList<(int Set, int[] Indices)> ckaSets, CkaCollector? cka,
-        SubsetCapture? subset, out Signals signals)
+        SubsetCapture? subset, out Signals signals) =>
+        ClassPass(model, data, stageIndex, progress, cancellation, signalIndices, ckaSets, cka, subset, null, out signals, out _);
+
+    /// <param name="confidenceIndices">Samples whose confidence alone is wanted too (in that order, in <paramref name="confidences"/>); they do not count in <see cref="Signals.Correct"/>.</param>
+    private ClassMetricsAccumulator ClassPass(Classifier model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellation, int[]? signalIndices, IReadOnlyList<(int Set, int[] Indices)> ckaSets, CkaCollector? cka,
+        SubsetCapture? subset, int[]? confidenceIndices, out Signals signals, out double[] confidences)
     {
         var acc = new ClassMetricsAccumulator(data.Info.NumClasses);
         var plan = new List<(long[] Batch, int CkaSet, int CkaBatch)>();
@@ -146,7 +157,8 @@ public sealed partial class Evaluator
         }
         var rest = Enumerable.Range(0, data.Count).Where(i => !covered.Contains(i)).ToArray();
         plan.AddRange(TensorData.Plan(rest, BatchSize, null).Select(b => (b, -1, -1)));
-        var wanted = signalIndices is null ? null : new HashSet<int>(signalIndices);
+        var counted = signalIndices is null ? null : new HashSet<int>(signalIndices);
+        var wanted = signalIndices is null && confidenceIndices is null ? null : new HashSet<int>((signalIndices ?? []).Concat(confidenceIndices ?? []));
         var entropy = new Dictionary<int, double>();
         var confidence = new Dictionary<int, double>();
         int correct = 0;
@@ -170,9 +182,9 @@ public sealed partial class Evaluator
             var yArr = y.to(CPU).data<long>().ToArray();
             var predArr = pred.to(CPU).data<long>().ToArray();
             acc.Add(yArr, predArr, probs.to(CPU).data<float>().ToArray());
-            if (wanted is not null)
+            if (counted is not null)
                 for (int i = 0; i < batch.Length; i++)
-                    if (yArr[i] == predArr[i] && wanted.Contains((int)batch[i])) correct++;
+                    if (yArr[i] == predArr[i] && counted.Contains((int)batch[i])) correct++;
             subset?.Take(batch, logits, features);
             if (wanted is not null)
             {
@@ -188,6 +200,7 @@ public sealed partial class Evaluator
         signals = signalIndices is null
             ? new Signals([], [], 0)
             : new Signals([.. signalIndices.Select(i => entropy[i])], [.. signalIndices.Select(i => confidence[i])], correct);
+        confidences = confidenceIndices is null ? [] : [.. confidenceIndices.Select(i => confidence[i])];
         return acc;
     }
 }

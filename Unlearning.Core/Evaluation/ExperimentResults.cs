@@ -39,6 +39,8 @@ public sealed class ExperimentResults
     /// test samples (of the forget class for a class set, all of them for a sample set); null in older documents.
     /// </summary>
     public double? ForgetTestMia { get; set; }
+    /// <summary>ROC AUC of top-1 confidence, retain train samples vs test samples outside the forget set (docs/metrics.md, "Privacy of retained data").</summary>
+    public double? RetainTestMia { get; set; }
 
     /// <summary>Seconds spent in each evaluation stage.</summary>
     public Dictionary<string, double> StageSeconds { get; set; } = [];

@@ -50,6 +50,8 @@ public sealed class Experiment
     public double? PS { get; set; }
     /// <summary>MIA against the test set: AUC telling the forget samples from test samples by confidence (0.5 = indistinguishable; docs/metrics.md).</summary>
     public double? MIA { get; set; }
+    /// <summary>ROC AUC of top-1 confidence, retain train samples vs test samples outside the forget set (docs/metrics.md, "Privacy of retained data").</summary>
+    public double? RetainMia { get; set; }
     public DateTime CreatedUtc { get; set; }
     /// <summary>Ready once the evaluation is stored; baselines shipped without evaluation are Pending until evaluated.</summary>
     public ExperimentStatus Status { get; set; }
@@ -101,7 +103,43 @@ public sealed class ForgetSet
     public DateTime CreatedUtc { get; set; }
 }
 
-public enum JobKind { TrainOriginal, Retrain, Unlearn, Upload, Evaluate }
+/// <summary>
+/// A forgetting-quality evaluation of one group of unlearned runs against the forget set's Retrained models
+/// (docs/metrics.md, "Forgetting quality"). The per-example detail lives in <see cref="DetailsPath"/>.
+/// </summary>
+public sealed class ForgettingQualityRecord
+{
+    public long Id { get; set; }
+    public required string Dataset { get; set; }
+    public required string Architecture { get; set; }
+    [System.ComponentModel.DataAnnotations.MaxLength(40)]
+    public required string ForgetSetId { get; set; }
+    /// <summary>The group's configuration key (<see cref="Results.RunGroups.ConfigurationKey"/>).</summary>
+    public required string GroupKey { get; set; }
+    public string? Method { get; set; }
+    /// <summary>Models per side.</summary>
+    public int K { get; set; }
+    /// <summary>Forgetting quality F, 0..1.</summary>
+    public double F { get; set; }
+    /// <summary>F × (RA / RA_R) × (TA / TA_R): the challenge's final score.</summary>
+    public double Score { get; set; }
+    public double RetainRatio { get; set; }
+    public double TestRatio { get; set; }
+    /// <summary>F of Retrained models against other Retrained models (the best a method can hope for); null when too few.</summary>
+    public double? CeilingF { get; set; }
+    /// <summary>Models per side of <see cref="CeilingF"/>.</summary>
+    public int? CeilingK { get; set; }
+    /// <summary>The unlearned runs' ids (JSON array), in the order of their statistics.</summary>
+    public string UnlearnedIdsJson { get; set; } = "[]";
+    /// <summary>The Retrained models' ids (JSON array).</summary>
+    public string RetrainedIdsJson { get; set; } = "[]";
+    public double Seconds { get; set; }
+    /// <summary>The per-example results file, relative to the app folder.</summary>
+    public string? DetailsPath { get; set; }
+    public DateTime CreatedUtc { get; set; }
+}
+
+public enum JobKind { TrainOriginal, Retrain, Unlearn, Upload, Evaluate, ForgettingQuality }
 
 public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
 

@@ -105,6 +105,30 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
     public static string FormatIndexes(IEnumerable<int> indexes) =>
         string.Join(",", indexes.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
+    /// <summary>Stores a forgetting-quality result (docs/metrics.md, "Forgetting quality") and returns it with its id.</summary>
+    public ForgettingQualityRecord AddForgettingQuality(ForgettingQualityRecord record)
+    {
+        using var db = contexts.CreateDbContext();
+        db.ForgettingQuality.Add(record);
+        db.SaveChanges();
+        return record;
+    }
+
+    /// <summary>The forgetting-quality results of a forget set, newest first.</summary>
+    public IReadOnlyList<ForgettingQualityRecord> ListForgettingQuality(string dataset, string architecture, string forgetSetId)
+    {
+        using var db = contexts.CreateDbContext();
+        return [.. db.ForgettingQuality.AsNoTracking()
+            .Where(r => r.Dataset == dataset && r.Architecture == architecture && r.ForgetSetId == forgetSetId)
+            .OrderByDescending(r => r.Id)];
+    }
+
+    public ForgettingQualityRecord? GetForgettingQuality(long id)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.ForgettingQuality.AsNoTracking().FirstOrDefault(r => r.Id == id);
+    }
+
     public Experiment? Get(string id)
     {
         using var db = contexts.CreateDbContext();
@@ -270,7 +294,7 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
     /// <summary>Removes a row's evaluation (numbers, stage times, results path) and marks it Pending.</summary>
     public static void ClearEvaluation(Experiment e)
     {
-        e.UA = e.RA = e.TUA = e.TRA = e.PS = e.MIA = null;
+        e.UA = e.RA = e.TUA = e.TRA = e.PS = e.MIA = e.RetainMia = null;
         e.StageTimesJson = "{}";
         e.ResultsPath = null;
         e.Status = ExperimentStatus.Pending;

@@ -10,6 +10,7 @@ public sealed class UnlearningDbContext(DbContextOptions<UnlearningDbContext> op
     public DbSet<Experiment> Experiments => Set<Experiment>();
     public DbSet<Job> Jobs => Set<Job>();
     public DbSet<ForgetSet> ForgetSets => Set<ForgetSet>();
+    public DbSet<ForgettingQualityRecord> ForgettingQuality => Set<ForgettingQualityRecord>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -43,6 +44,12 @@ public sealed class UnlearningDbContext(DbContextOptions<UnlearningDbContext> op
             e.Property(x => x.StartedUtc).HasConversion(utcNullable);
             e.Property(x => x.FinishedUtc).HasConversion(utcNullable);
             e.HasIndex(x => x.Status);
+        });
+        b.Entity<ForgettingQualityRecord>(e =>
+        {
+            e.HasKey(x => x.Id);
+            e.Property(x => x.CreatedUtc).HasConversion(utc);
+            e.HasIndex(x => new { x.Dataset, x.Architecture, x.ForgetSetId });
         });
     }
 }

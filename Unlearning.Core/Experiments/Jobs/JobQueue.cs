@@ -158,6 +158,19 @@ public sealed class JobQueue : IDisposable
                 }
                 break;
             }
+            case JobKind.ForgettingQuality:
+            {
+                int k = request.GroupSize ?? Results.ForgettingQualityPlan.DefaultK;
+                if (Results.ForgettingQualityPlan.GroupSizeProblem(k) is { } problem) throw new ArgumentException(problem);
+                var run = _store.Get(request.BaseExperimentId ?? throw new ArgumentException("Name a run of the group (baseExperimentId)."))
+                    ?? throw new KeyNotFoundException($"Experiment '{request.BaseExperimentId}' does not exist.");
+                if (run.Type != ExperimentType.Unlearned)
+                    throw new ArgumentException($"Forgetting quality compares a group of unlearned runs with Retrained models; '{run.Id}' is a {run.Type} model.");
+                if (run.Dataset != info.Id || run.Architecture != arch.Id || run.ForgetSetId != scenario.Id)
+                    throw new ArgumentException($"Experiment '{run.Id}' belongs to {run.Dataset}/{run.Architecture}/{run.ForgetSetId}, not {info.Id}/{arch.Id}/{scenario.Id}.");
+                jobs.Add(NewJob(JobKind.ForgettingQuality, seeds[0], run.Method, run.Id, new Dictionary<string, double> { ["k"] = k }));
+                break;
+            }
             default:
                 throw new ArgumentException($"Unknown job kind {request.Kind}.");
         }

@@ -28,6 +28,9 @@ public sealed record JobRequest
     /// </summary>
     public long[]? Seeds { get; init; }
 
+    /// <summary>Forgetting-quality jobs: models per side K (docs/metrics.md, "Forgetting quality"); null = 8.</summary>
+    public int? GroupSize { get; init; }
+
     /// <summary>The forget set id this request names.</summary>
     public string ForgetSetId => ForgetSet ?? Data.ForgetSets.ClassId(ForgetClass);
     /// <summary>Upload jobs: the stored upload file (relative to the app folder).</summary>

@@ -26,7 +26,7 @@ public sealed record JobProgressUpdate(JobStep Step, string Stage, double StepPr
 /// Files are written under the reserved experiment id; the database row is added last, so a job that fails
 /// or is cancelled leaves no experiment behind.
 /// </summary>
-public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger)
+public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger)
 {
     /// <summary>Rows, fingerprints and pending evaluations of the baselines, prepared here on the worker.</summary>
     private readonly BaselinePreparation _baselines = new(store);
@@ -54,6 +54,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, job.ForgetSetId, train, test, report, cancellation, 0, 1, partOf: null)
                                 ?? throw new InvalidOperationException($"No baseline models exist for {info.DisplayName} / {arch.DisplayName}; train them first."),
             JobKind.TrainOriginal or JobKind.Retrain => RunTrainBaseline(job, info, arch, train, test, report, cancellation),
+            JobKind.ForgettingQuality => RunForgettingQuality(job, info, arch, train, report, cancellation),
             _ => throw new NotSupportedException($"Job kind {job.Kind} is not supported."),
         };
     }
@@ -337,6 +338,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             experiment.TRA = output.TRA;
             experiment.PS = output.PS;
             experiment.MIA = output.Results.ForgetTestMia;
+            experiment.RetainMia = output.Results.RetainTestMia;
             experiment.ResultsPath = store.Artifacts.Relative(resultsPath);
             experiment.StageTimesJson = JsonSerializer.Serialize(output.Results.StageSeconds);
             experiment.Status = ExperimentStatus.Ready;

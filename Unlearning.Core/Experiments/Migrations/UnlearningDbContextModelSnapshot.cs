@@ -86,6 +86,9 @@ namespace Unlearning.Core.Experiments.Migrations
                     b.Property<string>("ResultsPath")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("RetainMia")
+                        .HasColumnType("REAL");
+
                     b.Property<long?>("Seed")
                         .HasColumnType("INTEGER");
 
@@ -165,6 +168,77 @@ namespace Unlearning.Core.Experiments.Migrations
                     b.HasKey("Dataset", "Id");
 
                     b.ToTable("ForgetSets");
+                });
+
+            modelBuilder.Entity("Unlearning.Core.Experiments.ForgettingQualityRecord", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Architecture")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("CeilingF")
+                        .HasColumnType("REAL");
+
+                    b.Property<int?>("CeilingK")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DetailsPath")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("F")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("ForgetSetId")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GroupKey")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("K")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Method")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("RetainRatio")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("RetrainedIdsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("Seconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("TestRatio")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("UnlearnedIdsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Dataset", "Architecture", "ForgetSetId");
+
+                    b.ToTable("ForgettingQuality");
                 });
 
             modelBuilder.Entity("Unlearning.Core.Experiments.Job", b =>

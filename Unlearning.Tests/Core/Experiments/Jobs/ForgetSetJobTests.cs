@@ -87,6 +87,11 @@ public class ForgetSetJobTests
             var forgetConfidence = scenario.Indexes!.Select(i => trainConfidence[i]).ToArray();
             foreach (var a in forgetConfidence) foreach (var b in testConfidence) wins += a > b ? 1 : a == b ? 0.5 : 0;
             Assert.Equal(wins / (forgetConfidence.Length * testConfidence.Length), original.MIA!.Value, 3);
+            // Privacy of retained data: the same pair count, the other train samples against the whole test set.
+            wins = 0;
+            var retainConfidence = Enumerable.Range(0, splits.Train.Count).Where(i => !forget.Contains(i)).Select(i => trainConfidence[i]).ToArray();
+            foreach (var a in retainConfidence) foreach (var b in testConfidence) wins += a > b ? 1 : a == b ? 0.5 : 0;
+            Assert.Equal(wins / ((double)retainConfidence.Length * testConfidence.Length), original.RetainMia!.Value, 3);
 
             // The embedding's subset holds every forget sample, marked as such, and no other sample is marked.
             var points = ResultsDocument.Load(store.Artifacts, original)!.Points;
