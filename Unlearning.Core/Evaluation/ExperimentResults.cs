@@ -40,6 +40,9 @@ public sealed class ExperimentResults
     /// </summary>
     public double? ForgetTestMia { get; set; }
 
+    /// <summary>Per-epoch metrics of a run with "Track per-epoch metrics" on (docs/metrics.md, "Per-epoch metrics"); null otherwise.</summary>
+    public EpochMetrics? EpochMetrics { get; set; }
+
     /// <summary>Seconds spent in each evaluation stage.</summary>
     public Dictionary<string, double> StageSeconds { get; set; } = [];
 
