@@ -135,13 +135,13 @@ public static class OriginalFormat
     /// <summary>
     /// The export's keys: an imported file's keys in its order, each of our <see cref="KnownKeys"/> the file lacks
     /// placed before the next known key that follows it in <see cref="KnownKeys"/>, the rest at the end. Without a
-    /// file, <see cref="KnownKeys"/>. The file's CKA keys are not added when it lacked them (they would be null).
+    /// file, <see cref="KnownKeys"/>. The file's CKA keys and <c>epoch_metrics</c> are not added when it lacked them (they would be null).
     /// </summary>
     internal static List<string> KeyOrder(IReadOnlyList<string>? fileKeys)
     {
         if (fileKeys is null) return [.. KnownKeys];
         var inFile = fileKeys.ToHashSet(StringComparer.Ordinal);
-        bool Added(string k) => !inFile.Contains(k) && k is not ("cka" or "cka_retrain");
+        bool Added(string k) => !inFile.Contains(k) && k is not ("cka" or "cka_retrain" or EpochMetrics.FileKey);
         var order = new List<string>(fileKeys.Count + KnownKeys.Length);
         int next = 0;
         foreach (var key in fileKeys)

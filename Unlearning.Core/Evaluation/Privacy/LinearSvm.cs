@@ -89,12 +89,13 @@ public sealed record LinearSvm(double Weight, double Bias)
             _qPrefix[0] = 0;
             for (int j = 0; j < _q.Length; j++) _qPrefix[j + 1] = _qPrefix[j] + _q[j];
 
-            double best = double.PositiveInfinity, bestLo = 0, bestHi = 0;
+            bool any = false;
+            double best = 0, bestLo = 0, bestHi = 0;
             void Try(double b)
             {
                 double h = H(b);
                 double tolerance = 1e-12 * Math.Max(1, Math.Abs(best));
-                if (h < best - tolerance) { best = h; bestLo = bestHi = b; }
+                if (!any || h < best - tolerance) { any = true; best = h; bestLo = bestHi = b; }
                 else if (h <= best + tolerance) { bestLo = Math.Min(bestLo, b); bestHi = Math.Max(bestHi, b); }
             }
             foreach (var b in _p) Try(b);

@@ -55,7 +55,8 @@ public partial class EpochMetricsPopover
             _title = clicked?.Label ?? (ExperimentId is null ? "no experiment" : ExperimentIds.Display(ExperimentId));
             _sources = Sources(clicked, a, b);
         }
-        catch (Exception ex) when (ex is IOException or System.Text.Json.JsonException or InvalidOperationException or UnauthorizedAccessException)
+        // A view never throws on stored data: a document that cannot be read (or a store that cannot answer) is a message.
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _sources = [];
             _error = "The stored results of this experiment could not be read.";
