@@ -82,15 +82,5 @@ public class EpochMetricsJobTests
         }
     }
 
-    private static Job WaitFor(ExperimentStore store, long id)
-    {
-        var end = DateTime.UtcNow + TimeSpan.FromMinutes(8);
-        while (DateTime.UtcNow < end)
-        {
-            var j = store.GetJob(id)!;
-            if (j.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled) return j;
-            Thread.Sleep(100);
-        }
-        throw new TimeoutException($"Job {id} did not finish.");
-    }
+    private static Job WaitFor(ExperimentStore store, long id) => JobQueueTests.WaitFor(store, id, TimeSpan.FromMinutes(8));
 }
