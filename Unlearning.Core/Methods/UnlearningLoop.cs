@@ -104,6 +104,8 @@ public sealed class UnlearningLoop
     private void Observe(int epoch)
     {
         if (_context.EpochObserver is not { } observer) return;
+        _progress.Report(new UnlearningProgress(UnlearningProgress.EpochMetricsStage, epoch, _totalEpochs, _last?.ForgetLoss, _last?.ForgetAccuracy,
+            _last?.RetainAccuracy, _totalEpochs > 0 ? Math.Clamp((double)epoch / _totalEpochs, 0, 1) : 0, _clock.Elapsed, null));
         _observerClock.Start();
         try { observer.OnEpoch(epoch, _context.Model, _cancellation); }
         finally { _observerClock.Stop(); }

@@ -153,9 +153,12 @@ public sealed class EpochMetricsTrackerTests(SyntheticUnlearningData data) : ICl
         var ctx = data.Context(method, hp);
         var observed = new UnlearningContext(ctx.Model, ctx.CreateModel, ctx.Train, ctx.Test, ctx.Split, ctx.Device, ctx.Seed, ctx.Hyperparameters)
             { EpochObserver = observer };
-        double tracked = method.Run(observed, new Progress<UnlearningProgress>(), CancellationToken.None).RunTimeSeconds;
+        var recording = new List<int>();
+        var progress = new CallbackProgress<UnlearningProgress>(p => { if (p.Stage == UnlearningProgress.EpochMetricsStage) recording.Add(p.Epoch); });
+        double tracked = method.Run(observed, progress, CancellationToken.None).RunTimeSeconds;
 
         Assert.Equal([0, 1, 2], observer.Epochs);
+        Assert.Equal([0, 1, 2], recording);   // the job panel is told while a record is made
         // 4.5 s of sleeping; the run itself takes well under a second here, so RT must stay far below the sleep.
         Assert.True(tracked < untracked + 2.0, $"RT {tracked} s with a 4.5 s observer, {untracked} s without");
         plain.Model.Dispose();
