@@ -39,11 +39,6 @@ public sealed class UnlearningLoop
 
     public int EpochsDone => _epochs.Count;
 
-    /// <summary>Seconds spent in the epoch observer (outside RT); 0 without one.</summary>
-    public double ObserverSeconds => _observerClock.Elapsed.TotalSeconds;
-
-    private readonly Stopwatch _observerClock = new();
-
     /// <summary>Starts the RT clock: call after all preparation (Fisher, saliency, teacher copy). The epoch observer sees epoch 0 first.</summary>
     public void Start()
     {
@@ -100,15 +95,13 @@ public sealed class UnlearningLoop
         return new UnlearningResult(Math.Round(_clock.Elapsed.TotalSeconds, 1), _epochs.ToArray());
     }
 
-    /// <summary>Runs the epoch observer, if any, and times it.</summary>
+    /// <summary>Runs the epoch observer, if any, and tells the progress display.</summary>
     private void Observe(int epoch)
     {
         if (_context.EpochObserver is not { } observer) return;
         _progress.Report(new UnlearningProgress(UnlearningProgress.EpochMetricsStage, epoch, _totalEpochs, _last?.ForgetLoss, _last?.ForgetAccuracy,
             _last?.RetainAccuracy, _totalEpochs > 0 ? Math.Clamp((double)epoch / _totalEpochs, 0, 1) : 0, _clock.Elapsed, null));
-        _observerClock.Start();
-        try { observer.OnEpoch(epoch, _context.Model, _cancellation); }
-        finally { _observerClock.Stop(); }
+        observer.OnEpoch(epoch, _context.Model, _cancellation);
         _cancellation.ThrowIfCancellationRequested();
     }
 
