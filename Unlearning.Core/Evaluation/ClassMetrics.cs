@@ -63,6 +63,14 @@ public static class UnlearningAccuracy
     /// <summary>TRA = macro mean of test accuracy over the other classes.</summary>
     public static double TRA(double[] tAccs, int forgetClass) => MeanExcept(tAccs, forgetClass);
 
+    /// <summary>
+    /// A sample forget set's metrics (docs/forget-sets.md, "Metrics per kind"): UA = accuracy on the forget samples, RA = accuracy on
+    /// the remaining train samples (sample-weighted), TRA = accuracy on the whole test set (there is no TUA).
+    /// </summary>
+    public static (double UA, double RA, double TRA) ForSampleSet(long forgetCorrect, long forgetCount, long trainCorrect, long trainCount,
+        long testCorrect, long testCount) =>
+        ((double)forgetCorrect / forgetCount, (double)(trainCorrect - forgetCorrect) / (trainCount - forgetCount), (double)testCorrect / testCount);
+
     /// <summary>Mean of all entries except index <paramref name="except"/>; with except = −1 (no forget class) the plain mean.</summary>
     public static double MeanExcept(double[] values, int except)
     {

@@ -101,10 +101,9 @@ public sealed partial class Evaluator
         {
             // Sample forget sets (docs/forget-sets.md, "Metrics per kind"): UA on the forget samples, RA on the remaining
             // train samples (sample-weighted), TA on the whole test set in the TRA column, no TUA.
-            int nf = input.Split.Forget.Length;
-            return new EvaluationOutput(results,
-                (double)forgetSignals.Correct / nf, (double)(train.Correct - forgetSignals.Correct) / (train.Count - nf),
-                null, (double)test.Correct / test.Count, ps, features, dim);
+            var (ua, ra, tra) = UnlearningAccuracy.ForSampleSet(forgetSignals.Correct, input.Split.Forget.Length, train.Correct, train.Count,
+                test.Correct, test.Count);
+            return new EvaluationOutput(results, ua, ra, null, tra, ps, features, dim);
         }
         return new EvaluationOutput(results,
             UnlearningAccuracy.UA(results.Accs, fc), UnlearningAccuracy.RA(results.Accs, fc),

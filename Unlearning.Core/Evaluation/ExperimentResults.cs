@@ -42,6 +42,9 @@ public sealed class ExperimentResults
     /// <summary>ROC AUC of top-1 confidence, retain train samples vs test samples outside the forget set (docs/metrics.md, "Privacy of retained data").</summary>
     public double? RetainTestMia { get; set; }
 
+    /// <summary>Per-epoch metrics of a run with "Track per-epoch metrics" on (docs/metrics.md, "Per-epoch metrics"); null otherwise.</summary>
+    public EpochMetrics? EpochMetrics { get; set; }
+
     /// <summary>Seconds spent in each evaluation stage.</summary>
     public Dictionary<string, double> StageSeconds { get; set; } = [];
 

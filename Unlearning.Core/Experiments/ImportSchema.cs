@@ -18,12 +18,14 @@ public static partial class ImportSchema
     public const int MaxAttackValues = 200;
     public const int MaxCurvePoints = 1000;
     public const int MaxCkaLayers = 64;
+    /// <summary>Entries of each <c>epoch_metrics</c> series: epochs + 1, with epochs at most 1,000.</summary>
+    public const int MaxEpochMetricsEntries = 1001;
     public const int MaxIdLength = 64;
     public const int MaxMethodLength = 64;
     public const int MaxNameLength = 64;
     /// <summary>Keys of a file that the import does not read (kept and written back on export): at most this many…</summary>
     public const int MaxExtraKeys = 32;
-    /// <summary>…of at most this many bytes of JSON together (the original's optional <c>epoch_metrics</c> is a few KB)…</summary>
+    /// <summary>…of at most this many bytes of JSON together (e.g. the original's legacy <c>PA</c>)…</summary>
     public const int MaxExtraBytes = 1 << 20;
     /// <summary>…nested at most this deep inside the key (an object of arrays is 2).</summary>
     public const int MaxExtraDepth = 8;

@@ -26,7 +26,7 @@ public static class OriginalFormat
     /// <summary>Every key the format's reader and writer know, in the order the export writes them.</summary>
     public static readonly string[] KnownKeys =
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
-         "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack",
+         "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack", EpochMetrics.FileKey,
          "Dataset", "Architecture", "PS", "MIA", "ForgetSet", "Gap", "features"];
 
     /// <summary>
@@ -112,6 +112,10 @@ public static class OriginalFormat
                 case "cka_retrain": Cka(w, key, r.CkaRetrain, D(3)); break;
                 case "points": Points(w, r.Points, asStored); break;
                 case "attack": Attack(w, r.Attack, asStored); break;
+                case EpochMetrics.FileKey:
+                    if (r.EpochMetrics is { } em) WriteEpochMetrics(w, em, D(3));
+                    else if (importedFile is not null) w.WriteNull(key);   // the file had the key, as null
+                    break;
                 case "Dataset": w.WriteString(key, e.Dataset); break;
                 case "Architecture": w.WriteString(key, e.Architecture); break;
                 case "PS": NumberOrNA(w, key, PrivacyScoreOf(e), D(3)); break;
@@ -131,13 +135,13 @@ public static class OriginalFormat
     /// <summary>
     /// The export's keys: an imported file's keys in its order, each of our <see cref="KnownKeys"/> the file lacks
     /// placed before the next known key that follows it in <see cref="KnownKeys"/>, the rest at the end. Without a
-    /// file, <see cref="KnownKeys"/>. The file's CKA keys are not added when it lacked them (they would be null).
+    /// file, <see cref="KnownKeys"/>. The file's CKA keys and <c>epoch_metrics</c> are not added when it lacked them (they would be null).
     /// </summary>
     internal static List<string> KeyOrder(IReadOnlyList<string>? fileKeys)
     {
         if (fileKeys is null) return [.. KnownKeys];
         var inFile = fileKeys.ToHashSet(StringComparer.Ordinal);
-        bool Added(string k) => !inFile.Contains(k) && k is not ("cka" or "cka_retrain");
+        bool Added(string k) => !inFile.Contains(k) && k is not ("cka" or "cka_retrain" or EpochMetrics.FileKey);
         var order = new List<string>(fileKeys.Count + KnownKeys.Length);
         int next = 0;
         foreach (var key in fileKeys)
@@ -149,6 +153,20 @@ public static class OriginalFormat
         }
         for (; next < KnownKeys.Length; next++) if (Added(KnownKeys[next])) order.Add(KnownKeys[next]);
         return order;
+    }
+
+    /// <summary>The per-epoch metrics (docs/results-format.md, "Keys"): the original's seven series by its key names, null for N/A.</summary>
+    private static void WriteEpochMetrics(Utf8JsonWriter w, EpochMetrics m, int digits)
+    {
+        w.WriteStartObject(EpochMetrics.FileKey);
+        foreach (var key in EpochMetrics.Keys)
+        {
+            w.WriteStartArray(key);
+            foreach (var v in m.Series(key))
+                if (v is double d && double.IsFinite(d)) w.WriteNumberValue(Round(d, digits)); else w.WriteNullValue();
+            w.WriteEndArray();
+        }
+        w.WriteEndObject();
     }
 
     /// <summary>"Digits" that mean: write the value as stored, unrounded.</summary>
@@ -419,6 +437,8 @@ public static class OriginalFormat
                 Points = PointsIn(root.GetProperty("points"), numClasses),
                 Attack = AttackIn(root.GetProperty("attack")),
             };
+            int? epochs = OptionalNumber(root, "Epoch") is double epochCount ? CheckedInt(epochCount, "Epoch") : null;
+            r.EpochMetrics = EpochMetricsIn(root, epochs);
             var ourPs = root.TryGetProperty("PS", out _) ? Unit(root, "PS") : null;
             var baseId = root.GetProperty("Base").ValueKind == JsonValueKind.String ? root.GetProperty("Base").GetString() : null;
             var e = new Experiment
@@ -426,7 +446,7 @@ public static class OriginalFormat
                 Id = root.GetProperty("ID").GetString() is { Length: > 0 } id ? id : throw new InvalidDataException("ID must be a non-empty string."),
                 Dataset = dataset, Architecture = arch, ForgetClass = fc, Type = type,
                 BaseId = baseId is null or "N/A" ? null : baseId, Method = method,
-                Epochs = OptionalNumber(root, "Epoch") is double ep ? CheckedInt(ep, "Epoch") : null,
+                Epochs = epochs,
                 BatchSize = OptionalNumber(root, "BS") is double bs ? CheckedInt(bs, "BS") : null,
                 LearningRate = OptionalNumber(root, "LR"),
                 UA = Unit(root, "UA"), RA = Unit(root, "RA"), TUA = Unit(root, "TUA"), TRA = Unit(root, "TRA"),
@@ -463,6 +483,57 @@ public static class OriginalFormat
             file.Keys.Add(property.Name);
         }
         return file;
+    }
+
+    /// <summary>
+    /// Reads a file's <c>epoch_metrics</c> (docs/results-format.md, "Import"): an object with exactly the original's seven keys, each an
+    /// array of the same length (at most <see cref="ImportSchema.MaxEpochMetricsEntries"/>, checked before the elements are read), equal
+    /// to Epoch + 1 when the file states its epochs; each entry a number in [0, 1], or null / "N/A". Absent or null: none.
+    /// </summary>
+    private static EpochMetrics? EpochMetricsIn(JsonElement root, int? epochs)
+    {
+        const string name = EpochMetrics.FileKey;
+        if (!root.TryGetProperty(name, out var o) || o.ValueKind == JsonValueKind.Null) return null;
+        if (o.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{name} must be an object with the arrays {string.Join(", ", EpochMetrics.Keys)}.");
+        foreach (var p in o.EnumerateObject())
+            if (!EpochMetrics.Keys.Contains(p.Name))
+                throw new InvalidDataException($"{name} has the key '{(p.Name.Length > 40 ? p.Name[..40] + "…" : p.Name)}'; its keys are {string.Join(", ", EpochMetrics.Keys)}.");
+        var metrics = new EpochMetrics();
+        int? length = null;
+        foreach (var key in EpochMetrics.Keys)
+        {
+            if (!o.TryGetProperty(key, out var a) || a.ValueKind != JsonValueKind.Array)
+                throw new InvalidDataException($"{name}.{key} is missing or not an array.");
+            int n = a.GetArrayLength();
+            if (n == 0 || n > ImportSchema.MaxEpochMetricsEntries)
+                throw new InvalidDataException($"{name}.{key} must hold 1–{ImportSchema.MaxEpochMetricsEntries} entries; it holds {n:N0}.");
+            if (length is int expected && n != expected)
+                throw new InvalidDataException($"{name}.{key} has {n} entries but {name}.{EpochMetrics.Keys[0]} has {expected}; every series has one entry per epoch and one before training.");
+            if (length is null && epochs is int e && n != e + 1)
+                throw new InvalidDataException($"{name}.{key} has {n} entries; with Epoch = {e} it must have {e + 1} (epoch 0 before training, then one per epoch).");
+            length = n;
+            var series = metrics.Series(key);
+            int i = 0;
+            foreach (var v in a.EnumerateArray())
+            {
+                series.Add(v.ValueKind switch
+                {
+                    JsonValueKind.Null => null,
+                    JsonValueKind.String when v.GetString() == "N/A" => null,
+                    JsonValueKind.Number when v.GetDouble() is var d && double.IsFinite(d) && d is >= 0 and <= 1 => d,
+                    _ => throw new InvalidDataException($"{name}.{key}[{i}] = {Shown(v)} must be a number in [0, 1], null or \"N/A\"."),
+                });
+                i++;
+            }
+        }
+        return metrics;
+
+        static string Shown(JsonElement v)
+        {
+            var raw = v.GetRawText();
+            return raw.Length > 40 ? raw[..40] + "…" : raw;
+        }
     }
 
     private static int CheckedInt(double v, string key) =>

@@ -62,6 +62,9 @@ public sealed record UnlearningProgress(
 {
     /// <summary>Stage name of the unlearning loop itself.</summary>
     public const string UnlearningStage = "Unlearning";
+
+    /// <summary>Stage name while the optional per-epoch metrics are recorded (outside RT; docs/metrics.md, "Per-epoch metrics").</summary>
+    public const string EpochMetricsStage = "Recording epoch metrics";
 }
 
 /// <summary>What one epoch did: the forget-set loss/accuracy measured after it (eval mode).</summary>

@@ -43,6 +43,12 @@ public sealed class UnlearningContext
 
     public int NumClasses => Train.Info.NumClasses;
 
+    /// <summary>
+    /// Optional observer of every epoch (the job's "Track per-epoch metrics" option; docs/metrics.md, "Per-epoch metrics"); null = none,
+    /// the default. <see cref="UnlearningLoop"/> calls it and keeps its time out of RT.
+    /// </summary>
+    public IEpochObserver? EpochObserver { get; init; }
+
     /// <summary>The layer groups frozen for this run (docs/methods.md, "Layer groups: freezing and re-initialising"); empty when none.</summary>
     public IReadOnlyList<LayerGroup> FrozenGroups { get; internal set; } = [];
 

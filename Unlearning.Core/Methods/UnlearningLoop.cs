@@ -9,7 +9,9 @@ namespace Unlearning.Core.Methods;
 /// <summary>
 /// The bookkeeping every method's loop shares (docs/methods.md, "Common scaffolding", steps 5–6): the RT clock, cancellation before and
 /// after every batch, per-batch progress with an ETA, and after every epoch the forget-set loss/accuracy in eval
-/// mode (inside RT, as the original). Plug-ins may use it too.
+/// mode (inside RT, as the original). Plug-ins may use it too. When the context has an <see cref="UnlearningContext.EpochObserver"/>,
+/// it is called before the clock starts (epoch 0) and after every epoch with the clock stopped, so that its time is not part of
+/// RT (docs/metrics.md, "Per-epoch metrics").
 /// </summary>
 public sealed class UnlearningLoop
 {
@@ -37,10 +39,11 @@ public sealed class UnlearningLoop
 
     public int EpochsDone => _epochs.Count;
 
-    /// <summary>Starts the RT clock: call after all preparation (Fisher, saliency, teacher copy).</summary>
+    /// <summary>Starts the RT clock: call after all preparation (Fisher, saliency, teacher copy). The epoch observer sees epoch 0 first.</summary>
     public void Start()
     {
         _cancellation.ThrowIfCancellationRequested();
+        Observe(0);
         _clock.Restart();
         Report(0);
     }
@@ -74,6 +77,12 @@ public sealed class UnlearningLoop
         _epochs.Add(_last);
         _batchInEpoch = 0;
         _retainCorrect = _retainSeen = 0;
+        if (_context.EpochObserver is not null)
+        {
+            _clock.Stop();
+            Observe(EpochsDone);
+            _clock.Start();
+        }
         Report((double)EpochsDone / _totalEpochs);
         _cancellation.ThrowIfCancellationRequested();
         return _last;
@@ -84,6 +93,16 @@ public sealed class UnlearningLoop
     {
         _clock.Stop();
         return new UnlearningResult(Math.Round(_clock.Elapsed.TotalSeconds, 1), _epochs.ToArray());
+    }
+
+    /// <summary>Runs the epoch observer, if any, and tells the progress display.</summary>
+    private void Observe(int epoch)
+    {
+        if (_context.EpochObserver is not { } observer) return;
+        _progress.Report(new UnlearningProgress(UnlearningProgress.EpochMetricsStage, epoch, _totalEpochs, _last?.ForgetLoss, _last?.ForgetAccuracy,
+            _last?.RetainAccuracy, _totalEpochs > 0 ? Math.Clamp((double)epoch / _totalEpochs, 0, 1) : 0, _clock.Elapsed, null));
+        observer.OnEpoch(epoch, _context.Model, _cancellation);
+        _cancellation.ThrowIfCancellationRequested();
     }
 
     private void Report(double fraction)

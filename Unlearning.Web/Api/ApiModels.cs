@@ -30,25 +30,26 @@ public sealed record JobDto(
     long Id, string Kind, string Status, string Step, double StepProgress, string Stage, double Progress, int? Epoch, int? TotalEpochs, double? EtaSeconds,
     double? ForgetAccuracy, double? RetainAccuracy, string Dataset, string Architecture, int ForgetClass, string ForgetSet, string? Method,
     string? BaseExperimentId, IReadOnlyDictionary<string, double> Hyperparameters, long Seed, string? ResultExperimentId, string? Error,
-    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc)
+    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, bool TrackEpochMetrics)
 {
     public static JobDto From(Job j) => new(
         j.Id, j.Kind.ToString(), j.Status.ToString(), j.Step.ToString(), j.StepProgress, j.Stage, j.Progress, j.Epoch, j.TotalEpochs, j.EtaSeconds, j.ForgetAccuracy, j.RetainAccuracy,
         j.Dataset, j.Architecture, j.ForgetClass, j.ForgetSetId, j.Method, j.BaseExperimentId,
-        JsonSerializer.Deserialize<Dictionary<string, double>>(j.HyperparametersJson) ?? [], j.Seed, j.ResultExperimentId,
+        JobOptions.Hyperparameters(j.HyperparametersJson), j.Seed, j.ResultExperimentId,
         j.Error is null ? null : ApiProblems.WithoutPaths(j.Error),
-        j.CreatedUtc, j.StartedUtc, j.FinishedUtc);
+        j.CreatedUtc, j.StartedUtc, j.FinishedUtc, j.TracksEpochMetrics());
 }
 
 /// <summary>
 /// Body of <c>POST /api/jobs</c>. <c>kind</c>: unlearn (default) | evaluate | trainOriginal | retrain | upload.
 /// <c>forgetSet</c> names the forget set (docs/forget-sets.md); <c>forgetClass</c> is the shorthand for <c>class-{c}</c>.
 /// <c>hyperparameters</c> maps a name to a number or to a list of up to 5 numbers (a grid); <c>seed</c> is a number or a
-/// list of up to 10 (one job per seed; the runs form a group).
+/// list of up to 10 (one job per seed; the runs form a group). <c>trackEpochMetrics</c> (unlearn jobs, default false) records
+/// UA/RA/TUA/TRA/PS/C-MIA/E-MIA at epoch 0 and after every epoch (docs/metrics.md, "Per-epoch metrics"), outside RT.
 /// </summary>
 public sealed record JobRequestDto(
     string? Kind, string? Dataset, string? Architecture, int? ForgetClass, string? Method, string? BaseExperimentId,
-    Dictionary<string, JsonElement>? Hyperparameters, JsonElement? Seed, string? UploadId, string? ForgetSet = null);
+    Dictionary<string, JsonElement>? Hyperparameters, JsonElement? Seed, string? UploadId, string? ForgetSet = null, bool? TrackEpochMetrics = null);
 
 /// <summary>Answer of <c>POST /api/jobs</c> and <c>POST /api/uploads</c>: the queued jobs.</summary>
 public sealed record JobsCreatedDto(IReadOnlyList<long> JobIds, IReadOnlyList<JobDto> Jobs)

@@ -62,7 +62,7 @@ public static class JobsEndpoints
         {
             Kind = kind, Dataset = body.Dataset ?? DatasetCatalog.FashionMnist.Id, Architecture = body.Architecture ?? ModelCatalog.Compact.Id,
             ForgetClass = body.ForgetClass ?? -1, ForgetSet = body.ForgetSet, Method = body.Method, BaseExperimentId = body.BaseExperimentId,
-            Hyperparameters = hp, Seed = seed, Seeds = seeds, UploadPath = uploadPath,
+            Hyperparameters = hp, Seed = seed, Seeds = seeds, UploadPath = uploadPath, TrackEpochMetrics = body.TrackEpochMetrics ?? false,
         };
     }
 

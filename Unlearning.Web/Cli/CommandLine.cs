@@ -125,6 +125,10 @@ public static class CommandLine
             Description = "Run nothing: print the mean ± std table of earlier outputs of this verb (files), e.g. of sweeps run in parallel",
             AllowMultipleArgumentsPerToken = true,
         };
+        var track = new Option<bool>("--track-epoch-metrics")
+        {
+            Description = "Also run each method with per-epoch metrics on and print what they cost per epoch (seconds, outside RT) next to the untracked run",
+        };
         var device = DeviceOption();
         var threads = ThreadsOption();
         var command = new Command("benchmark-methods",
@@ -132,7 +136,7 @@ public static class CommandLine
             "then their mean ± std over the classes and seeds. " +
             "--hp.NAME VALUE overrides hyperparameter NAME for every method that has it (e.g. --hp.epochs 3).")
         {
-            data, dataset, arch, classes, methods, seeds, summarise, device, threads,
+            data, dataset, arch, classes, methods, seeds, summarise, track, device, threads,
         };
         // --hp.NAME VALUE pairs are open-ended, so they arrive as unmatched tokens.
         command.TreatUnmatchedTokensAsErrors = false;
@@ -140,7 +144,7 @@ public static class CommandLine
             parse.GetValue(data)!, parse.GetValue(dataset)!, parse.GetValue(arch)!,
             parse.GetValue(classes)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ParseInts(parse.GetValue(classes)!, "--classes"),
             parse.GetValue(methods)?.Split(','), HyperparameterFlags(parse.UnmatchedTokens), parse.GetValue(device)!, parse.GetValue(threads),
-            [.. ParseInts(parse.GetValue(seeds)!, "--seeds").Select(v => (long)v)]), output));
+            [.. ParseInts(parse.GetValue(seeds)!, "--seeds").Select(v => (long)v)], parse.GetValue(track)), output));
         return command;
     }
 

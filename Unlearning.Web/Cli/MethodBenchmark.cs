@@ -14,7 +14,8 @@ namespace Unlearning.Web.Cli;
 /// <summary>What the <c>benchmark-methods</c> verb runs; <paramref name="Hyperparameters"/> are the <c>--hp.NAME VALUE</c> flags as name → text.</summary>
 public sealed record MethodBenchmarkSettings(
     string DataRoot, string Dataset, string Architecture, IReadOnlyList<int>? ForgetClasses, IReadOnlyList<string>? Methods,
-    IReadOnlyDictionary<string, string> Hyperparameters, string Device, int? Threads, IReadOnlyList<long>? Seeds = null)
+    IReadOnlyDictionary<string, string> Hyperparameters, string Device, int? Threads, IReadOnlyList<long>? Seeds = null,
+    bool TrackEpochMetrics = false)
 {
     /// <summary>The seed of a run when none is given (the original's).</summary>
     public const long DefaultSeed = 2048;
@@ -24,7 +25,9 @@ public sealed record MethodBenchmarkSettings(
 /// <c>benchmark-methods</c>: runs every built-in method with its defaults for the architecture on the given forget
 /// classes (null = every class) and seeds of the shipped Original and prints UA, RA, TUA, TRA, PS and RT per run, next
 /// to the Original's and the Retrained model's, then the mean ± std of each over the classes and seeds
-/// (<see cref="MethodSweepSummary"/>; docs/methods.md, "Calibration over all classes").
+/// (<see cref="MethodSweepSummary"/>; docs/methods.md, "Calibration over all classes"). With <c>--track-epoch-metrics</c> each run
+/// is repeated with per-epoch metrics on, and a second table gives their cost: the epoch-0 record (with the shadow attack's fit)
+/// and the mean of the later records, next to both runs' RT (docs/metrics.md, "Per-epoch metrics").
 /// </summary>
 public static class MethodBenchmark
 {
@@ -77,6 +80,7 @@ public static class MethodBenchmark
         log.WriteLine($"| forget class | seed | model | UA | RA | TUA | TRA | PS | RT (s) |");
         log.WriteLine($"|---|---|---|---|---|---|---|---|---|");
         var rows = new List<SweepRow>();
+        var costs = new List<string>();
         foreach (var fc in classes)
         {
             var split = ForgetSplit.Create(data, fc);
@@ -96,7 +100,19 @@ public static class MethodBenchmark
                     var ctx = new UnlearningContext(model, () => arch.Create(info), train, test, split, device, seed, hp);
                     var result = method.Run(ctx, new CallbackProgress<UnlearningProgress>(_ => { }), CancellationToken.None);
                     rows.Add(Row(log, fc, seed, method.DisplayName, model, train, test, result.RunTimeSeconds, split, retrainedSignals).Row);
+                    if (settings.TrackEpochMetrics)
+                        costs.Add(TrackedRun(fc, seed, method, hp, result.RunTimeSeconds, split, retrainedSignals));
                 }
+        }
+        if (costs.Count > 0)
+        {
+            log.WriteLine();
+            log.WriteLine("Per-epoch metrics (--track-epoch-metrics): the same runs again with tracking on; its time is outside RT.");
+            log.WriteLine("Epoch 0 = the record before training, with the shadow attack's fit; per epoch = the mean of the records after epochs 1..N.");
+            log.WriteLine();
+            log.WriteLine("| forget class | seed | method | epochs | RT untracked (s) | RT tracked (s) | epoch 0 (s) | per epoch (s) | UA by epoch | PS by epoch |");
+            log.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var c in costs) log.WriteLine(c);
         }
         if (classes.Count * seeds.Count > 1)
         {
@@ -106,6 +122,23 @@ public static class MethodBenchmark
             MethodSweepSummary.Write(log, MethodSweepSummary.Summarise(rows));
         }
         return 0;
+
+        // One run with an epoch-metrics tracker; the table row of its cost.
+        string TrackedRun(int fc, long seed, IUnlearningMethod method, IReadOnlyDictionary<string, double> hp, double untrackedRt, ForgetSplit split,
+            (double[] E, double[] C)? retrained)
+        {
+            using var model = Load(arch, info, Path.Combine(folder, manifest.Original!.File), device);
+            Trainer.Seed(seed);
+            var tracker = new EpochMetricsTracker(train, test, split, retrained?.E, retrained?.C, seed);
+            var ctx = new UnlearningContext(model, () => arch.Create(info), train, test, split, device, seed, hp) { EpochObserver = tracker };
+            var result = method.Run(ctx, new CallbackProgress<UnlearningProgress>(_ => { }), CancellationToken.None);
+            var m = tracker.Metrics;
+            string S(double? v) => v is double d ? d.ToString("F3", CultureInfo.InvariantCulture) : "-";
+            string perEpoch = m.Seconds.Count > 1 ? m.Seconds.Skip(1).Average().ToString("F2", CultureInfo.InvariantCulture) : "-";
+            string epoch0 = m.Seconds.Count > 0 ? m.Seconds[0].ToString("F2", CultureInfo.InvariantCulture) : "-";
+            return FormattableString.Invariant(
+                $"| {fc} | {seed} | {method.DisplayName} | {m.Count - 1} | {untrackedRt:F1} | {result.RunTimeSeconds:F1} | {epoch0} | {perEpoch} | {string.Join(" ", m.UA.Select(S))} | {string.Join(" ", m.PS.Select(S))} |");
+        }
 
         static Classifier Load(ArchitectureInfo arch, DatasetInfo info, string path, Device device)
         {

@@ -98,6 +98,8 @@ public sealed class JobQueue : IDisposable
             throw new ArgumentException($"{info.DisplayName} is not available on this server: {info.Folder}/{Path.GetFileName(DatasetLoader.RequiredFiles(info, _datasets.DataRoot).First(f => !File.Exists(f)))} is missing under the data folder ({info.SourceHint}).");
         if (request.ForgetSet is null && (request.ForgetClass < 0 || request.ForgetClass >= info.NumClasses))
             throw new ArgumentException($"Forget class {request.ForgetClass} is out of range: {info.DisplayName} has classes 0..{info.NumClasses - 1}.");
+        if (request.TrackEpochMetrics && request.Kind != JobKind.Unlearn)
+            throw new ArgumentException("Per-epoch metrics are recorded for unlearning jobs only; turn the option off for this job.");
         var scenario = _store.Scenario(info, request.ForgetSetId);
         var seeds = SeedsOf(request);
 
@@ -106,7 +108,7 @@ public sealed class JobQueue : IDisposable
         {
             Kind = kind, Dataset = info.Id, Architecture = arch.Id, ForgetClass = scenario.ForgetClass, ForgetSetId = scenario.Id,
             Method = method, BaseExperimentId = baseId,
-            HyperparametersJson = JsonSerializer.Serialize(hp ?? []), Seed = seed, UploadPath = request.UploadPath,
+            HyperparametersJson = JobOptions.Serialize(hp, kind == JobKind.Unlearn && request.TrackEpochMetrics), Seed = seed, UploadPath = request.UploadPath,
             Status = JobStatus.Queued, Stage = "Queued", Step = JobStep.Queued, CreatedUtc = DateTime.UtcNow,
         };
         switch (request.Kind)

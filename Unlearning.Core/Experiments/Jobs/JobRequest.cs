@@ -31,6 +31,12 @@ public sealed record JobRequest
     /// <summary>Forgetting-quality jobs: models per side K (docs/metrics.md, "Forgetting quality"); null = 8.</summary>
     public int? GroupSize { get; init; }
 
+    /// <summary>
+    /// Unlearning jobs: record UA, RA, TUA, TRA, PS, C-MIA and E-MIA at epoch 0 and after every epoch (docs/metrics.md,
+    /// "Per-epoch metrics"). Off by default: it adds a train and a test pass per epoch (outside RT).
+    /// </summary>
+    public bool TrackEpochMetrics { get; init; }
+
     /// <summary>The forget set id this request names.</summary>
     public string ForgetSetId => ForgetSet ?? Data.ForgetSets.ClassId(ForgetClass);
     /// <summary>Upload jobs: the stored upload file (relative to the app folder).</summary>

@@ -83,8 +83,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
     private string RunUnlearn(Job job, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct)
     {
         var method = methods.Get(job.Method ?? throw new ArgumentException("An unlearning job needs a method."));
-        var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
-        hp = HyperparameterValidation.Validate(method, hp);
+        var hp = HyperparameterValidation.Validate(method, JobOptions.Hyperparameters(job.HyperparametersJson));
         var setId = job.ForgetSetId;
         var scenario = store.Scenario(info, setId);
         if (method.ClassWiseOnly && !scenario.IsClassWise)
@@ -97,7 +96,14 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
         var id = job.ReservedExperimentId!;
         Trainer.Seed(job.Seed);
         using var model = LoadModel(info, arch, store.ResolveCheckpoint(baseExp));
-        var context = new UnlearningContext(model, () => arch.Create(info), train, test, split, Device, job.Seed, hp);
+        // Per-epoch metrics (docs/metrics.md, "Per-epoch metrics"): only when the job asks; PS against the set's Retrained model.
+        EpochMetricsTracker? tracker = null;
+        if (job.TracksEpochMetrics())
+        {
+            var retrained = store.Get(ExperimentIds.Retrained(info.Id, arch.Id, setId)) is { Status: ExperimentStatus.Ready } r ? LoadResults(r) : null;
+            tracker = new EpochMetricsTracker(train, test, split, retrained?.ForgetEntropy, retrained?.ForgetConfidence, job.Seed);
+        }
+        var context = new UnlearningContext(model, () => arch.Create(info), train, test, split, Device, job.Seed, hp) { EpochObserver = tracker };
         var progress = new CallbackProgress<UnlearningProgress>(p => report(new JobProgressUpdate(
             JobStep.Unlearn, p.Stage, p.Fraction, 0.05 + 0.5 * p.Fraction, p.Epoch, p.TotalEpochs, p.Eta?.TotalSeconds,
             p.ForgetAccuracy, p.RetainAccuracy)));
@@ -116,7 +122,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             Seed = job.Seed, RT = Math.Round(result.RunTimeSeconds, 1), CreatedUtc = DateTime.UtcNow,
             CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id,
         };
-        EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.55, 1.0);
+        EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.55, 1.0, epochMetrics: tracker?.Metrics is { Count: > 0 } m ? m : null);
         return id;
     }
 
@@ -143,7 +149,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
 
     private string RunTrainBaseline(Job job, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct)
     {
-        var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
+        var hp = JobOptions.Hyperparameters(job.HyperparametersJson);
         var recipe = arch.DefaultRecipe(info).WithOverrides(hp, job.Seed);
         var setId = job.ForgetSetId;
         var progress = new CallbackProgress<TrainProgress>(p =>
@@ -293,8 +299,10 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
 
     /// <summary>Runs the evaluation pipeline, writes the results document and features, and adds or updates the row.</summary>
     /// <param name="asReference">False for a further Retrained seed: it is evaluated against the set's first Retrained model like any other model.</param>
+    /// <param name="epochMetrics">The run's per-epoch metrics, stored with the results; null when the job did not track them.</param>
     private void EvaluateAndStore(Experiment experiment, Classifier model, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test,
-        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, bool isOriginal = false, bool asReference = true)
+        Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, bool isOriginal = false, bool asReference = true,
+        EpochMetrics? epochMetrics = null)
     {
         var clock = Stopwatch.StartNew();
         var splits = datasets.Load(info);
@@ -329,6 +337,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             });
             var output = new Evaluator { GramCache = _gramCache }.Evaluate(input, progress, ct);
             ct.ThrowIfCancellationRequested();
+            output.Results.EpochMetrics = epochMetrics;
 
             var resultsPath = SaveResults(experiment.Id, output.Results);
             ResultsDocument.SaveFeatures(store.Artifacts, experiment.Id, output.Features);

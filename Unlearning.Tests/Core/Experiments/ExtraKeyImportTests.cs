@@ -39,7 +39,9 @@ public class ExtraKeyImportTests
                     copy["__proto__"] = new JsonObject { ["constructor"] = "<script>alert(1)</script>", ["n"] = new JsonArray(1, 2.5, null, true) };
                 }
             }
-            copy["epoch_metrics"] = new JsonObject { ["UA"] = new JsonArray(1.0, 0.5), ["C-MIA"] = new JsonArray(0.1, 0.2) };
+            // The original's per-epoch metrics (read since issue 13; Epoch = 2 ⇒ 3 entries each) keep their place among the extras.
+            copy["epoch_metrics"] = new JsonObject([.. new[] { "UA", "RA", "TUA", "TRA", "PS", "C-MIA", "E-MIA" }.Select(k =>
+                KeyValuePair.Create<string, JsonNode?>(k, new JsonArray(1.0, 0.5, 0.25)))]);
             copy["x-nested"] = Nested(ImportSchema.MaxExtraDepth);
 
             var e = transfer.Import(Body(copy), "fashion-mnist", "compact");

@@ -114,6 +114,7 @@ public sealed class ApiTests : IDisposable
     [InlineData("{\"method\":\"FineTuning\",\"forgetSet\":\"s0123456789\"}", "does not exist")]
     [InlineData("{\"method\":\"FineTuning\",\"forgetSet\":\"class-10\"}", "out of range")]
     [InlineData("{\"method\":\"FineTuning\",\"forgetClass\":1,\"dataset\":\"cifar10\"}", "not available")]
+    [InlineData("{\"kind\":\"retrain\",\"forgetClass\":1,\"trackEpochMetrics\":true}", "unlearning jobs only")]
     public async Task Bad_job_requests_are_rejected_and_nothing_is_queued(string body, string message)
     {
         var r = await Client.PostAsync("/api/jobs", new StringContent(body, Encoding.UTF8, "application/json"));
@@ -126,7 +127,7 @@ public sealed class ApiTests : IDisposable
     [Fact]
     public async Task A_grid_request_expands_to_one_job_per_combination_and_jobs_can_be_cancelled()
     {
-        var body = new { method = "FineTuning", forgetClass = 2, hyperparameters = new Dictionary<string, object> { ["epochs"] = new[] { 1, 2 }, ["learning_rate"] = new[] { 0.01, 0.02, 0.03 } }, seed = 5 };
+        var body = new { method = "FineTuning", forgetClass = 2, hyperparameters = new Dictionary<string, object> { ["epochs"] = new[] { 1, 2 }, ["learning_rate"] = new[] { 0.01, 0.02, 0.03 } }, seed = 5, trackEpochMetrics = true };
         var r = await Client.PostAsJsonAsync("/api/jobs", body);
         Assert.Equal(HttpStatusCode.Created, r.StatusCode);
         var created = await r.Content.ReadFromJsonAsync<JsonElement>();
@@ -135,6 +136,12 @@ public sealed class ApiTests : IDisposable
         var combos = created.GetProperty("jobs").EnumerateArray()
             .Select(j => (j.GetProperty("hyperparameters").GetProperty("epochs").GetDouble(), j.GetProperty("hyperparameters").GetProperty("learning_rate").GetDouble())).ToHashSet();
         Assert.Equal(6, combos.Count);
+        // The per-epoch metrics option is reported as its own field, not among the hyperparameters.
+        Assert.All(created.GetProperty("jobs").EnumerateArray(), j =>
+        {
+            Assert.True(j.GetProperty("trackEpochMetrics").GetBoolean());
+            Assert.DoesNotContain(j.GetProperty("hyperparameters").EnumerateObject(), p => p.Name.StartsWith('$'));
+        });
         foreach (var id in ids) await Client.PostAsync($"/api/jobs/{id}/cancel", null);
         await WaitUntil(async () => (await Client.GetFromJsonAsync<JsonElement>("/api/jobs")).EnumerateArray().All(j => j.GetProperty("status").GetString() is "Cancelled" or "Failed" or "Succeeded"));
         var jobs = await Client.GetFromJsonAsync<JsonElement>("/api/jobs");

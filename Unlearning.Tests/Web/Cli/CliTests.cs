@@ -16,7 +16,7 @@ public sealed class CliTests
     [Theory]
     [InlineData("train-baselines", "--dataset", "--arch", "--classes", "--no-original", "--epochs", "--lr", "--batch", "--seed", "--device", "--threads", "--out", "--data")]
     [InlineData("benchmark", "--dataset", "--arch", "--batches", "--class", "--dump", "--device", "--threads", "--data")]
-    [InlineData("benchmark-methods", "--dataset", "--arch", "--classes", "--methods", "--seeds", "--hp.NAME", "--device", "--threads", "--data")]
+    [InlineData("benchmark-methods", "--dataset", "--arch", "--classes", "--methods", "--seeds", "--hp.NAME", "--track-epoch-metrics", "--device", "--threads", "--data")]
     [InlineData("forget-set", "--dataset", "--kind", "--class", "--count", "--percent", "--seed", "--unstratified", "--file", "--label", "--out", "--data")]
     public async Task Every_verb_has_help_that_names_its_options(string verb, params string[] options)
     {

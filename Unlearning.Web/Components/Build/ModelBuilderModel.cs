@@ -161,12 +161,18 @@ public sealed class ModelBuilderModel
         : ModelCount > MaxModels ? $"These lists make {ModelCount} models; at most {MaxModels} can be built at once."
         : BaseExperimentId is null ? "Choose a base model." : null;
 
+    /// <summary>
+    /// "Track per-epoch metrics" (docs/metrics.md, "Per-epoch metrics"): off by default, since every epoch then costs a pass over the train
+    /// and test sets (outside RT); unlearning builds only.
+    /// </summary>
+    public bool TrackEpochMetrics { get; set; }
+
     public JobRequest ToRequest() => IsUpload
         ? new JobRequest { Kind = JobKind.Upload, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, ForgetSet = ForgetSet, UploadPath = UploadPath }
         : new JobRequest
         {
             Kind = JobKind.Unlearn, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, ForgetSet = ForgetSet, Method = MethodName,
-            BaseExperimentId = BaseExperimentId, Seeds = ParsedSeeds.Seeds,
+            BaseExperimentId = BaseExperimentId, Seeds = ParsedSeeds.Seeds, TrackEpochMetrics = TrackEpochMetrics,
             Hyperparameters = Entries.ToDictionary(e => e.Spec.Name, e => e.RequestValues() ?? throw new ArgumentException($"{e.Spec.DisplayName}: {e.ListError ?? e.TextError}")),
         };
 }

@@ -198,7 +198,7 @@ public class JobQueueTests
         }
     }
 
-    private static Job WaitFor(ExperimentStore store, long id, TimeSpan timeout)
+    internal static Job WaitFor(ExperimentStore store, long id, TimeSpan timeout)
     {
         var end = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < end)

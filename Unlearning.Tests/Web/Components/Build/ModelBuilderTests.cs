@@ -151,4 +151,18 @@ public class ModelBuilderTests : MudTestContext
         cut.Find(".builder-build").Click();
         cut.WaitForAssertion(() => Assert.Contains("Base experiment 'x' does not exist.", cut.Find(".builder-error").TextContent));
     }
+
+    [Fact]
+    public void Per_epoch_metrics_are_off_by_default_and_the_checkbox_reaches_the_request()
+    {
+        var cut = RenderForm();
+        cut.Find(".builder-build").Click();
+        cut.WaitForAssertion(() => Assert.NotNull(_submitted));
+        Assert.False(_submitted!.TrackEpochMetrics);
+        _submitted = null;
+        cut.Find(".builder-track-epoch-metrics input").Change(true);
+        cut.WaitForState(() => cut.Instance.Model.TrackEpochMetrics, TimeSpan.FromSeconds(5));
+        cut.Find(".builder-build").Click();
+        cut.WaitForAssertion(() => Assert.True(_submitted?.TrackEpochMetrics));
+    }
 }
