@@ -47,6 +47,7 @@ public sealed record JobDto(
 /// list of up to 10 (one job per seed; the runs form a group). <c>trackEpochMetrics</c> (unlearn jobs, default false) records
 /// UA/RA/TUA/TRA/PS/C-MIA/E-MIA at epoch 0 and after every epoch (docs/metrics.md, "Per-epoch metrics"), outside RT.
 /// </summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
 public sealed record JobRequestDto(
     string? Kind, string? Dataset, string? Architecture, int? ForgetClass, string? Method, string? BaseExperimentId,
     Dictionary<string, JsonElement>? Hyperparameters, JsonElement? Seed, string? UploadId, string? ForgetSet = null, bool? TrackEpochMetrics = null);

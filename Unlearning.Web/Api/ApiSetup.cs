@@ -27,6 +27,7 @@ public static class ApiSetup
         api.MapExperimentsApi();
         api.MapJobsApi();
         api.MapForgetSetsApi();
+        api.MapForgettingQualityApi();
         api.MapUploadsApi();
         api.MapImagesApi();
         return app;

@@ -215,6 +215,37 @@ public sealed class ApiTests : IDisposable
     }
 
     [Fact]
+    public async Task A_misspelt_job_field_is_refused_instead_of_silently_ignored()
+    {
+        // "seeds" is not a field (the seed list goes in "seed"): ignoring it would queue one job with the default seed.
+        var r = await Client.PostAsJsonAsync("/api/jobs", new { method = "FineTuning", forgetClass = 1, seeds = new[] { 1, 2 } });
+        Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+        await ErrorOf(r);
+        Assert.Equal(0, (await Client.GetFromJsonAsync<JsonElement>("/api/jobs")).GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Forgetting_quality_answers_unknown_ids_and_bad_sizes_with_clear_errors()
+    {
+        Assert.Equal(0, (await Client.GetFromJsonAsync<JsonElement>("/api/forgetting-quality?forgetSet=class-1")).GetArrayLength());
+        var missing = await Client.GetAsync("/api/forgetting-quality/42");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("42", await ErrorOf(missing));
+        var unknownRun = await Client.GetAsync("/api/forgetting-quality/plan?experimentId=nope&k=8");
+        Assert.Equal(HttpStatusCode.NotFound, unknownRun.StatusCode);
+        Assert.Contains("nope", await ErrorOf(unknownRun));
+        var original = await Client.PostAsJsonAsync("/api/forgetting-quality", new { experimentId = "000-fashion-mnist-compact", k = 8 });
+        Assert.True(original.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{original.StatusCode}");
+        await ErrorOf(original);
+        var badK = await Client.PostAsJsonAsync("/api/forgetting-quality", new { experimentId = "x", k = 2 });
+        Assert.True(badK.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{badK.StatusCode}");
+        var noId = await Client.PostAsJsonAsync("/api/forgetting-quality", new { k = 8 });
+        Assert.Equal(HttpStatusCode.BadRequest, noId.StatusCode);
+        Assert.Contains("experimentId", await ErrorOf(noId));
+        Assert.Equal(0, (await Client.GetFromJsonAsync<JsonElement>("/api/jobs")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Empty_oversized_and_misaddressed_uploads_are_refused_at_once_and_nothing_is_kept_or_queued()
     {
         var empty = await Upload([]);

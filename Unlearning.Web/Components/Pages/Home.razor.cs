@@ -6,6 +6,7 @@ using Unlearning.Core.Experiments.Jobs;
 using Unlearning.Core.Methods;
 using Unlearning.Web.Components.Build;
 using Unlearning.Web.Components.Layout;
+using Unlearning.Web.Components.Screen;
 using Unlearning.Web.State;
 
 namespace Unlearning.Web.Components.Pages;
@@ -17,6 +18,9 @@ namespace Unlearning.Web.Components.Pages;
 public partial class Home : IDisposable
 {
     private IReadOnlyList<Experiment> _experiments = [];
+    private IReadOnlyDictionary<string, ForgettingQualityRecord> _forgettingQuality = new Dictionary<string, ForgettingQualityRecord>();
+    private bool _epochOpen;
+    private string? _epochExperiment;
     /// <summary>Queued/running Unlearn and Upload jobs of the active forget class (placeholder rows).</summary>
     private IReadOnlyList<Job> _pendingJobs = [];
 
@@ -35,6 +39,7 @@ public partial class Home : IDisposable
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private ForgetSetService ForgetSets { get; set; } = null!;
+    [Inject] private ForgettingQualityService ForgettingQuality { get; set; } = null!;
 
     /// <summary>The active tab's forget set (null when none is open or the id is unknown).</summary>
     private ForgetSetInfo? _activeSet;
@@ -106,6 +111,7 @@ public partial class Home : IDisposable
         if (State.ActiveForgetSet is not { } setId) { _activeSet = null; _experiments = []; _pendingJobs = []; _baselinesQueued = false; _retrainQueued = false; return; }
         _activeSet = ForgetSets.Get(info, setId);
         _experiments = Store.List(State.Dataset, State.Architecture, setId);
+        _forgettingQuality = ForgettingQuality.LatestByGroup(State.Dataset, State.Architecture, setId);
         var jobs = Queue.List(100);
         _pendingJobs = [.. jobs.Where(IsPendingBuild).OrderBy(j => j.Id)];
         _baselinesQueued = jobs.Any(WillEvaluateBaselines);
@@ -280,6 +286,33 @@ public partial class Home : IDisposable
             Snackbar.Add(jobs.Count == 1 ? $"Queued job #{jobs[0].Id}." : $"Queued {jobs.Count} jobs (#{jobs[0].Id}–#{jobs[^1].Id}).", Severity.Success);
         }
     }
+
+    /// <summary>The row popover of per-epoch metrics (docs/views.md, "Per-epoch metrics").</summary>
+    private void OpenEpochMetrics(Experiment e)
+    {
+        _epochExperiment = e.Id;
+        _epochOpen = true;
+    }
+
+    /// <summary>The forgetting-quality dialog of a run's group (docs/metrics.md, "Forgetting quality").</summary>
+    private async Task OpenForgettingQualityAsync(Experiment e)
+    {
+        var parameters = new DialogParameters<ForgettingQualityDialog>
+        {
+            { d => d.ExperimentId, e.Id },
+            { d => d.Title, $"{MethodDisplay(e.Method)} · {ExperimentIds.Display(e.Id)}" },
+        };
+        var dialog = await Dialogs.ShowAsync<ForgettingQualityDialog>("Forgetting quality", parameters,
+            new DialogOptions { MaxWidth = MaxWidth.Small, CloseButton = true });
+        var result = await dialog.Result;
+        if (result is { Canceled: false, Data: IReadOnlyList<Job> jobs } && jobs.Count > 0)
+        {
+            State.StartedJobs.UnionWith(jobs.Select(j => j.Id));
+            Snackbar.Add($"Queued {jobs.Count} job(s) for forgetting quality (#{jobs[0].Id}–#{jobs[^1].Id}).", Severity.Success);
+        }
+    }
+
+    private string MethodDisplay(string? method) => method is null ? "-" : Catalog.TryGet(method)?.DisplayName ?? method;
 
     private Task DeleteAsync(Experiment e)
     {

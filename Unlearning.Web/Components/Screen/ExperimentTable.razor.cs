@@ -44,6 +44,12 @@ public partial class ExperimentTable
 
     /// <summary>Shows the button that offers to train further Retrained seeds of the forget set.</summary>
     [Parameter] public bool CanAddRetrainedSeeds { get; set; }
+    /// <summary>The newest forgetting-quality result per group key.</summary>
+    [Parameter] public IReadOnlyDictionary<string, ForgettingQualityRecord> ForgettingQuality { get; set; } = new Dictionary<string, ForgettingQualityRecord>();
+    /// <summary>Asks for the forgetting quality of a run's group (the row's action).</summary>
+    [Parameter] public EventCallback<Experiment> OnForgettingQuality { get; set; }
+    /// <summary>A row was clicked (outside its controls): the per-epoch metrics popover.</summary>
+    [Parameter] public EventCallback<Experiment> OnRowClick { get; set; }
     [Parameter] public EventCallback OnAddRetrainedSeeds { get; set; }
 
     private (TableColumn Column, string Label, string Help)[] Headers => SampleSet ? SampleSetHeaders : NumericHeaders;
@@ -76,6 +82,7 @@ public partial class ExperimentTable
         }
         Model.MethodFilter.UnionWith(old.MethodFilter);
         Model.ExpandedGroups.UnionWith(old.ExpandedGroups);
+        Model.ForgettingQuality = ForgettingQuality;
     }
 
     internal static readonly (TableColumn Column, string Label, string Help)[] NumericHeaders =
@@ -90,8 +97,16 @@ public partial class ExperimentTable
         (TableColumn.RT, "RT", "Run Time: wall-clock seconds of the unlearning loop (for Retrained: its training time). Lower = better."),
         (TableColumn.PS, "PS", "Privacy Score: worst case over the membership-inference attacks against the Retrained model, 1 − max attack score. Higher = more private. On the Original (N/A in the original tool) it is the score of a model that forgot nothing: the floor to read the others against."),
         (TableColumn.MIA, "MIA", MiaHelp),
+        (TableColumn.MiaR, "MIA-R", MiaRetainHelp),
         (TableColumn.Gap, "Gap", "Gap to Retrained: mean of |UA − UA_R|, |RA − RA_R|, |TUA − TUA_R|, |TRA − TRA_R| against the mean of this forget set's Retrained models (SalUn's average gap). Lower = closer to retraining."),
+        (TableColumn.FQ, "FQ", FqHelp),
     ];
+
+    private const string MiaRetainHelp = "MIA on retained data: AUC of a confidence threshold telling the retained training samples from test samples outside the forget set. " +
+        "0.5 = no membership leak; compare with the Original (before unlearning): a method can make the retained data less private.";
+
+    private const string FqHelp = "Forgetting quality (NeurIPS 2023 unlearning challenge): per forget example, how well any threshold on the logit-scaled confidence tells K runs of this group from K Retrained models; " +
+        "1 = indistinguishable from retraining. Shown as F / ceiling: two groups of Retrained models already score only the ceiling, so read F against it. Compute it from the row's ⋮ action.";
 
     private const string MiaHelp = "MIA against the test set: AUC of a confidence threshold telling the forget samples from test samples " +
         "(of the forget class, or all of them for a sample set). 0.5 = indistinguishable, as for the Retrained model; above = the forget samples still look like training data.";
@@ -106,7 +121,9 @@ public partial class ExperimentTable
         (TableColumn.TRA, "TA", "Test Accuracy: accuracy on the whole test set. Higher = better."),
         .. NumericHeaders[7..9],
         (TableColumn.MIA, "MIA", MiaHelp),
+        (TableColumn.MiaR, "MIA-R", MiaRetainHelp),
         (TableColumn.Gap, "Gap", "Gap to Retrained: mean of |UA − UA_R|, |RA − RA_R|, |TA − TA_R| against the mean of this forget set's Retrained models (SalUn's average gap). Lower = closer to retraining."),
+        (TableColumn.FQ, "FQ", FqHelp),
     ];
 
     private static string RoleClass(ExperimentRow r) => r.Role switch

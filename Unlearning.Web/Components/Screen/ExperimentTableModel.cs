@@ -5,7 +5,7 @@ using Unlearning.Core.Experiments.Results;
 namespace Unlearning.Web.Components.Screen;
 
 /// <summary>Columns of the screening table that hold numbers and can be sorted.</summary>
-public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap, MIA }
+public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap, MIA, MiaR, FQ }
 
 /// <summary>Where a row sits among the runs of one configuration (docs/forget-sets.md, "Groups").</summary>
 public enum RowRole
@@ -24,6 +24,9 @@ public enum SortDirection { None, Descending, Ascending }
 /// <summary>A metric cell: its text, background and whether the text is white on a dark cell.</summary>
 public sealed record MetricCell(string Text, string? Background, bool WhiteText)
 {
+    /// <summary>Hover text with what the cell's number is made of (forgetting quality: score, ceiling, K).</summary>
+    public string? Title { get; init; }
+
     public string Style => Background is null ? "" : $"background:{Background};color:{(WhiteText ? "#fff" : "#222")}";
 }
 
@@ -53,7 +56,7 @@ public sealed record ExperimentRow(
 /// </summary>
 public sealed class ExperimentTableModel
 {
-    public static readonly TableColumn[] MetricColumns = [TableColumn.UA, TableColumn.RA, TableColumn.TUA, TableColumn.TRA, TableColumn.RT, TableColumn.PS, TableColumn.MIA, TableColumn.Gap];
+    public static readonly TableColumn[] MetricColumns = [TableColumn.UA, TableColumn.RA, TableColumn.TUA, TableColumn.TRA, TableColumn.RT, TableColumn.PS, TableColumn.MIA, TableColumn.MiaR, TableColumn.Gap, TableColumn.FQ];
 
     /// <summary>Distance of the MIA AUC from 0.5 at which its Oranges scale reaches its lightest colour.</summary>
     public const double MiaDomain = 0.2;
@@ -86,6 +89,9 @@ public sealed class ExperimentTableModel
 
     public SortDirection DirectionOf(TableColumn column) => SortColumn == column ? Direction : SortDirection.None;
 
+    /// <summary>The newest forgetting-quality result per group key (docs/metrics.md, "Forgetting quality").</summary>
+    public IReadOnlyDictionary<string, ForgettingQualityRecord> ForgettingQuality { get; set; } = new Dictionary<string, ForgettingQualityRecord>();
+
     /// <summary>Groups whose runs are listed under their head row.</summary>
     public HashSet<string> ExpandedGroups { get; } = [];
 
@@ -108,7 +114,7 @@ public sealed class ExperimentTableModel
         if (SortColumn is { } col && Direction != SortDirection.None)
         {
             // N/A last in both directions; OrderBy is stable, so ties keep the default order.
-            var keyed = groups.Select(g => (g, v: GroupValue(g, col, reference))).ToList();
+            var keyed = groups.Select(g => (g, v: col == TableColumn.FQ ? FqOf(g.Key)?.F : GroupValue(g, col, reference))).ToList();
             var withValue = keyed.Where(x => x.v is not null);
             withValue = Direction == SortDirection.Descending ? withValue.OrderByDescending(x => x.v) : withValue.OrderBy(x => x.v);
             groups = withValue.Concat(keyed.Where(x => x.v is null)).Select(x => x.g);
@@ -126,7 +132,7 @@ public sealed class ExperimentTableModel
             {
                 Id = $"{ExperimentIds.Display(g.First.Id)} +{g.Runs.Count - 1}",
                 SeedText = $"{g.Runs.Count} seeds: {string.Join(", ", g.Runs.Select(r => r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "-"))}",
-                Metrics = MetricColumns.ToDictionary(c => c, c => GroupCell(c, g, reference, maxTra)),
+                Metrics = MetricColumns.ToDictionary(c => c, c => c == TableColumn.FQ ? FqCell(g.Key) : GroupCell(c, g, reference, maxTra)),
             };
             rows.Add(head);
             if (ExpandedGroups.Contains(g.Key))
@@ -143,11 +149,34 @@ public sealed class ExperimentTableModel
         Format(e.Epochs),
         Format(e.BatchSize),
         e.LearningRate is { } lr ? lr.ToString("G4", CultureInfo.InvariantCulture) : "-",
-        MetricColumns.ToDictionary(c => c, c => Cell(c, c == TableColumn.Gap ? RunGroups.Gap(e, reference) : ValueOf(e, c), maxTra)))
+        MetricColumns.ToDictionary(c => c, c => c == TableColumn.FQ
+            ? role == RowRole.Member ? Cell(c, null, maxTra) : FqCell(g.Key)
+            : Cell(c, c == TableColumn.Gap ? RunGroups.Gap(e, reference) : ValueOf(e, c), maxTra)))
     {
         Role = role, GroupKey = g.Key, Runs = g.Runs,
         SeedText = e.Seed is { } s ? $"seed {s.ToString(CultureInfo.InvariantCulture)}" : "",
     };
+
+    private ForgettingQualityRecord? FqOf(string key) => ForgettingQuality.TryGetValue(key, out var r) ? r : null;
+
+    /// <summary>
+    /// The forgetting-quality cell of a group (or a single run's group): F, Oranges on [0 → 1] like PS; the hover text
+    /// gives the utility-adjusted score, the Retrained-vs-Retrained ceiling and K. "-" when not computed.
+    /// </summary>
+    private MetricCell FqCell(string key)
+    {
+        if (FqOf(key) is not { } r || !double.IsFinite(r.F)) return Cell(TableColumn.FQ, null, 1);
+        var cell = Cell(TableColumn.FQ, r.F, 1);
+        string ceiling = r.CeilingF is { } c && double.IsFinite(c)
+            ? $"ceiling (Retrained vs Retrained, K = {r.CeilingK}) {c.ToString("0.000", CultureInfo.InvariantCulture)}"
+            : "no ceiling (needs 8 or more Retrained models)";
+        return cell with
+        {
+            Text = r.CeilingF is { } cf && double.IsFinite(cf) ? $"{cell.Text} / {cf.ToString("0.00", CultureInfo.InvariantCulture)}" : cell.Text,
+            Title = $"Forgetting quality F = {r.F.ToString("0.000", CultureInfo.InvariantCulture)} with K = {r.K} models per side; " +
+                    $"score F × RA/RA_R × TA/TA_R = {r.Score.ToString("0.000", CultureInfo.InvariantCulture)}; {ceiling}.",
+        };
+    }
 
     /// <summary>The group's sort key and colour value: the mean over its runs (the first run's value for the hyperparameter columns).</summary>
     public static double? GroupValue(RunGroup g, TableColumn column, RetrainedReference? reference) => column switch
@@ -179,6 +208,7 @@ public sealed class ExperimentTableModel
         TableColumn.RT => e.RT,
         TableColumn.PS => e.PS,
         TableColumn.MIA => e.MIA,
+        TableColumn.MiaR => e.RetainMia,
         _ => null,
     };
 
@@ -186,7 +216,7 @@ public sealed class ExperimentTableModel
     /// Colour of one metric cell (docs/views.md, "Screening table"): UA/TUA Greens on [0.2 → 0] (white text ≤ 0.1); RA Greens on
     /// [0.8 → 1] (white ≥ 0.92); TRA Greens on [0.8 → max TRA of the table] (white ≥ 0.92·max); RT Blues on
     /// [160 s → 0] (white ≤ 64 s); PS Oranges on [0 → 1] (white ≥ 0.6); Gap Greens on [0.1 → 0] (white ≤ 0.03);
-    /// MIA Oranges on |AUC − 0.5| ∈ [0.2 → 0] (white ≤ 0.08).
+    /// MIA and MIA-R Oranges on |AUC − 0.5| ∈ [0.2 → 0] (white ≤ 0.08); FQ Oranges on [0 → 1] (white ≥ 0.6).
     /// N/A cells are uncoloured and show "-".
     /// </summary>
     public static MetricCell Cell(TableColumn column, double? value, double maxTra)
@@ -202,7 +232,8 @@ public sealed class ExperimentTableModel
             TableColumn.PS => new(text, ColorScales.Cell(ColorScales.InterpolateOranges, v), v >= 0.6),
             TableColumn.Gap => new(text, ColorScales.Cell(ColorScales.InterpolateGreens, (GapDomain - v) / GapDomain), v <= 0.3 * GapDomain),
             // 0.5 (indistinguishable from the test set) is the darkest; either way from it is lighter.
-            TableColumn.MIA => new(text, ColorScales.Cell(ColorScales.InterpolateOranges, (MiaDomain - Math.Abs(v - 0.5)) / MiaDomain), Math.Abs(v - 0.5) <= 0.4 * MiaDomain),
+            TableColumn.MIA or TableColumn.MiaR => new(text, ColorScales.Cell(ColorScales.InterpolateOranges, (MiaDomain - Math.Abs(v - 0.5)) / MiaDomain), Math.Abs(v - 0.5) <= 0.4 * MiaDomain),
+            TableColumn.FQ => new(text, ColorScales.Cell(ColorScales.InterpolateOranges, v), v >= 0.6),
             _ => new(text, null, false),
         };
     }
