@@ -27,7 +27,7 @@ public static class OriginalFormat
     public static readonly string[] KnownKeys =
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack", EpochMetrics.FileKey,
-         "Dataset", "Architecture", "PS", "MIA", "ForgetSet", "Gap", "features"];
+         "Dataset", "Architecture", "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "features"];
 
     /// <summary>
     /// The original's method names that differ from our stored names (docs/results-format.md, "Keys"): its guided
@@ -120,6 +120,7 @@ public static class OriginalFormat
                 case "Architecture": w.WriteString(key, e.Architecture); break;
                 case "PS": NumberOrNA(w, key, PrivacyScoreOf(e), D(3)); break;
                 case "MIA": NumberOrNA(w, key, e.MIA, D(3)); break;
+                case "MIA_R": NumberOrNA(w, key, e.RetainMia, D(3)); break;
                 case "ForgetSet": if (forgetSet is not null) WriteForgetSet(w, forgetSet); break;
                 case "Gap": NumberOrNA(w, key, gap, 3); break;
                 case "features": if (features is not null) Features(w, features); break;
@@ -453,6 +454,7 @@ public static class OriginalFormat
                 // FQS, or our "PS" where FQS is "N/A" (the Original's, docs/results-format.md, "Export").
                 RT = OptionalNumber(root, "RTE"), PS = Unit(root, "FQS") ?? ourPs,
                 MIA = root.TryGetProperty("MIA", out _) ? Unit(root, "MIA") : null,
+                RetainMia = root.TryGetProperty("MIA_R", out _) ? Unit(root, "MIA_R") : null,
                 CreatedUtc = DateTime.TryParseExact(root.GetProperty("CreatedAt").GetString(), "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var created) ? created : DateTime.UtcNow,
                 Status = ExperimentStatus.Ready,
