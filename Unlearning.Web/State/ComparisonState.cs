@@ -6,7 +6,7 @@ using Unlearning.Core.Models;
 namespace Unlearning.Web.State;
 
 /// <summary>Which lower panel is shown: the embedding/metrics contrast or the attack simulation.</summary>
-public enum ComparisonView { Contrast, Attack }
+public enum ComparisonView { Contrast, Attack, Privacy, Depth }
 
 /// <summary>
 /// The page state of one browser tab (one Blazor circuit, registered scoped): dataset, architecture, open
@@ -138,7 +138,8 @@ public sealed partial class ComparisonState
         ModelA = ActiveForgetSet is null ? null : NullIfEmpty(query(ModelAKey));
         ModelB = ActiveForgetSet is null ? null : NullIfEmpty(query(ModelBKey));
         if (ModelA is not null && ModelA == ModelB) ModelB = null;
-        View = string.Equals(query(ViewKey), "attack", StringComparison.OrdinalIgnoreCase) ? ComparisonView.Attack : ComparisonView.Contrast;
+        View = Enum.TryParse<ComparisonView>(query(ViewKey), ignoreCase: true, out var view) && Enum.IsDefined(view) && !int.TryParse(query(ViewKey), out _)
+            ? view : ComparisonView.Contrast;
     }
 
     /// <summary>A class set's class, or −1 for a sample set id.</summary>
