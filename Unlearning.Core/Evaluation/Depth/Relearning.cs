@@ -11,7 +11,7 @@ public sealed record RelearningOptions
     public double Fraction { get; init; } = 0.01;
     /// <summary>Fewest samples drawn (when 1 % is fewer; capped at the forget set's size).</summary>
     public int MinSamples { get; init; } = 16;
-    public double LearningRate { get; init; } = 0.01;
+    public double LearningRate { get; init; } = 0.001;
     public double Momentum { get; init; } = 0.9;
     public int BatchSize { get; init; } = 16;
     /// <summary>Steps after which UA is measured, ascending, starting at 0 (the model before any step).</summary>

@@ -54,6 +54,7 @@ public sealed class JobRunner(ExperimentStore store, DatasetLoader datasets, Met
             JobKind.Evaluate => EnsureBaselinesEvaluated(info, arch, job.ForgetSetId, train, test, report, cancellation, 0, 1, partOf: null)
                                 ?? throw new InvalidOperationException($"No baseline models exist for {info.DisplayName} / {arch.DisplayName}; train them first."),
             JobKind.TrainOriginal or JobKind.Retrain => RunTrainBaseline(job, info, arch, train, test, report, cancellation),
+            JobKind.Depth => new DepthJob(store, datasets, Device).Run(job, info, arch, train, report, cancellation),
             _ => throw new NotSupportedException($"Job kind {job.Kind} is not supported."),
         };
     }
