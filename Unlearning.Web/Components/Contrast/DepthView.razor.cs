@@ -67,8 +67,10 @@ public partial class DepthView : ComponentBase, IDisposable
             foreach (var id in Pending())
             {
                 var e = Store.Get(id)!;
-                _jobs.AddRange(Queue.Enqueue(new JobRequest { Kind = JobKind.Depth, Dataset = e.Dataset, Architecture = e.Architecture, ForgetSet = e.ForgetSetId, BaseExperimentId = id })
-                    .Select(j => j.Id));
+                var jobs = Queue.Enqueue(new JobRequest { Kind = JobKind.Depth, Dataset = e.Dataset, Architecture = e.Architecture, ForgetSet = e.ForgetSetId, BaseExperimentId = id });
+                _jobs.AddRange(jobs.Select(j => j.Id));
+                // The queue announces a new job before Enqueue returns, so the first state is taken from its answer (hides the button at once).
+                _running ??= jobs.FirstOrDefault();
             }
         }
         catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException or InvalidOperationException)

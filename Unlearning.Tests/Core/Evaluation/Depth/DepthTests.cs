@@ -240,6 +240,22 @@ public sealed class DepthTests(SyntheticUnlearningData data) : IClassFixture<Syn
         Assert.NotEqual(0, reference.Relearning.StepsToHalfReference);
     }
 
+    [Fact]
+    public void A_cancelled_run_stops_and_leaves_the_model_unchanged()
+    {
+        using var scope = NewDisposeScope();
+        var x = data.Train.Images.narrow(0, 0, 20);
+        Tensor before;
+        using (no_grad()) before = data.Original.call(x).clone();
+        using var cts = new CancellationTokenSource();
+        // Cancelled as the relearning attack reports its first measured step (after the probes).
+        var progress = new SyncProgress<DepthProgress>(p => { if (p.Stage == "Relearning attack") cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => DepthEvaluation.Run(data.Original, data.Train, data.Split,
+            new DepthOptions { Probes = new ProbeOptions { SamplesPerSide = 60 } }, null, progress, cts.Token));
+        using (no_grad())
+            Assert.True(data.Original.call(x).eq(before).all().item<bool>(), "a cancelled attack must restore the model's weights");
+    }
+
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

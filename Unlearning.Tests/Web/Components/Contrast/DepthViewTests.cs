@@ -50,7 +50,8 @@ public sealed class DepthViewTests : MudTestContext
 
     private ExperimentStore Setup()
     {
-        var (sp, store, _) = TestStore.New();
+        // The shipped data folder: the queue checks that the dataset is installed (its worker is not started here).
+        var (sp, store, _) = TestStore.New(Unlearning.Core.DataPaths.ResolveDataRoot("data"));
         Owned.Add(sp);
         Services.AddSingleton(store);
         Services.AddSingleton(sp.GetRequiredService<JobQueue>());
@@ -82,6 +83,22 @@ public sealed class DepthViewTests : MudTestContext
         Assert.Contains("No depth-of-forgetting results yet", cut.Markup);
         Assert.Empty(cut.FindAll("polyline"));
         Assert.True(cut.Find("button.uc-depth-compute").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void Compute_queues_a_depth_job_and_shows_its_progress_instead_of_the_button()
+    {
+        var store = Setup();
+        var a = store.Get("ab12")!;
+        a.CheckpointPath = "artifacts/ab12/model.pt";
+        store.Update(a);
+        var cut = RenderView();
+        cut.Find("button.uc-depth-compute").Click();
+        var job = Services.GetRequiredService<JobQueue>().List().Single();
+        Assert.Equal(JobKind.Depth, job.Kind);
+        Assert.Equal("ab12", job.BaseExperimentId);
+        Assert.Empty(cut.FindAll("button.uc-depth-compute"));
+        Assert.Single(cut.FindAll(".uc-depth-progress"));
     }
 
     [Fact]
