@@ -54,6 +54,7 @@ public static class DepthBenchmark
             log.WriteLine();
             log.WriteLine($"{name}: {clock.Elapsed.TotalSeconds:F1} s");
             log.WriteLine($"  relearning ({c.SubsetSize} samples): " + string.Join("  ", c.Steps.Zip(c.UA, (s, u) => $"{s}:{F(u)}")));
+            if (c.RA is { } ra) log.WriteLine("  retain accuracy:         " + string.Join("  ", c.Steps.Zip(ra, (s, u) => $"{s}:{F(u)}")));
             log.WriteLine($"  steps to Original UA/2 ({F((c.ReferenceUA ?? 0) / 2)}): {(c.StepsToHalfReference is { } s ? s.ToString(CultureInfo.InvariantCulture) : "not within " + c.Steps[^1])}");
             var p = result.Probes;
             log.WriteLine($"  probes ({p.Target}, {p.TrainSamples} train / {p.TestSamples} test, chance {F(p.Chance)}): " +

@@ -39,7 +39,7 @@ public static class DepthEvaluation
         // The probes take half the time; the relearning attack the other half.
         var probes = LinearProbe.Run(model, train, set, options.Probes,
             progress is null ? null : new Progress(f => progress.Report(new DepthProgress("Linear probes", 0.5 * f))), cancellation);
-        var curve = Relearning.Run(model, train, split.Forget, options.Relearning, originalUA,
+        var curve = Relearning.Run(model, train, split.Forget, split.Retain, options.Relearning, originalUA,
             progress is null ? null : new Progress(f => progress.Report(new DepthProgress("Relearning attack", 0.5 + 0.5 * f))), cancellation);
         return new DepthResults(curve, probes, Math.Round(clock.Elapsed.TotalSeconds, 2)).Validate();
     }

@@ -26,6 +26,7 @@ public sealed record DepthResults(RelearningCurve Relearning, ProbeProfile Probe
         if (r.Steps.Length == 0 || r.Steps.Length != r.UA.Length) throw Bad($"'relearning' has {r.Steps?.Length} steps but {r.UA?.Length} UA values.");
         if (r.Steps[0] != 0 || r.Steps.Zip(r.Steps.Skip(1)).Any(p => p.Second <= p.First)) throw Bad("'relearning.steps' must start at 0 and increase strictly.");
         if (r.UA.Any(v => !IsUnit(v))) throw Bad("'relearning.ua' values must be numbers in [0, 1].");
+        if (r.RA is { } ra && (ra.Length != r.Steps.Length || ra.Any(v => !IsUnit(v)))) throw Bad($"'relearning.ra' must have one number in [0, 1] per step ({r.Steps.Length}).");
         if (r.ReferenceUA is { } reference && !IsUnit(reference)) throw Bad("'relearning.reference_ua' must be a number in [0, 1].");
         if (r.StepsToHalfReference is { } s && !r.Steps.Contains(s)) throw Bad("'relearning.steps_to_half_reference' must be one of the steps.");
         if (r.SubsetSize < 1) throw Bad("'relearning.subset_size' must be ≥ 1.");
@@ -51,7 +52,11 @@ public sealed record DepthResults(RelearningCurve Relearning, ProbeProfile Probe
 /// <param name="ReferenceUA">The Original's UA, the threshold's base.</param>
 /// <param name="StepsToHalfReference">First scheduled step with UA ≥ ReferenceUA / 2; null if never within the schedule.</param>
 public sealed record RelearningCurve(int SubsetSize, double LearningRate, double Momentum, int BatchSize, int[] Steps, double[] UA,
-    double? ReferenceUA, int? StepsToHalfReference);
+    double? ReferenceUA, int? StepsToHalfReference)
+{
+    /// <summary>Accuracy on a fixed sample of retain samples after each scheduled step (optional): a fall means the attack collapsed the model onto the forget class.</summary>
+    public double[]? RA { get; init; }
+}
 
 /// <summary>Held-out accuracy of the linear probe of each CKA layer (docs/metrics.md, "Linear probes").</summary>
 /// <param name="Target">What the probe predicts (<see cref="ProbeTargets"/>).</param>

@@ -18,6 +18,8 @@ public sealed record RelearningOptions
     public int[] Schedule { get; init; } = [0, 1, 2, 3, 5, 8, 12, 20, 30, 50];
     /// <summary>Seed of the SplitMix64 draw of the subset and of its batch order.</summary>
     public long Seed { get; init; } = 0;
+    /// <summary>Retain samples (a seeded draw) whose accuracy is measured beside UA, to tell relearning from a collapse onto the forget class.</summary>
+    public int RetainSamples { get; init; } = 1000;
     /// <summary>Images per forward pass while measuring UA.</summary>
     public int EvaluationBatchSize { get; init; } = 500;
 
@@ -27,6 +29,7 @@ public sealed record RelearningOptions
         if (MinSamples < 1) throw new ArgumentOutOfRangeException(nameof(MinSamples), MinSamples, "At least one sample must be relearned.");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a finite number > 0.");
         if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "The momentum must be in [0, 1).");
+        if (RetainSamples < 0) throw new ArgumentOutOfRangeException(nameof(RetainSamples), RetainSamples, "The retain sample count must be ≥ 0.");
         if (BatchSize < 1 || EvaluationBatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), "Batch sizes must be ≥ 1.");
         if (Seed < 0) throw new ArgumentOutOfRangeException(nameof(Seed), Seed, "The seed must be ≥ 0.");
         if (Schedule.Length == 0 || Schedule[0] != 0 || Schedule.Zip(Schedule.Skip(1)).Any(p => p.Second <= p.First))
@@ -99,16 +102,22 @@ public static class Relearning
     /// (the subset included), measured at each scheduled step.
     /// </summary>
     /// <param name="referenceUA">The Original's UA (its step-0 value); null when the model is the Original: its own step 0 is used.</param>
-    public static RelearningCurve Run(Classifier model, TensorData train, int[] forget, RelearningOptions options, double? referenceUA,
+    /// <param name="retain">The retain set; up to <see cref="RelearningOptions.RetainSamples"/> of it (SplitMix64 seeded Seed + 2, first n of the
+    /// shuffle) give RA at each step, which falls when the attack merely collapses the model onto the forget class.</param>
+    public static RelearningCurve Run(Classifier model, TensorData train, int[] forget, int[] retain, RelearningOptions options, double? referenceUA,
         IProgress<double>? progress, CancellationToken cancellation)
     {
         options.Validate();
         var subset = DrawSubset(forget, options);
+        var retainSample = (int[])retain.Clone();
+        new ForgetSets.SplitMix64(options.Seed + 2).Shuffle(retainSample);
+        retainSample = [.. retainSample[..Math.Min(options.RetainSamples, retainSample.Length)].Order()];
         var schedule = options.Schedule;
         var plan = BatchPlan(subset, schedule[^1], options);
         var saved = new Dictionary<string, Tensor>();
         foreach (var (name, value) in model.state_dict()) saved[name] = value.detach().clone();
         var ua = new double[schedule.Length];
+        var ra = new double[schedule.Length];
         try
         {
             using var optimizer = optim.SGD(model.parameters(), options.LearningRate, options.Momentum, weight_decay: 0, nesterov: false);
@@ -128,6 +137,7 @@ public static class Relearning
                 if (step == schedule[next])
                 {
                     ua[next] = Accuracy(model, train, forget, options.EvaluationBatchSize, cancellation);
+                    ra[next] = retainSample.Length == 0 ? double.NaN : Accuracy(model, train, retainSample, options.EvaluationBatchSize, cancellation);
                     next++;
                     progress?.Report((double)next / schedule.Length);
                 }
@@ -144,7 +154,7 @@ public static class Relearning
         }
         double reference = referenceUA ?? ua[0];
         return new RelearningCurve(subset.Length, options.LearningRate, options.Momentum, options.BatchSize, [.. schedule], ua, reference,
-            StepsToReach(schedule, ua, reference / 2));
+            StepsToReach(schedule, ua, reference / 2)) { RA = retainSample.Length == 0 ? null : ra };
     }
 
     private static double Accuracy(Classifier model, TensorData data, int[] indexes, int batchSize, CancellationToken cancellation)

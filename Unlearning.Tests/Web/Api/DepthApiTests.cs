@@ -52,6 +52,7 @@ public sealed class DepthApiTests : IDisposable
         Assert.True(retrained.GetProperty("relearning").GetProperty("ua")[0].GetDouble() < 0.1);
         Assert.Equal(originalUA, retrained.GetProperty("relearning").GetProperty("reference_ua").GetDouble(), 9);
         Assert.Equal(7, retrained.GetProperty("probes").GetProperty("accuracy").GetArrayLength());
+        Assert.Equal(10, retrained.GetProperty("relearning").GetProperty("ra").GetArrayLength());
         Assert.Equal("forget-class-vs-others", retrained.GetProperty("probes").GetProperty("target").GetString());
     }
 }

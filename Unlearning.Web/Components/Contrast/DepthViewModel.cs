@@ -7,7 +7,8 @@ namespace Unlearning.Web.Components.Contrast;
 public sealed record DepthLine(string Name, string Color, bool Dashed, double[] X, double[] Y);
 
 /// <summary>A model's one-line summary under the charts: steps to the Original's UA/2 and the best probe layer.</summary>
-public sealed record DepthSummary(string Name, string Color, string StepsToHalf, string BestProbe);
+/// <param name="FinalRA">Retain accuracy after the attack's last step ("–" when not measured): a low value means the curve shows a collapse, not relearning.</param>
+public sealed record DepthSummary(string Name, string Color, string StepsToHalf, string BestProbe, string FinalRA);
 
 /// <summary>
 /// The depth-of-forgetting view (docs/metrics.md, "Depth of forgetting"): the relearning curves (UA against step) and the
@@ -50,7 +51,7 @@ public sealed record DepthViewModel(IReadOnlyList<DepthLine> Relearning, double 
             int best = Array.IndexOf(p.Accuracy, p.Accuracy.Max());
             summaries.Add(new DepthSummary(name, color,
                 c.StepsToHalfReference is { } s ? $"{s} step{(s == 1 ? "" : "s")}" : $"not within {c.Steps[^1]} steps",
-                $"{Fmt.N(p.Accuracy[best])} at {p.Layers[best]}"));
+                $"{Fmt.N(p.Accuracy[best])} at {p.Layers[best]}", c.RA is { Length: > 0 } retainAccuracy ? Fmt.N(retainAccuracy[^1]) : "–"));
         }
         double maxStep = relearning.Count == 0 ? 1 : Math.Max(1, relearning.Max(l => l.X[^1]));
         return new DepthViewModel(relearning, maxStep, probes, layers, chance, summaries, missing);

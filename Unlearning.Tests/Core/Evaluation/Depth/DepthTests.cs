@@ -197,6 +197,7 @@ public sealed class DepthTests(SyntheticUnlearningData data) : IClassFixture<Syn
         Assert.Contains("2 layers but 1", Assert.Throws<InvalidDataException>(() => (good with { Probes = good.Probes with { Accuracy = [0.5] } }).Validate()).Message);
         Assert.Contains("start at 0", Assert.Throws<InvalidDataException>(() => (good with { Relearning = good.Relearning with { Steps = [1, 2, 3] } }).Validate()).Message);
         Assert.Contains("[0, 1]", Assert.Throws<InvalidDataException>(() => (good with { Probes = good.Probes with { Chance = 1.5 } }).Validate()).Message);
+        Assert.Contains("'relearning.ra'", Assert.Throws<InvalidDataException>(() => (good with { Relearning = good.Relearning with { RA = [0.9, 0.9] } }).Validate()).Message);
         Assert.Contains("target", Assert.Throws<InvalidDataException>(() => (good with { Probes = good.Probes with { Target = "x" } }).Validate()).Message);
     }
 
@@ -222,6 +223,9 @@ public sealed class DepthTests(SyntheticUnlearningData data) : IClassFixture<Syn
         Assert.Equal(data.OriginalForget, original.Relearning.UA[0], 9);   // step 0 is the model's own UA
         Assert.Equal(original.Relearning.UA[0], original.Relearning.ReferenceUA);
         Assert.Equal(0, original.Relearning.StepsToHalfReference);
+        // RA on the retain sample (all 540 retain samples here): the Original classifies them all (measured 1.0) before the attack.
+        Assert.Equal(original.Relearning.Steps.Length, original.Relearning.RA!.Length);
+        Assert.True(original.Relearning.RA[0] >= 0.8, $"RA {original.Relearning.RA[0]:F3}");
         Assert.Equal(CompactResNet.Layers, original.Probes.Layers);
         Assert.Equal(0.5, original.Probes.Chance);
         // On the synthetic set the Original classifies class 3 perfectly; its logits separate class 3 from the others almost

@@ -34,6 +34,9 @@ public sealed class DepthViewTests : MudTestContext
         // Good() stores steps_to_half_reference = 5 and its best probe is the second layer.
         Assert.Equal("5 steps", m.Summaries[0].StepsToHalf);
         Assert.Equal("0.700 at fc", m.Summaries[0].BestProbe);
+        Assert.Equal("–", m.Summaries[0].FinalRA);
+        var withRa = DepthViewModel.Build(("ab12", With([0, 0.5, 1], [0.6, 0.7]) is var r ? r with { Relearning = r.Relearning with { RA = [0.9, 0.8, 0.25] } } : null), null, null, null);
+        Assert.Equal("0.250", withRa.Summaries[0].FinalRA);
         Assert.Empty(m.Missing);
     }
 
