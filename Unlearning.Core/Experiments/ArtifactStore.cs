@@ -24,6 +24,9 @@ public sealed class ArtifactStore(string appFolder)
     /// <summary>The subset's penultimate features as raw float32 rows (see <see cref="ResultsDocument"/>).</summary>
     public string FeaturesPath(string experimentId) => Path.Combine(FolderOf(experimentId), "features.bin");
 
+    /// <summary>The depth-of-forgetting results (relearning curve and probes, docs/metrics.md, "Depth of forgetting"; see <see cref="DepthDocument"/>).</summary>
+    public string DepthPath(string experimentId) => Path.Combine(FolderOf(experimentId), "depth.json");
+
     /// <summary>Path relative to the app folder (what the database stores).</summary>
     public string Relative(string fullPath) => Path.GetRelativePath(AppFolder, fullPath);
 

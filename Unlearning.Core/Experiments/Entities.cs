@@ -139,7 +139,8 @@ public sealed class ForgettingQualityRecord
     public DateTime CreatedUtc { get; set; }
 }
 
-public enum JobKind { TrainOriginal, Retrain, Unlearn, Upload, Evaluate, ForgettingQuality }
+/// <summary>What a job does; stored as text. <see cref="Depth"/>: relearning attack and linear probes of an existing experiment (docs/metrics.md, "Depth of forgetting"); <see cref="ForgettingQuality"/>: scoring a run group (docs/metrics.md, "Forgetting quality").</summary>
+public enum JobKind { TrainOriginal, Retrain, Unlearn, Upload, Evaluate, Depth, ForgettingQuality }
 
 public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
 
@@ -161,6 +162,8 @@ public enum JobStep
     Evaluate = 4,
     /// <summary>Embeddings, attack curves, privacy score and layer similarity.</summary>
     Analyze = 5,
+    /// <summary>Depth jobs: relearning attack and linear probes of a model and, where missing, of its references.</summary>
+    Depth = 6,
 }
 
 /// <summary>A unit of queued work (docs/views.md, "Job queue and progress"), persisted so that every browser and a restart see it.</summary>

@@ -16,7 +16,8 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
         var r = ResultsDocument.Load(store.Artifacts, e) ?? throw new InvalidOperationException($"Experiment '{id}' has no evaluation results yet.");
         var features = withFeatures ? ResultsDocument.LoadFeatures(store.Artifacts, id, r.FeatureDim)
             ?? throw new InvalidOperationException($"Experiment '{id}' has no stored features.") : null;
-        OriginalFormat.Export(output, e, r, features, ResultsDocument.LoadImportedFile(store.Artifacts, e), ForgetSetOf(e), GapOf(e));
+        OriginalFormat.Export(output, e, r, features, ResultsDocument.LoadImportedFile(store.Artifacts, e), ForgetSetOf(e), GapOf(e),
+            DepthDocument.TryLoad(store.Artifacts, id));
     }
 
     /// <summary>The experiment's forget set for the export: a class set by id and name, a stored sample set with its indexes.</summary>
@@ -44,7 +45,11 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
     {
         var info = DatasetCatalog.TryGet(dataset ?? DatasetCatalog.Cifar10.Id) ?? throw new ArgumentException($"Unknown dataset '{dataset}'.");
         var arch = ModelCatalog.TryGet(architecture ?? ModelCatalog.ResNet18.Id) ?? throw new ArgumentException($"Unknown architecture '{architecture}'.");
-        var imported = OriginalFormat.Import(input, info.Id, arch.Id, info.NumClasses);
+        var buffer = new MemoryStream();
+        input.CopyTo(buffer);
+        var depth = ReadDepth(buffer);
+        buffer.Position = 0;
+        var imported = OriginalFormat.Import(buffer, info.Id, arch.Id, info.NumClasses);
         var e = imported.Experiment;
         var fileInfo = DatasetCatalog.TryGet(e.Dataset) ?? throw new InvalidDataException($"The file's dataset '{e.Dataset}' is unknown.");
         var fileArch = ModelCatalog.TryGet(e.Architecture) ?? throw new InvalidDataException($"The file's architecture '{e.Architecture}' is unknown.");
@@ -82,6 +87,7 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
             var path = ResultsDocument.Save(store.Artifacts, e.Id, imported.Results, imported.File);
             e.ResultsPath = store.Artifacts.Relative(path);
             e.HyperparametersJson = "{}";
+            if (depth is not null) DepthDocument.Save(store.Artifacts, e.Id, depth);
             store.Add(e);
         }
         catch
@@ -91,6 +97,24 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
             throw;
         }
         return e;
+    }
+
+    /// <summary>
+    /// The file's optional <c>depth</c> value (docs/results-format.md, "Depth of forgetting"), parsed and validated before
+    /// anything is stored: NaN, wrong lengths or unknown fields of the wrong type refuse the whole file with the reason.
+    /// </summary>
+    private static Evaluation.Depth.DepthResults? ReadDepth(MemoryStream buffer)
+    {
+        buffer.Position = 0;
+        System.Text.Json.JsonDocument doc;
+        try { doc = System.Text.Json.JsonDocument.Parse(buffer); }
+        catch (System.Text.Json.JsonException) { return null; }   // the format's reader reports the syntax error
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("depth", out var value)) return null;
+            try { return DepthDocument.Parse(value.GetRawText()); }
+            catch (InvalidDataException ex) { throw new InvalidDataException($"depth: {ex.Message}"); }
+        }
     }
 
     private void TryRemoveSet(ForgetSet set)

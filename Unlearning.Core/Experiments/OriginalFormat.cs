@@ -27,7 +27,7 @@ public static class OriginalFormat
     public static readonly string[] KnownKeys =
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack", EpochMetrics.FileKey,
-         "Dataset", "Architecture", "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "features"];
+         "Dataset", "Architecture", "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "depth", "features"];
 
     /// <summary>
     /// The original's method names that differ from our stored names (docs/results-format.md, "Keys"): its guided
@@ -67,7 +67,7 @@ public static class OriginalFormat
     /// <param name="forgetSet">The experiment's forget set (our key <c>ForgetSet</c>; a sample set with its indexes, so that an import elsewhere recreates it).</param>
     /// <param name="gap">Its gap to the Retrained models of its forget set (our key <c>Gap</c>; N/A when unknown).</param>
     public static void Export(Stream output, Experiment e, ExperimentResults r, float[][]? features = null, ImportedFile? importedFile = null,
-        ForgetSetInFile? forgetSet = null, double? gap = null)
+        ForgetSetInFile? forgetSet = null, double? gap = null, Evaluation.Depth.DepthResults? depth = null)
     {
         // UA is defined for every model of a forget set (a sample set's has no class: FC "N/A"), not for an upload without one.
         bool hasForgetSet = e.ForgetClass >= 0 || !string.IsNullOrEmpty(e.ForgetSetId);
@@ -123,6 +123,8 @@ public static class OriginalFormat
                 case "MIA_R": NumberOrNA(w, key, e.RetainMia, D(3)); break;
                 case "ForgetSet": if (forgetSet is not null) WriteForgetSet(w, forgetSet); break;
                 case "Gap": NumberOrNA(w, key, gap, 3); break;
+                // Ours (docs/results-format.md, "Depth of forgetting"): written only when computed, in depth.json's format.
+                case "depth": if (depth is not null) { w.WritePropertyName(key); JsonSerializer.Serialize(w, depth, DepthDocument.Json); } break;
                 case "features": if (features is not null) Features(w, features); break;
                 default:
                     // A key of the imported file that we do not read: copied as it came, never interpreted.

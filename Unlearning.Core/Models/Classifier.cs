@@ -22,9 +22,26 @@ public abstract class Classifier : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Logits, penultimate features and every named layer's output from one forward pass, so that the
-    /// evaluation's CKA batches also yield their accuracy and embedding inputs.
+    /// evaluation's CKA batches also yield their accuracy and embedding inputs. Layers are flattened to N×D.
     /// </summary>
-    public abstract (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Layers) ForwardAll(Tensor x);
+    public (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Layers) ForwardAll(Tensor x)
+    {
+        var (logits, features, maps) = ForwardLayerMaps(x);
+        return (logits, features, [.. maps.Select(m => m.flatten(1))]);
+    }
+
+    /// <summary>
+    /// The pass behind <see cref="ForwardAll"/> with every named layer's output in its own shape: N×C×H×W for a
+    /// convolutional map, N×K for the head.
+    /// </summary>
+    public abstract (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Maps) ForwardLayerMaps(Tensor x);
+
+    /// <summary>
+    /// Every named layer's output with convolutional maps averaged over space (N×C; the head stays N×K): the
+    /// per-layer features of the linear probes (docs/metrics.md, "Depth of forgetting").
+    /// </summary>
+    public IReadOnlyList<Tensor> ForwardPooledLayers(Tensor x) =>
+        [.. ForwardLayerMaps(x).Maps.Select(m => m.dim() > 2 ? m.flatten(2).mean([2]) : m)];
 
     public override Tensor forward(Tensor x) => ForwardWithFeatures(x).Logits;
 

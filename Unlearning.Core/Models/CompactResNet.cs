@@ -51,16 +51,16 @@ public sealed class CompactResNet : Classifier
         return (fc.call(features), features);
     }
 
-    public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Layers) ForwardAll(Tensor x)
+    public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Maps) ForwardLayerMaps(Tensor x)
     {
         var outputs = new List<Tensor>(Layers.Length);
         var y = Stem(x);
-        outputs.Add(y.flatten(1));
+        outputs.Add(y);
         foreach (var stage in new[] { layer1, layer2, layer3 })
             foreach (var block in stage.children().Cast<nn.Module<Tensor, Tensor>>())
             {
                 y = block.call(y);
-                outputs.Add(y.flatten(1));
+                outputs.Add(y);
             }
         var features = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
         var logits = fc.call(features);

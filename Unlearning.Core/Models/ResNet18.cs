@@ -46,17 +46,17 @@ public sealed class ResNet18 : Classifier
         return (fc.call(features), features);
     }
 
-    public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Layers) ForwardAll(Tensor x)
+    public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Maps) ForwardLayerMaps(Tensor x)
     {
         var outputs = new List<Tensor>(Layers.Length);
         var c = conv1.call(x);
-        outputs.Add(c.flatten(1));
+        outputs.Add(c);
         var y = nn.functional.relu(bn1.call(c));
         foreach (var stage in new[] { layer1, layer2, layer3, layer4 })
             foreach (var block in stage.children().Cast<nn.Module<Tensor, Tensor>>())
             {
                 y = block.call(y);
-                outputs.Add(y.flatten(1));
+                outputs.Add(y);
             }
         var features = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
         var logits = fc.call(features);

@@ -25,6 +25,7 @@ public static class ApiSetup
         api.MapDatasetsApi();
         api.MapMethodsApi();
         api.MapExperimentsApi();
+        api.MapDepthApi();
         api.MapJobsApi();
         api.MapForgetSetsApi();
         api.MapForgettingQualityApi();

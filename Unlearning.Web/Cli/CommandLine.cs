@@ -14,7 +14,7 @@ namespace Unlearning.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "forget-set", "help"];
+    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "forget-set", "depth", "help"];
 
     /// <summary>True when the first argument names a verb (otherwise the web server starts).</summary>
     public static bool IsCommand(string arg) => Verbs.Contains(arg);
@@ -33,6 +33,7 @@ public static class CommandLine
         var root = new RootCommand("Unlearning Comparator: without a verb the web app starts; with one of these verbs it runs that task and exits.")
         {
             TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error), ForgetSetCommand(output, error),
+            DepthCommand(output, error),
         };
         return root;
     }
@@ -207,6 +208,27 @@ public static class CommandLine
             }
             return 0;
         });
+        return command;
+    }
+
+    /// <summary><c>depth</c>: relearning attack and linear probes of the shipped baselines and given checkpoints (<see cref="DepthBenchmark"/>).</summary>
+    private static Command DepthCommand(TextWriter output, TextWriter error)
+    {
+        var data = DataOption();
+        var dataset = DatasetOption();
+        var arch = new Option<string>("--arch") { Description = "Architecture id", DefaultValueFactory = _ => ModelCatalog.Compact.Id };
+        var forgetClass = new Option<int>("--class") { Description = "Forget class", DefaultValueFactory = _ => 6 };
+        var checkpoints = new Option<string[]>("--checkpoint") { Description = "Further checkpoints to measure (after the shipped Original and Retrained model)", AllowMultipleArgumentsPerToken = true };
+        var device = DeviceOption();
+        var threads = ThreadsOption();
+        var command = new Command("depth",
+            "Depth of forgetting: relearning curve (UA after s steps on 1 % of the forget class), steps to the Original's UA/2 and " +
+            "linear-probe accuracy per layer, for the shipped Original, the class's Retrained model and any --checkpoint.")
+        {
+            data, dataset, arch, forgetClass, checkpoints, device, threads,
+        };
+        SetGuardedAction(command, error, (parse, ct) => DepthBenchmark.Run(new DepthSettings(parse.GetValue(data)!, parse.GetValue(dataset)!,
+            parse.GetValue(arch)!, parse.GetValue(forgetClass), parse.GetValue(checkpoints) ?? [], parse.GetValue(device)!, parse.GetValue(threads)), output, ct));
         return command;
     }
 

@@ -148,6 +148,9 @@ public sealed class JobQueue : IDisposable
             case JobKind.Evaluate:
                 jobs.Add(NewJob(JobKind.Evaluate, seeds[0]));
                 break;
+            case JobKind.Depth:
+                jobs.Add(NewJob(JobKind.Depth, seeds[0], null, DepthJob.CheckTarget(_store, info, arch, scenario, request.BaseExperimentId)));
+                break;
             case JobKind.TrainOriginal:
             case JobKind.Retrain:
             {

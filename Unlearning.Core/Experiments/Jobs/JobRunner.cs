@@ -55,6 +55,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
                                 ?? throw new InvalidOperationException($"No baseline models exist for {info.DisplayName} / {arch.DisplayName}; train them first."),
             JobKind.TrainOriginal or JobKind.Retrain => RunTrainBaseline(job, info, arch, train, test, report, cancellation),
             JobKind.ForgettingQuality => RunForgettingQuality(job, info, arch, train, report, cancellation),
+            JobKind.Depth => new DepthJob(store, datasets, Device).Run(job, info, arch, train, report, cancellation),
             _ => throw new NotSupportedException($"Job kind {job.Kind} is not supported."),
         };
     }
