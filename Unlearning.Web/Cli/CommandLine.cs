@@ -14,7 +14,7 @@ namespace Unlearning.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "forget-set", "depth", "help"];
+    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "benchmark-privacy", "forget-set", "depth", "help"];
 
     /// <summary>True when the first argument names a verb (otherwise the web server starts).</summary>
     public static bool IsCommand(string arg) => Verbs.Contains(arg);
@@ -32,7 +32,7 @@ public static class CommandLine
     {
         var root = new RootCommand("Unlearning Comparator: without a verb the web app starts; with one of these verbs it runs that task and exits.")
         {
-            TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error), ForgetSetCommand(output, error),
+            TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error), BenchmarkPrivacyCommand(output, error), ForgetSetCommand(output, error),
             DepthCommand(output, error),
         };
         return root;
@@ -146,6 +146,31 @@ public static class CommandLine
             parse.GetValue(classes)!.Trim().Equals("all", StringComparison.OrdinalIgnoreCase) ? null : ParseInts(parse.GetValue(classes)!, "--classes"),
             parse.GetValue(methods)?.Split(','), HyperparameterFlags(parse.UnmatchedTokens), parse.GetValue(device)!, parse.GetValue(threads),
             [.. ParseInts(parse.GetValue(seeds)!, "--seeds").Select(v => (long)v)], parse.GetValue(track)), output));
+        return command;
+    }
+
+    private static Command BenchmarkPrivacyCommand(TextWriter output, TextWriter error)
+    {
+        var data = DataOption();
+        var dataset = DatasetOption();
+        var arch = new Option<string>("--arch") { Description = "Architecture id", DefaultValueFactory = _ => ModelCatalog.Compact.Id };
+        var app = new Option<string>("--app") { Description = "App folder of the benchmark (its own database and artifacts; runs accumulate there)", DefaultValueFactory = _ => "data/benchmark-privacy" };
+        var set = new Option<string>("--forget-set") { Description = "class-{c} or random:{percent}:{seed}", DefaultValueFactory = _ => "class-6" };
+        var k = new Option<int>("--k") { Description = "Models per side (4..32)", DefaultValueFactory = _ => Unlearning.Core.Experiments.Results.ForgettingQualityPlan.DefaultK };
+        var methods = new Option<string?>("--methods") { Description = "Comma-separated method names (default: FineTuning, GradientAscent, RandomLabeling, SCRUB, SalUn)" };
+        var depth = new Option<bool>("--depth") { Description = "Also run the relearning attack and probes of each method's first run" };
+        var device = DeviceOption();
+        var threads = ThreadsOption();
+        var command = new Command("benchmark-privacy",
+            "Forgetting quality of the built-in methods on one forget set (K unlearned runs vs K Retrained models, docs/metrics.md), " +
+            "with PS, MIA, MIA-R, RT and the time each took; runs the missing models through the app's job queue in this process.")
+        {
+            data, dataset, arch, app, set, k, methods, depth, device, threads,
+        };
+        SetGuardedAction(command, error, (parse, ct) => PrivacyBenchmark.Run(new PrivacyBenchmarkSettings(
+            parse.GetValue(data)!, parse.GetValue(app)!, parse.GetValue(dataset)!, parse.GetValue(arch)!, parse.GetValue(set)!, parse.GetValue(k),
+            parse.GetValue(methods)?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? PrivacyBenchmark.DefaultMethods,
+            parse.GetValue(depth), parse.GetValue(device)!, parse.GetValue(threads)), output, ct));
         return command;
     }
 

@@ -17,6 +17,7 @@ public sealed class CliTests
     [InlineData("train-baselines", "--dataset", "--arch", "--classes", "--no-original", "--epochs", "--lr", "--batch", "--seed", "--device", "--threads", "--out", "--data")]
     [InlineData("benchmark", "--dataset", "--arch", "--batches", "--class", "--dump", "--device", "--threads", "--data")]
     [InlineData("benchmark-methods", "--dataset", "--arch", "--classes", "--methods", "--seeds", "--hp.NAME", "--track-epoch-metrics", "--device", "--threads", "--data")]
+    [InlineData("benchmark-privacy", "--dataset", "--arch", "--app", "--forget-set", "--k", "--methods", "--depth", "--device", "--threads", "--data")]
     [InlineData("forget-set", "--dataset", "--kind", "--class", "--count", "--percent", "--seed", "--unstratified", "--file", "--label", "--out", "--data")]
     public async Task Every_verb_has_help_that_names_its_options(string verb, params string[] options)
     {
@@ -31,7 +32,7 @@ public sealed class CliTests
     {
         var (exit, output) = await Run("help");
         Assert.Equal(0, exit);
-        foreach (var verb in new[] { "train-baselines", "benchmark", "benchmark-methods", "forget-set" }) Assert.Contains(verb, output);
+        foreach (var verb in new[] { "train-baselines", "benchmark", "benchmark-methods", "benchmark-privacy", "forget-set" }) Assert.Contains(verb, output);
     }
 
     [Theory]
@@ -40,6 +41,8 @@ public sealed class CliTests
     [InlineData("train-baselines --classes 10 --no-original", "Class 10 is outside 0..9")]
     [InlineData("benchmark-methods --classes 0 --hp.epochs", "--hp.epochs needs a value")]
     [InlineData("forget-set --kind random --percent 150", "percent")]
+    [InlineData("benchmark-privacy --k 2", "K (models per side) must be between 4 and 32")]
+    [InlineData("benchmark-privacy --dataset mnist", "Unknown dataset 'mnist'")]
     [InlineData("forget-set --kind sometimes", "Unknown --kind 'sometimes'")]
     [InlineData("forget-set --kind list", "--kind list needs --file")]
     [InlineData("benchmark-methods --classes 0 --colour red", "'--colour'")]
