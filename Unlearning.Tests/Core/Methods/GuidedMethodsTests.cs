@@ -17,12 +17,16 @@ public sealed class GuidedMethodsTests(SyntheticUnlearningData data, ITestOutput
     /// <summary>
     /// Settings for 60 forget / 540 retain images of 8×8 pixels: batch 16 (so the ascent batch, 16 × factor, is the whole forget
     /// set or close to it) and Fine-Tuning's tiny rate, with the default 3 groups re-initialised and a warm-up epoch.
+    /// augment = 0 is the compact default (the schema's default, 1, is ResNet-18's and the context validation applies it): a horizontal
+    /// flip of these images moves block c to another column, i.e. turns one class's pattern into another's, so with augmentation on
+    /// the fine-tuning trains on wrong labels (measured on a 2-core EPYC, 1 thread: test retain GAFT 67.8 %, GASLFT 85.0 %, GASLFTV2 77.8 %;
+    /// with augment = 0 all three 100.0 %, forget 0.0 %).
     /// </summary>
     public static TheoryData<string, Dictionary<string, double>> TinyRuns() => new()
     {
-        { "GAFT", new() { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16 } },
-        { "GASLFT", new() { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16 } },
-        { "GASLFTV2", new() { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16 } },
+        { "GAFT", new() { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16, ["augment"] = 0 } },
+        { "GASLFT", new() { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16, ["augment"] = 0 } },
+        { "GASLFTV2", new() { ["epochs"] = 3, ["learning_rate"] = 0.05, ["batch_size"] = 16, ["augment"] = 0 } },
     };
 
     public static TheoryData<string> Names() => ["GAFT", "GASLFT", "GASLFTV2"];
