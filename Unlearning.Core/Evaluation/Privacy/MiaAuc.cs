@@ -27,7 +27,7 @@ public static class MiaAuc
             for (int k = i; k < j; k++) if (all[k].Member) memberRankSum += averageRank;
             i = j;
         }
-        double u = memberRankSum - m * (m + 1) / 2.0;
+        double u = memberRankSum - m * (m + 1.0) / 2;   // in double: m(m + 1) overflows an int from m ≈ 46,341 (a retain set)
         return u / ((double)m * n);
     }
 }

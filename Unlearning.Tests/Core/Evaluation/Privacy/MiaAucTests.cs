@@ -30,6 +30,17 @@ public class MiaAucTests
     }
 
     [Fact]
+    public void A_retain_sized_member_set_stays_in_range()
+    {
+        // 54,000 members (a class set's retain samples): 30,000 score 1.0 and 24,000 score 0.0; 10,000 non-members all
+        // score 0.5. Each member above wins every pair, each below loses: AUC = 30,000 / 54,000 exactly. (m(m + 1) once
+        // overflowed an int here and gave 4.48.)
+        var members = Enumerable.Repeat(1.0, 30_000).Concat(Enumerable.Repeat(0.0, 24_000)).ToArray();
+        var nonMembers = Enumerable.Repeat(0.5, 10_000).ToArray();
+        Assert.Equal(30_000.0 / 54_000, MiaAuc.Auc(members, nonMembers)!.Value, 12);
+    }
+
+    [Fact]
     public void Empty_or_non_finite_inputs_give_no_value()
     {
         Assert.Null(MiaAuc.Auc([], [1]));
