@@ -44,7 +44,8 @@ public sealed class ScalarSafeBatchNorm2d : TorchSharp.Modules.BatchNorm
         double averageFactor = momentum ?? 0.0;
         if (training && track_running_stats && num_batches_tracked is { } tracked)
         {
-            tracked.add_(RootedScalars.One);
+            // Both operands rooted: add_(Scalar) alone would still make a temporary alpha = 1.
+            tracked.add_(RootedScalars.One, RootedScalars.One);
             averageFactor = momentum ?? 1.0 / tracked.item<long>();
         }
         bool useBatchStatistics = training || (running_mean is null && running_var is null);
