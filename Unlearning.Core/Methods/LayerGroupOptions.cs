@@ -98,7 +98,7 @@ public sealed class LayerGroupSurgery : IDisposable
                     p.requires_grad = false;
                     surgery._frozen.Add(p);
                 }
-            model.KeepInEvalMode(model.named_modules().Where(m => m.module is TorchSharp.Modules.BatchNorm2d && frozen.Any(g => g.Contains(m.name))).Select(m => m.module));
+            model.KeepInEvalMode(model.named_modules().Where(m => m.module is TorchSharp.Modules.BatchNorm && frozen.Any(g => g.Contains(m.name))).Select(m => m.module));
         }
         context.FrozenGroups = frozen;
         context.ReinitializedGroups = reinitialized;
@@ -116,7 +116,7 @@ public sealed class LayerGroupSurgery : IDisposable
             var own = module.named_parameters(recurse: false).ToList();
             switch (module)
             {
-                case TorchSharp.Modules.BatchNorm2d bn:
+                case TorchSharp.Modules.BatchNorm bn:
                     foreach (var (pn, p) in own)
                         if (pn == "weight") p.fill_(1); else p.zero_();
                     foreach (var (bname, b) in bn.named_buffers(recurse: false))

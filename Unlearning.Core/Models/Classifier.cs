@@ -96,13 +96,13 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public BasicBlock(string name, long inChannels, long outChannels, long stride) : base(name)
     {
         conv1 = nn.Conv2d(inChannels, outChannels, 3, stride: stride, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(outChannels);
+        bn1 = new ScalarSafeBatchNorm2d(outChannels);
         conv2 = nn.Conv2d(outChannels, outChannels, 3, stride: 1, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(outChannels);
+        bn2 = new ScalarSafeBatchNorm2d(outChannels);
         if (stride != 1 || inChannels != outChannels)
             downsample = nn.Sequential(
                 ("0", nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false)),
-                ("1", nn.BatchNorm2d(outChannels)));
+                ("1", new ScalarSafeBatchNorm2d(outChannels)));
         RegisterComponents();
     }
 
@@ -111,6 +111,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         var y = bn1.call(conv1.call(x)).relu_();
         y = bn2.call(conv2.call(y));
         var shortcut = downsample is null ? x : downsample.call(x);
-        return y.add_(shortcut).relu_();
+        // An explicit, rooted alpha: add_(Tensor) would make a temporary Scalar 1 (docs/architecture.md, "Native Scalar lifetime").
+        return y.add_(shortcut, RootedScalars.One).relu_();
     }
 }

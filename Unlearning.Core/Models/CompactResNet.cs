@@ -28,7 +28,7 @@ public sealed class CompactResNet : Classifier
     public CompactResNet(int inChannels, int numClasses) : base("CompactResNet")
     {
         stem_conv = nn.Conv2d(inChannels, 16, 3, stride: 2, padding: 1, bias: false);
-        stem_bn = nn.BatchNorm2d(16);
+        stem_bn = new ScalarSafeBatchNorm2d(16);
         layer1 = nn.Sequential(("0", new BasicBlock("0", 16, 16, 1)));
         layer2 = nn.Sequential(("0", new BasicBlock("0", 16, 32, 2)), ("1", new BasicBlock("1", 32, 32, 1)));
         layer3 = nn.Sequential(("0", new BasicBlock("0", 32, 64, 2)), ("1", new BasicBlock("1", 64, 64, 1)));

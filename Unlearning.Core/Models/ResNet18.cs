@@ -20,7 +20,7 @@ public sealed class ResNet18 : Classifier
     public ResNet18(int inChannels, int numClasses, int width = 64) : base("ResNet18")
     {
         conv1 = nn.Conv2d(inChannels, width, 3, stride: 1, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(width);
+        bn1 = new ScalarSafeBatchNorm2d(width);
         layer1 = Stage(width, width, 1);
         layer2 = Stage(width, width * 2, 2);
         layer3 = Stage(width * 2, width * 4, 2);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Unlearning.Core.Data;
@@ -18,7 +19,7 @@ public sealed class JobQueue : IDisposable
     private readonly ExperimentStore _store;
     private readonly DatasetLoader _datasets;
     private readonly MethodCatalog _methods;
-    private readonly Func<JobRunner> _runnerFactory;
+    private readonly Func<IJobRunner> _runnerFactory;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _signal = new(0);
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _running = new();
@@ -28,6 +29,12 @@ public sealed class JobQueue : IDisposable
     private readonly BaselinePreparation _baselines;
 
     public JobQueue(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Func<JobRunner> runnerFactory, ILogger<JobQueue> logger)
+        : this(store, datasets, methods, logger, runnerFactory)
+    {
+    }
+
+    /// <summary>A queue whose worker runs jobs with any <see cref="IJobRunner"/> (tests pass a fake one).</summary>
+    internal JobQueue(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, ILogger<JobQueue> logger, Func<IJobRunner> runnerFactory)
     {
         _store = store;
         _datasets = datasets;
@@ -274,7 +281,7 @@ public sealed class JobQueue : IDisposable
 
     private void WorkerLoop()
     {
-        JobRunner? runner = null;
+        IJobRunner? runner = null;
         while (!_shutdown.IsCancellationRequested)
         {
             try { _signal.Wait(TimeSpan.FromSeconds(2), _shutdown.Token); }
@@ -323,7 +330,7 @@ public sealed class JobQueue : IDisposable
         return false;
     }
 
-    private void RunOne(JobRunner runner, Job job)
+    private void RunOne(IJobRunner runner, Job job)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         if (!TryStart(job, cts)) return;
@@ -357,11 +364,12 @@ public sealed class JobQueue : IDisposable
             if (now - lastPublish > TimeSpan.FromMilliseconds(200)) { lastPublish = now; Publish(job); }
             if (now - lastWrite > TimeSpan.FromSeconds(2)) { lastWrite = now; _store.UpdateJob(job); }
         }
+        bool retried = false;
         try
         {
-            var resultId = runner.Run(job, Report, cts.Token);
+            var resultId = RunRetryingNativeFailureOnce(runner, job, Report, cts, ref retried);
             job.Status = JobStatus.Succeeded;
-            job.Stage = "Done";
+            job.Stage = retried ? "Done (after one retry of a native LibTorch error)" : "Done";
             job.StepProgress = 1;
             job.Progress = 1;
             job.EtaSeconds = 0;
@@ -379,6 +387,7 @@ public sealed class JobQueue : IDisposable
             job.Status = JobStatus.Failed;
             job.Error = e is ArgumentException or KeyNotFoundException or InvalidDataException or InvalidOperationException or Data.DatasetMissingException
                 ? e.Message : $"{e.GetType().Name}: {e.Message}";
+            if (retried && e is ExternalException) job.Error = $"Failed again after one retry of a native LibTorch error. {job.Error}";
             CleanUp(job);
         }
         finally
@@ -391,15 +400,57 @@ public sealed class JobQueue : IDisposable
         if (job.Status == JobStatus.Succeeded) ExperimentsChanged?.Invoke(job.Dataset, job.Architecture, job.ForgetSetId);
     }
 
+    /// <summary>Stage of a job while it runs again after a native failure (docs/architecture.md, "Job queue: one retry after a native LibTorch error").</summary>
+    internal const string RetryStage = "Retrying after a native LibTorch error";
+
+    /// <summary>
+    /// Runs the job and, when the first attempt fails with a native LibTorch error (<see cref="ExternalException"/>, what
+    /// TorchSharp throws for an error raised in LibTorch), runs it once more after removing the first attempt's partial
+    /// files (docs/architecture.md, "Job queue: one retry after a native LibTorch error"). Such an error can be transient:
+    /// TorchSharp 0.107 lets the garbage collector free a temporary Scalar while LibTorch still reads it, so the same job
+    /// usually succeeds on a second run. User errors (argument, missing data), cancellation and a second native failure
+    /// are not retried; a job whose result row was already stored is not run twice.
+    /// </summary>
+    private string RunRetryingNativeFailureOnce(IJobRunner runner, Job job, Action<JobProgressUpdate> report, CancellationTokenSource cts, ref bool retried)
+    {
+        try
+        {
+            return runner.Run(job, report, cts.Token);
+        }
+        catch (ExternalException e) when (!cts.IsCancellationRequested && !(job.ReservedExperimentId is { } id && _store.Exists(id)))
+        {
+            _logger.LogWarning(e, "Job {Id} failed with a native LibTorch error; its partial files are removed and it runs once more.", job.Id);
+            CleanUpAttempt(job);
+            var firstLine = e.Message.Split('\n', 2)[0].Trim();
+            job.Stage = $"{RetryStage} ({e.GetType().Name}: {(firstLine.Length > 200 ? firstLine[..200] + "…" : firstLine)})";
+            job.Step = JobPipeline.Steps(job.Kind)[0];
+            job.StepProgress = 0;
+            job.Progress = 0;
+            job.Epoch = job.TotalEpochs = null;
+            job.EtaSeconds = null;
+            job.ForgetAccuracy = job.RetainAccuracy = null;
+            _store.UpdateJob(job);
+            Publish(job);
+            retried = true;
+        }
+        return runner.Run(job, report, cts.Token);
+    }
+
     /// <summary>
     /// A failed or cancelled job leaves no half-written experiment: its reserved folder goes (unless a row was stored),
     /// and an upload job's file goes too (a refused checkpoint is not kept).
     /// </summary>
     private void CleanUp(Job job)
     {
+        CleanUpAttempt(job);
+        DeleteUpload(job);
+    }
+
+    /// <summary>The files one attempt of a job may leave: its reserved experiment folder (unless a row was stored) and temporary files.</summary>
+    private void CleanUpAttempt(Job job)
+    {
         if (job.ReservedExperimentId is { } id && !_store.Exists(id)) _store.Artifacts.Delete(id);
         _store.Artifacts.RemoveTemporaryFiles();
-        DeleteUpload(job);
     }
 
     private void DeleteUpload(Job job)

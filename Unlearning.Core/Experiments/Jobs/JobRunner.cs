@@ -20,13 +20,23 @@ namespace Unlearning.Core.Experiments.Jobs;
 public sealed record JobProgressUpdate(JobStep Step, string Stage, double StepProgress, double Progress, int? Epoch = null, int? TotalEpochs = null,
     double? EtaSeconds = null, double? ForgetAccuracy = null, double? RetainAccuracy = null);
 
+/// <summary>What the job queue's worker needs of a runner (tests give the queue a fake one).</summary>
+public interface IJobRunner
+{
+    /// <summary>The device the runner's tensors live on (shown with the job).</summary>
+    Device Device { get; }
+
+    /// <summary>Runs the job; returns the id of the experiment it produced.</summary>
+    string Run(Job job, Action<JobProgressUpdate> report, CancellationToken cancellation);
+}
+
 /// <summary>
 /// Executes one job on the worker thread: builds or loads the model, runs the method or trainer, evaluates
 /// and stores the experiment. Everything that touches tensors happens here, on one thread, in dispose scopes.
 /// Files are written under the reserved experiment id; the database row is added last, so a job that fails
 /// or is cancelled leaves no experiment behind.
 /// </summary>
-public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger)
+public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger) : IJobRunner
 {
     /// <summary>Rows, fingerprints and pending evaluations of the baselines, prepared here on the worker.</summary>
     private readonly BaselinePreparation _baselines = new(store);

@@ -123,7 +123,7 @@ public sealed class LayerGroupTests(SyntheticUnlearningData data) : IClassFixtur
         // The freeze ends with the run: every parameter trainable again, every batch norm back in train mode with the model.
         Assert.All(model.parameters(), p => Assert.True(p.requires_grad));
         model.train();
-        Assert.All(model.modules().OfType<TorchSharp.Modules.BatchNorm2d>(), bn => Assert.True(bn.training));
+        Assert.All(model.modules().OfType<TorchSharp.Modules.BatchNorm>(), bn => Assert.True(bn.training));
     }
 
     [Fact]

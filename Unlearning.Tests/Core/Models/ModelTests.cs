@@ -137,4 +137,39 @@ public class ModelTests
         Assert.Throws<InvalidDataException>(() => Checkpoint.Load(m, garbage));
         Assert.Throws<FileNotFoundException>(() => Checkpoint.Load(m, Path.Combine(dir, "missing.pt")));
     }
+
+    /// <summary>
+    /// The batch norm with a rooted Scalar (docs/architecture.md, "Native Scalar lifetime") computes bit for bit what
+    /// TorchSharp's nn.BatchNorm2d computes: outputs, gradients and every buffer after a few training steps and in eval mode.
+    /// </summary>
+    [Fact]
+    public void Scalar_safe_batch_norm_matches_torchsharp_batch_norm_exactly()
+    {
+        using var scope = NewDisposeScope();
+        using var ours = new ScalarSafeBatchNorm2d(6);
+        using var theirs = nn.BatchNorm2d(6);
+        Assert.Equal(theirs.state_dict().Keys.Order(), ours.state_dict().Keys.Order());
+        var generator = new Generator(1234);
+        for (int step = 0; step < 4; step++)
+        {
+            var x = randn([8, 6, 5, 5], generator: generator) * 3 + step;
+            var a = x.clone().requires_grad_(true);
+            var b = x.clone().requires_grad_(true);
+            var ya = ours.call(a);
+            var yb = theirs.call(b);
+            Assert.True(ya.eq(yb).all().item<bool>(), $"step {step}: outputs differ");
+            (ya * ya).sum().backward();
+            (yb * yb).sum().backward();
+            Assert.True(a.grad!.eq(b.grad!).all().item<bool>(), $"step {step}: input gradients differ");
+            Assert.True(ours.weight.grad!.eq(theirs.weight.grad!).all().item<bool>());
+        }
+        foreach (var (key, value) in theirs.state_dict())
+            Assert.True(ours.state_dict()[key].eq(value).all().item<bool>(), $"{key} differs");
+        Assert.Equal(4L, ours.num_batches_tracked!.item<long>());
+        ours.eval();
+        theirs.eval();
+        var z = randn([3, 6, 5, 5], generator: generator);
+        Assert.True(ours.call(z).eq(theirs.call(z)).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => ours.call(randn(3, 6)));
+    }
 }
