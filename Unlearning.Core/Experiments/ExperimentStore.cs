@@ -123,6 +123,13 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
             .OrderByDescending(r => r.Id)];
     }
 
+    /// <summary>The newest forgetting-quality result of a group key, or null.</summary>
+    public ForgettingQualityRecord? LatestForgettingQuality(string groupKey)
+    {
+        using var db = contexts.CreateDbContext();
+        return db.ForgettingQuality.AsNoTracking().Where(r => r.GroupKey == groupKey).OrderByDescending(r => r.Id).FirstOrDefault();
+    }
+
     public ForgettingQualityRecord? GetForgettingQuality(long id)
     {
         using var db = contexts.CreateDbContext();

@@ -75,6 +75,9 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
     public IReadOnlyDictionary<string, ForgettingQualityRecord> LatestByGroup(string dataset, string architecture, string forgetSetId) =>
         List(dataset, architecture, forgetSetId).GroupBy(r => r.GroupKey).ToDictionary(g => g.Key, g => g.First());
 
+    /// <summary>The newest result of a group (its configuration key names the dataset, architecture and forget set), or null.</summary>
+    public ForgettingQualityRecord? Latest(string groupKey) => store.LatestForgettingQuality(groupKey);
+
     public ForgettingQualityRecord? Get(long id) => store.GetForgettingQuality(id);
 
     /// <summary>

@@ -60,7 +60,8 @@ public static class PrivacyBenchmark
             if (s.Depth) jobs.AddRange(queue.Enqueue(new JobRequest { Kind = JobKind.Depth, Dataset = info.Id, Architecture = s.Architecture, ForgetSet = setId, BaseExperimentId = first.Id }));
             log.WriteLine($"{method}: {jobs.Count} job(s) queued");
             Wait(store, jobs, log, cancellation);
-            var record = service.LatestByGroup(info.Id, s.Architecture, setId)[RunGroups.ConfigurationKey(first)];
+            var record = service.Latest(RunGroups.ConfigurationKey(first))
+                ?? throw new InvalidOperationException($"The scoring job of {method} stored no result.");
             var group = store.List(info.Id, s.Architecture, setId).Where(e => RunGroups.ConfigurationKey(e) == record.GroupKey).ToList();
             string Mean(Func<Experiment, double?> f, string format) => RunGroups.Stats(group.Select(f)) is { } st
                 ? st.Mean.ToString(format, CultureInfo.InvariantCulture) + (st.Std is { } sd ? "±" + sd.ToString(format, CultureInfo.InvariantCulture) : "") : "-";
@@ -102,7 +103,6 @@ public static class PrivacyBenchmark
         foreach (var job in jobs)
         {
             Job j;
-            string last = "";
             while ((j = store.GetJob(job.Id)!).Status is JobStatus.Queued or JobStatus.Running)
             {
                 cancellation.ThrowIfCancellationRequested();
@@ -110,8 +110,7 @@ public static class PrivacyBenchmark
             }
             if (j.Status != JobStatus.Succeeded)
                 throw new InvalidOperationException($"Job {j.Id} ({j.Kind} {j.Method}) {j.Status}: {j.Error}");
-            string line = $"  job {j.Id} {j.Kind} {j.Method} seed {j.Seed}: done";
-            if (line != last) log.WriteLine(line);
+            log.WriteLine($"  job {j.Id} {j.Kind} {j.Method} seed {j.Seed}: done");
         }
     }
 }

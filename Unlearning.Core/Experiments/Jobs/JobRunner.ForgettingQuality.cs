@@ -134,8 +134,7 @@ public static class ForgettingQualityJobs
     /// <summary>The K a job carries in its hyperparameters as <c>k</c>.</summary>
     public static int GroupSizeOf(Job job)
     {
-        var hp = JsonSerializer.Deserialize<Dictionary<string, double>>(job.HyperparametersJson) ?? [];
-        return hp.TryGetValue("k", out var k) ? (int)k : ForgettingQualityPlan.DefaultK;
+        return JobOptions.Hyperparameters(job.HyperparametersJson).TryGetValue("k", out var k) ? (int)k : ForgettingQualityPlan.DefaultK;
     }
 
     /// <summary>
