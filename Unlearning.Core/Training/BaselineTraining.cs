@@ -23,6 +23,10 @@ public sealed record BaselineTrainingRequest
     public double? LearningRate { get; init; }
     public int? BatchSize { get; init; }
     public long? Seed { get; init; }
+    public LrSchedule? Schedule { get; init; }
+    public double? WarmupFraction { get; init; }
+    public double? LabelSmoothing { get; init; }
+    public bool? Augment { get; init; }
     /// <summary>Torch device: <c>auto | cpu | cuda[:N]</c>.</summary>
     public string Device { get; init; } = "auto";
     /// <summary>LibTorch intra-op threads; null = number of cores.</summary>
@@ -46,6 +50,14 @@ public static class BaselineTraining
         var info = DatasetCatalog.Get(request.Dataset);
         var arch = ModelCatalog.Get(request.Architecture);
         var recipe = arch.DefaultRecipe(info).WithOverrides(request.Epochs, request.LearningRate, request.BatchSize, request.Seed);
+        recipe = recipe with
+        {
+            Schedule = request.Schedule ?? recipe.Schedule,
+            WarmupFraction = request.WarmupFraction ?? recipe.WarmupFraction,
+            LabelSmoothing = request.LabelSmoothing ?? recipe.LabelSmoothing,
+            Augment = request.Augment ?? recipe.Augment,
+        };
+        recipe.Validate();
         int[] classes = request.ForgetClasses is null ? [.. Enumerable.Range(0, info.NumClasses)] : [.. request.ForgetClasses];
         foreach (var c in classes)
             if (c < 0 || c >= info.NumClasses) throw new ArgumentException($"Class {c} is outside 0..{info.NumClasses - 1}.");

@@ -20,6 +20,19 @@ public static class Trainer
         etaMin + (lr0 - etaMin) * (1 + Math.Cos(Math.PI * epoch / totalEpochs)) / 2;
 
     /// <summary>
+    /// One-cycle learning rate at batch <paramref name="step"/> (0-based) of <paramref name="totalSteps"/>: with
+    /// W = round(w·T) warm-up steps, η = η₀/10 + (η₀ − η₀/10)·s/W for s &lt; W, then η = η₀(1 + cos(π (s − W)/(T − W)))/2.
+    /// </summary>
+    public static double OneCycleLr(double lr0, int step, int totalSteps, double warmupFraction)
+    {
+        if (totalSteps < 1) throw new ArgumentOutOfRangeException(nameof(totalSteps), totalSteps, "At least one step.");
+        int warm = (int)Math.Round(warmupFraction * totalSteps, MidpointRounding.AwayFromZero);
+        warm = Math.Clamp(warm, 0, totalSteps - 1);
+        if (step < warm) return lr0 / 10 + (lr0 - lr0 / 10) * step / warm;
+        return lr0 * (1 + Math.Cos(Math.PI * (step - warm) / (totalSteps - warm))) / 2;
+    }
+
+    /// <summary>
     /// Trains <paramref name="model"/> in place on the given train indices. One dispose scope per batch;
     /// cancellation is checked before every batch.
     /// </summary>
@@ -35,21 +48,27 @@ public static class Trainer
         var clock = Stopwatch.StartNew();
         long images = 0;
         int totalBatches = (indices.Count + options.BatchSize - 1) / options.BatchSize;
+        bool perBatch = options.Schedule == LrSchedule.OneCycle;
         for (int epoch = 0; epoch < options.Epochs; epoch++)
         {
             double lr = CosineLr(options.LearningRate, 0, epoch, options.Epochs);
-            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+            if (!perBatch) SetLr(optimizer, lr);
             model.train();
             var plan = TensorData.Plan(indices, options.BatchSize, rng);
             double lossSum = 0; long correct = 0, seen = 0;
             for (int b = 0; b < plan.Length; b++)
             {
                 cancellation.ThrowIfCancellationRequested();
+                if (perBatch)
+                {
+                    lr = OneCycleLr(options.LearningRate, epoch * totalBatches + b, options.Epochs * totalBatches, options.WarmupFraction);
+                    SetLr(optimizer, lr);
+                }
                 using var scope = NewDisposeScope();
                 var (x, y) = train.Batch(plan[b], options.Augment ? augmentRng : null);
                 optimizer.zero_grad();
                 var logits = model.call(x);
-                var loss = nn.functional.cross_entropy(logits, y);
+                var loss = nn.functional.cross_entropy(logits, y, label_smoothing: options.LabelSmoothing);
                 loss.backward();
                 optimizer.step();
                 lossSum += loss.item<float>() * plan[b].Length;
@@ -64,6 +83,11 @@ public static class Trainer
         }
         clock.Stop();
         return new TrainResult(clock.Elapsed.TotalSeconds, epochs, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds));
+
+        static void SetLr(optim.Optimizer optimizer, double lr)
+        {
+            foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+        }
 
         static TrainProgress Make(int epoch, int b, int nb, double loss, double acc, double lr, TimeSpan elapsed, int totalEpochs, bool end)
         {

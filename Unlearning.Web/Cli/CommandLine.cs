@@ -69,13 +69,17 @@ public static class CommandLine
         var lr = new Option<double?>("--lr") { Description = "Learning rate (default: the architecture's recipe)" };
         var batch = new Option<int?>("--batch") { Description = "Batch size (default: the architecture's recipe)" };
         var seed = new Option<long?>("--seed") { Description = "Random seed (default: the architecture's recipe)" };
+        var schedule = new Option<LrSchedule?>("--schedule") { Description = "Learning-rate schedule: CosinePerEpoch | OneCycle (default: the architecture's recipe)" };
+        var warmup = new Option<double?>("--warmup") { Description = "OneCycle warm-up fraction of all batches, in [0, 1) (default: the architecture's recipe)" };
+        var smoothing = new Option<double?>("--label-smoothing") { Description = "Label smoothing of the cross-entropy, in [0, 1) (default: the architecture's recipe)" };
+        var augment = new Option<bool?>("--augment") { Description = "Random crop + flip augmentation: true | false (default: the architecture's recipe)" };
         var device = DeviceOption();
         var threads = ThreadsOption();
         var outDir = new Option<string?>("--out") { Description = "Output folder (default: data/baselines/<dataset>/<arch>/)" };
         var command = new Command("train-baselines",
             "Trains the Original model and the Retrained model of each forget class and writes checkpoints + manifest.json to data/baselines/<dataset>/<arch>/ (or --out).")
         {
-            data, dataset, arch, classes, noOriginal, epochs, lr, batch, seed, device, threads, outDir,
+            data, dataset, arch, classes, noOriginal, epochs, lr, batch, seed, schedule, warmup, smoothing, augment, device, threads, outDir,
         };
         SetGuardedAction(command, error, (parse, ct) =>
         {
@@ -84,7 +88,8 @@ public static class CommandLine
                 DataRoot = parse.GetValue(data)!, Dataset = parse.GetValue(dataset)!, Architecture = parse.GetValue(arch)!,
                 ForgetClasses = parse.GetValue(classes) switch { "all" => null, "none" => [], var list => ParseInts(list!, "--classes") },
                 IncludeOriginal = !parse.GetValue(noOriginal), Epochs = parse.GetValue(epochs), LearningRate = parse.GetValue(lr),
-                BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed), Device = parse.GetValue(device)!, Threads = parse.GetValue(threads),
+                BatchSize = parse.GetValue(batch), Seed = parse.GetValue(seed), Schedule = parse.GetValue(schedule),
+                WarmupFraction = parse.GetValue(warmup), LabelSmoothing = parse.GetValue(smoothing), Augment = parse.GetValue(augment), Device = parse.GetValue(device)!, Threads = parse.GetValue(threads),
                 OutputFolder = parse.GetValue(outDir), Command = "train-baselines " + string.Join(' ', parse.Tokens.Skip(1).Select(t => t.Value)),
             }, output, ct);
             return 0;

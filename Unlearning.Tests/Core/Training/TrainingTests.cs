@@ -19,6 +19,64 @@ public class TrainingTests
     }
 
     [Fact]
+    public void One_cycle_schedule_matches_hand_computed_values()
+    {
+        // T = 10 steps, w = 0.2 → W = 2 warm-up steps from η₀/10: 0.01, 0.055; then cosine over the remaining 8 steps.
+        Assert.Equal(0.01, Trainer.OneCycleLr(0.1, 0, 10, 0.2), 12);
+        Assert.Equal(0.055, Trainer.OneCycleLr(0.1, 1, 10, 0.2), 12);
+        Assert.Equal(0.1, Trainer.OneCycleLr(0.1, 2, 10, 0.2), 12);                       // peak, cos 0
+        Assert.Equal(0.05, Trainer.OneCycleLr(0.1, 6, 10, 0.2), 12);                      // (6 − 2)/8 = ½ → cos(π/2) = 0
+        Assert.Equal(0.1 * (1 + Math.Cos(Math.PI * 7 / 8)) / 2, Trainer.OneCycleLr(0.1, 9, 10, 0.2), 12);
+        // No warm-up: plain cosine per step, starting at η₀.
+        Assert.Equal(0.2, Trainer.OneCycleLr(0.2, 0, 4, 0), 12);
+        Assert.Equal(0.1, Trainer.OneCycleLr(0.2, 2, 4, 0), 12);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Trainer.OneCycleLr(0.1, 0, 0, 0.2));
+    }
+
+    [Fact]
+    public void New_recipe_fields_are_validated_and_old_manifests_read_as_the_per_epoch_cosine_recipe()
+    {
+        Assert.ThrowsAny<ArgumentException>(() => (TrainOptions.CompactDefaults with { WarmupFraction = 1 }).Validate());
+        Assert.ThrowsAny<ArgumentException>(() => (TrainOptions.CompactDefaults with { WarmupFraction = double.NaN }).Validate());
+        Assert.ThrowsAny<ArgumentException>(() => (TrainOptions.CompactDefaults with { LabelSmoothing = -0.1 }).Validate());
+        Assert.ThrowsAny<ArgumentException>(() => (TrainOptions.CompactDefaults with { Schedule = (LrSchedule)7 }).Validate());
+        TrainOptions.CompactFast.Validate();
+
+        // A manifest written before the fields existed has no schedule, warm-up or smoothing keys.
+        var old = System.Text.Json.JsonSerializer.Deserialize<TrainOptions>(
+            """{"epochs":15,"learningRate":0.1,"batchSize":128,"momentum":0.9,"weightDecay":0.0005,"nesterov":true,"augment":true,"seed":2048}""",
+            BaselineManifest.Json)!;
+        Assert.Equal(TrainOptions.CompactDefaults, old);
+        var json = System.Text.Json.JsonSerializer.Serialize(TrainOptions.CompactFast, BaselineManifest.Json);
+        Assert.Contains("\"schedule\": \"OneCycle\"", json);
+        Assert.Equal(TrainOptions.CompactFast, System.Text.Json.JsonSerializer.Deserialize<TrainOptions>(json, BaselineManifest.Json));
+    }
+
+    [Fact]
+    public void One_cycle_training_with_label_smoothing_learns_the_synthetic_task()
+    {
+        var data = TestData.Splits(trainPerClass: 30, testPerClass: 10);
+        using var train = new TensorData(data.Train, CPU);
+        using var test = new TensorData(data.Test, CPU);
+        Trainer.Seed(3);
+        using var model = new CompactResNet(1, 10);
+        var lrs = new List<double>();
+        var result = Trainer.Train(model, train, Enumerable.Range(0, data.Train.Count).ToArray(),
+            new TrainOptions { Epochs = 8, LearningRate = 0.05, BatchSize = 32, Seed = 3, Schedule = LrSchedule.OneCycle, WarmupFraction = 0.2, LabelSmoothing = 0.1 },
+            new CallbackProgress<TrainProgress>(p => { if (!p.EpochEnd) lrs.Add(p.LearningRate); }));
+        double acc = Trainer.Accuracy(model, test).Overall;
+        Assert.True(result.Epochs[^1].Loss < result.Epochs[0].Loss, $"loss {result.Epochs[0].Loss} → {result.Epochs[^1].Loss}");
+        // Chance is 10 %; the per-epoch cosine recipe reaches 88–99 % here (see above). Half-way to chance fails a broken schedule.
+        Assert.True(acc >= 0.5, $"test accuracy {acc}");
+        // 300 samples / 32 = 10 batches × 8 epochs = 80 steps, 16 of warm-up: rising, peak η₀ at step 16, falling to near 0.
+        Assert.Equal(80, lrs.Count);
+        Assert.Equal(0.005, lrs[0], 12);
+        Assert.Equal(0.05, lrs[16], 12);
+        Assert.True(lrs.Take(17).Zip(lrs.Skip(1).Take(16)).All(p => p.First < p.Second));
+        Assert.True(lrs[^1] < 0.001);
+    }
+
+    [Fact]
     public void Recipe_overrides_replace_only_the_given_values_and_refuse_bad_ones()
     {
         var recipe = TrainOptions.CompactDefaults.WithOverrides(new Dictionary<string, double> { ["epochs"] = 3, ["Learning_Rate"] = 0.02 }, seed: 5);

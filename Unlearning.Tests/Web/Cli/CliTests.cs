@@ -14,7 +14,7 @@ public sealed class CliTests
     }
 
     [Theory]
-    [InlineData("train-baselines", "--dataset", "--arch", "--classes", "--no-original", "--epochs", "--lr", "--batch", "--seed", "--device", "--threads", "--out", "--data")]
+    [InlineData("train-baselines", "--dataset", "--arch", "--classes", "--no-original", "--epochs", "--lr", "--batch", "--seed", "--schedule", "--warmup", "--label-smoothing", "--augment", "--device", "--threads", "--out", "--data")]
     [InlineData("benchmark", "--dataset", "--arch", "--batches", "--class", "--dump", "--device", "--threads", "--data")]
     [InlineData("benchmark-methods", "--dataset", "--arch", "--classes", "--methods", "--seeds", "--hp.NAME", "--track-epoch-metrics", "--device", "--threads", "--data")]
     [InlineData("benchmark-privacy", "--dataset", "--arch", "--app", "--forget-set", "--k", "--methods", "--depth", "--device", "--threads", "--data")]
