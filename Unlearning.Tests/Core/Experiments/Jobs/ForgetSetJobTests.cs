@@ -15,13 +15,6 @@ namespace Unlearning.Tests.Core.Experiments.Jobs;
 [Collection("Torch")]
 public class ForgetSetJobTests
 {
-    private static Job WaitFor(ExperimentStore store, long id, DateTime end)
-    {
-        Job j;
-        while ((j = store.GetJob(id)!).Status is JobStatus.Queued or JobStatus.Running && DateTime.UtcNow < end) Thread.Sleep(200);
-        return j;
-    }
-
     [Fact]
     public void A_random_forget_set_gets_retrained_models_grouped_seed_runs_and_sample_metrics()
     {
@@ -51,7 +44,7 @@ public class ForgetSetJobTests
             var end = DateTime.UtcNow.AddMinutes(10);
             foreach (var job in retrain.Concat(unlearn))
             {
-                var done = WaitFor(store, job.Id, end);
+                var done = JobQueueTests.WaitFor(store, job.Id, end);
                 Assert.True(done.Status == JobStatus.Succeeded, $"job {done.Id} ({done.Kind}): {done.Status} {done.Error}");
             }
 

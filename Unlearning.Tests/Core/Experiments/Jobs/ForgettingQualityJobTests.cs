@@ -17,13 +17,6 @@ namespace Unlearning.Tests.Core.Experiments.Jobs;
 [Collection("Torch")]
 public class ForgettingQualityJobTests
 {
-    private static Job WaitFor(ExperimentStore store, long id, DateTime end)
-    {
-        Job j;
-        while ((j = store.GetJob(id)!).Status is JobStatus.Queued or JobStatus.Running && DateTime.UtcNow < end) Thread.Sleep(200);
-        return j;
-    }
-
     [Fact]
     public void A_group_of_four_runs_is_scored_against_four_retrained_models()
     {
@@ -40,7 +33,7 @@ public class ForgettingQualityJobTests
             {
                 foreach (var job in jobs)
                 {
-                    var done = WaitFor(store, job.Id, end);
+                    var done = JobQueueTests.WaitFor(store, job.Id, end);
                     Assert.True(done.Status == JobStatus.Succeeded, $"job {done.Id} ({done.Kind}): {done.Status} {done.Error}");
                 }
             }
@@ -58,7 +51,7 @@ public class ForgettingQualityJobTests
             Assert.Equal([0L, 1L], plan.MissingRetrainedSeeds);        // 5 and 7 are taken
             // The scoring job alone fails with the counts while seeds are missing, and stores nothing.
             var early = queue.Enqueue(new JobRequest { Kind = JobKind.ForgettingQuality, ForgetSet = set.Id, BaseExperimentId = runId, GroupSize = 4 });
-            var failed = WaitFor(store, early[0].Id, end);
+            var failed = JobQueueTests.WaitFor(store, early[0].Id, end);
             Assert.Equal(JobStatus.Failed, failed.Status);
             Assert.Contains("needs 4 Ready runs on each side", failed.Error);
             Assert.Empty(store.ListForgettingQuality("fashion-mnist", "compact", set.Id));
