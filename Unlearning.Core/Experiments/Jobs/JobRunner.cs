@@ -279,7 +279,31 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             retrained = store.Get(retrained.Id)!;
         }
         CompleteOriginalAgainstRetrained(original, retrained);
+        MeasureStaleRetrainedSeedsAgain(info, arch, forgetSetId, original, retrained, train, test, report, ct, to);
         return retrained.Id;
+    }
+
+    /// <summary>
+    /// Further Retrained seeds of the forget set that were measured against a replaced Original or first Retrained model
+    /// (<see cref="StaleReferences"/>) are evaluated again: their models do not depend on the references, so measuring
+    /// them again is all it takes to make them current.
+    /// </summary>
+    private void MeasureStaleRetrainedSeedsAgain(DatasetInfo info, ArchitectureInfo arch, string forgetSetId, Experiment original, Experiment retrained,
+        TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct, double at)
+    {
+        var stale = store.List(info.Id, arch.Id, forgetSetId)
+            .Where(e => e.Type == ExperimentType.Retrained && e.Id != retrained.Id && e.Status == ExperimentStatus.Ready && e.CheckpointPath is not null
+                        && StaleReferences.Check(e, original, retrained).IsStale)
+            .ToList();
+        foreach (var seed in stale)
+        {
+            ct.ThrowIfCancellationRequested();
+            var path = store.ResolveCheckpoint(seed);
+            if (!File.Exists(path)) continue;
+            logger.LogInformation("Measuring Retrained seed {Id} again: its references were replaced.", seed.Id);
+            using var model = LoadModel(info, arch, path);
+            EvaluateAndStore(seed, model, info, arch, train, test, report, ct, at, at, asReference: false);
+        }
     }
 
     /// <summary>
@@ -361,6 +385,9 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             experiment.RetainMia = output.Results.RetainTestMia;
             experiment.ResultsPath = store.Artifacts.Relative(resultsPath);
             experiment.StageTimesJson = JsonSerializer.Serialize(output.Results.StageSeconds);
+            // The references this row was measured against (docs/results-format.md, "Stale results").
+            experiment.ReferenceOriginalSha256 = isOriginal ? null : originalExp?.CheckpointSha256;
+            experiment.ReferenceRetrainedSha256 = isRetrained ? null : retrainedExp?.CheckpointSha256;
             experiment.Status = ExperimentStatus.Ready;
             if (store.Exists(experiment.Id)) store.Update(experiment);
             else store.Add(experiment);
