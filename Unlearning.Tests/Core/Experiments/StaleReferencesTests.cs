@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Unlearning.Core;
 using Unlearning.Core.Experiments;
 using Unlearning.Core.Experiments.Results;
 using Unlearning.Core.Training;

@@ -36,7 +36,7 @@ public class StaleRowsTests : MudTestContext
         {
             ForgettingQuality = new Dictionary<string, ForgettingQualityRecord>
             {
-                [Core.Experiments.Results.RunGroups.ConfigurationKey(Rows()[2])] = new()
+                [Unlearning.Core.Experiments.Results.RunGroups.ConfigurationKey(Rows()[2])] = new()
                 {
                     Dataset = "fashion-mnist", Architecture = "compact", ForgetSetId = "class-3", GroupKey = "k", F = 0.4, K = 2,
                     UnlearnedIdsJson = "[\"old1\",\"old2\"]",
