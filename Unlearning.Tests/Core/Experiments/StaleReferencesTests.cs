@@ -171,11 +171,24 @@ public class StaleReferencesTests
         var all = db.Database.GetMigrations().ToList();
         var stale = all.Single(m => m.EndsWith("_StaleReferences", StringComparison.Ordinal));
         migrator.Migrate(all[all.IndexOf(stale) - 1]);
-        void Insert(string id, string type, string set, string? sha, string? checkpoint) => db.Database.ExecuteSqlRaw(
-            """
-            INSERT INTO "Experiments" ("Id","Dataset","Architecture","ForgetClass","ForgetSetId","Type","HyperparametersJson","CreatedUtc","Status","StageTimesJson","CheckpointPath","CheckpointSha256")
-            VALUES ({0},'fashion-mnist','compact',6,{1},{2},'{{}}','2026-01-01 00:00:00','Ready','{{}}',{3},{4})
-            """, id, set, type, (object?)checkpoint ?? DBNull.Value, (object?)sha ?? DBNull.Value);
+        void Insert(string id, string type, string set, string? sha, string? checkpoint)
+        {
+            var connection = db.Database.GetDbConnection();
+            if (connection.State != System.Data.ConnectionState.Open) connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO "Experiments" ("Id","Dataset","Architecture","ForgetClass","ForgetSetId","Type","HyperparametersJson","CreatedUtc","Status","StageTimesJson","CheckpointPath","CheckpointSha256")
+                VALUES ($id,'fashion-mnist','compact',6,$set,$type,'{}','2026-01-01 00:00:00','Ready','{}',$checkpoint,$sha)
+                """;
+            foreach (var (name, value) in new[] { ("$id", id), ("$set", set), ("$type", type), ("$checkpoint", checkpoint), ("$sha", sha) })
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                parameter.Value = (object?)value ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+            command.ExecuteNonQuery();
+        }
         Insert(OriginalId, "Original", Set, OldO, "baselines/o.pt");
         Insert(RetrainedId, "Retrained", Set, OldR, "baselines/r.pt");
         Insert(RetrainedId + "-seed4", "Retrained", Set, NewR, "a/seed.pt");
