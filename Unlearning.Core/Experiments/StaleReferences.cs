@@ -46,9 +46,12 @@ public static class StaleReferences
         if (Changed(e.ReferenceOriginalSha256, original?.CheckpointSha256) is (string wasO, string nowO))
         {
             bool builtFromIt = e.Type == ExperimentType.Unlearned && original is not null && e.BaseId == original.Id;
+            bool fromAnother = e.Type == ExperimentType.Unlearned && !builtFromIt && e.CheckpointPath is not null;
             reasons.Add(builtFromIt
                 ? $"Built from an earlier Original model ({Short(wasO)}), which has been replaced (now {Short(nowO)}): its base model is gone, and its CKA, embedding and comparisons are against that old Original."
-                : $"Measured against an earlier Original model ({Short(wasO)}), which has been replaced (now {Short(nowO)}): its CKA and embedding are against that old Original.");
+                : fromAnother
+                    ? $"Built from a model that came from, or measured against, an earlier Original model ({Short(wasO)}), which has been replaced (now {Short(nowO)})."
+                    : $"Measured against an earlier Original model ({Short(wasO)}), which has been replaced (now {Short(nowO)}): its CKA and embedding are against that old Original.");
         }
         if (Changed(e.ReferenceRetrainedSha256, retrained?.CheckpointSha256) is (string wasR, string nowR))
             reasons.Add($"Measured against an earlier Retrained model ({Short(wasR)}), which has been replaced (now {Short(nowR)}): its PS, attack curves and CKA to Retrained are against that old model.");

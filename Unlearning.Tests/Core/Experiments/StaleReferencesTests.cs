@@ -54,6 +54,9 @@ public class StaleReferencesTests
         // An upload (or a model unlearned from another base) was only measured against it.
         var upload = Row("u7", ExperimentType.Uploaded, refO: OldO);
         Assert.StartsWith("Measured against an earlier Original model (aaaaaaaa)", StaleReferences.Check(upload, original, retrained).Reason);
+        // Unlearned from another model that came from the old Original (it inherits that model's fingerprint).
+        Assert.StartsWith("Built from a model that came from, or measured against, an earlier Original model (aaaaaaaa)",
+            StaleReferences.Check(Row("u9", ExperimentType.Unlearned, refO: OldO, baseId: "u6"), original, retrained).Reason);
 
         // A replaced Retrained model.
         var newRetrained = Row(RetrainedId, ExperimentType.Retrained, sha: NewR);

@@ -135,6 +135,12 @@ public class BaselineSwapTests
             var currentRow = Assert.Single(table, r => r.Runs.Any(e => e.Id == freshId));
             Assert.Equal(RowRole.Single, currentRow.Role);
             Assert.Equal(store.Get(freshId)!.UA!.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture), currentRow.Metrics[TableColumn.UA].Text);
+            // A model unlearned from a stale run came from the old Original too: stale, although measured against the new one.
+            var fromStale = queue.Enqueue(new JobRequest { ForgetClass = 6, Method = "FineTuning", BaseExperimentId = runs[0], Seed = 3, Hyperparameters = new() { ["epochs"] = [1] } });
+            Succeeds(store, fromStale, end);
+            var second = store.Get(store.GetJob(fromStale[0].Id)!.ResultExperimentId!)!;
+            Assert.Equal((oldSha, store.Get(retrainedId)!.CheckpointSha256), (second.ReferenceOriginalSha256, second.ReferenceRetrainedSha256));
+            Assert.StartsWith($"Built from a model that came from, or measured against, an earlier Original model ({oldSha[..8]})", store.Staleness(second).Reason);
             var plan = ForgettingQualityPlan.For(store.Get(freshId)!, rows, 4);
             Assert.Equal([freshId], plan.Unlearned.Select(e => e.Id));
             Assert.Equal(3, ForgettingQualityPlan.For(store.Get(freshId)!, rows, 4, includeStale: true).Unlearned.Count);
