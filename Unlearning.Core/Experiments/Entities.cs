@@ -65,6 +65,18 @@ public sealed class Experiment
     /// </summary>
     [System.ComponentModel.DataAnnotations.MaxLength(64)]
     public string? CheckpointSha256 { get; set; }
+    /// <summary>
+    /// Models measured against the references (unlearned, uploaded and imported models, further Retrained seeds): SHA-256
+    /// (hex) of the Original checkpoint this row's results were measured against, or the one it was built from
+    /// (docs/results-format.md, "Stale results"). Null when unknown: rows from before references were recorded that had no
+    /// fingerprinted Original, imported files without the key. Compared with the Original row's
+    /// <see cref="CheckpointSha256"/> by <see cref="StaleReferences"/>.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(64)]
+    public string? ReferenceOriginalSha256 { get; set; }
+    /// <summary>The same for the forget set's (first) Retrained model; null also when the set had none when this row was measured.</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(64)]
+    public string? ReferenceRetrainedSha256 { get; set; }
     /// <summary>Results document path relative to the app folder; null until evaluated.</summary>
     public string? ResultsPath { get; set; }
     /// <summary>Id of the job that produced this experiment.</summary>

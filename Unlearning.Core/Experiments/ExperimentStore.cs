@@ -258,7 +258,9 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
     /// Backs a baseline row with a (new) checkpoint, trained with <paramref name="recipe"/> and <paramref name="seed"/>
     /// (<paramref name="rt"/>: its training time, Retrained only), and sends the row back to Pending without its old numbers.
     /// A Retrained row also sends the Original row of its class back: that row's privacy score and CKA were measured against
-    /// the Retrained model being replaced.
+    /// the Retrained model being replaced. An Original row sends the first Retrained row of its forget set back: that row's
+    /// CKA against the Original and its embedding (aligned to the Original's) were measured against the Original being
+    /// replaced. Other rows measured against a replaced baseline become stale (<see cref="StaleReferences"/>).
     /// </summary>
     public void RebindBaseline(string id, string checkpointPath, TrainOptions recipe, long seed, double? rt)
     {
@@ -287,7 +289,26 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
             ClearEvaluation(original);
             rows.Add(original.Id);
         }
+        if (row.Type == ExperimentType.Original
+            && db.Experiments.Find(ExperimentIds.Retrained(row.Dataset, row.Architecture, row.ForgetSetId)) is { } retrained
+            && retrained.Status != ExperimentStatus.Pending)
+        {
+            ClearEvaluation(retrained);
+            rows.Add(retrained.Id);
+        }
         return rows;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="e"/>'s results were measured against references that have been replaced since
+    /// (<see cref="StaleReferences.Check"/> against the current Original and first Retrained row of its forget set).
+    /// </summary>
+    public StaleStatus Staleness(Experiment e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (StaleReferences.IsReference(e) || string.IsNullOrEmpty(e.ForgetSetId)) return StaleStatus.Current;
+        return StaleReferences.Check(e, Get(ExperimentIds.Original(e.Dataset, e.Architecture, e.ForgetSetId)),
+            Get(ExperimentIds.Retrained(e.Dataset, e.Architecture, e.ForgetSetId)));
     }
 
     /// <summary>Sends a stored row back to Pending without its numbers (its model changed, or what it was measured against did).</summary>

@@ -17,7 +17,7 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
         var features = withFeatures ? ResultsDocument.LoadFeatures(store.Artifacts, id, r.FeatureDim)
             ?? throw new InvalidOperationException($"Experiment '{id}' has no stored features.") : null;
         OriginalFormat.Export(output, e, r, features, ResultsDocument.LoadImportedFile(store.Artifacts, e), ForgetSetOf(e), GapOf(e),
-            DepthDocument.TryLoad(store.Artifacts, id));
+            DepthDocument.TryLoad(store.Artifacts, id), store.Staleness(e));
     }
 
     /// <summary>The experiment's forget set for the export: a class set by id and name, a stored sample set with its indexes.</summary>

@@ -27,7 +27,10 @@ public static class OriginalFormat
     public static readonly string[] KnownKeys =
         ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
          "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack", EpochMetrics.FileKey,
-         "Dataset", "Architecture", "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "depth", "features"];
+         "Dataset", "Architecture", "PS", "MIA", "MIA_R", "ForgetSet", "Gap", ReferencesKey, "depth", "features"];
+
+    /// <summary>Our key with the references a row was measured against and whether it is stale (docs/results-format.md, "Stale results").</summary>
+    public const string ReferencesKey = "References";
 
     /// <summary>
     /// The original's method names that differ from our stored names (docs/results-format.md, "Keys"): its guided
@@ -66,8 +69,9 @@ public static class OriginalFormat
     /// </summary>
     /// <param name="forgetSet">The experiment's forget set (our key <c>ForgetSet</c>; a sample set with its indexes, so that an import elsewhere recreates it).</param>
     /// <param name="gap">Its gap to the Retrained models of its forget set (our key <c>Gap</c>; N/A when unknown).</param>
+    /// <param name="stale">Whether the row is stale now (<see cref="StaleReferences"/>), written with its references under <see cref="ReferencesKey"/>.</param>
     public static void Export(Stream output, Experiment e, ExperimentResults r, float[][]? features = null, ImportedFile? importedFile = null,
-        ForgetSetInFile? forgetSet = null, double? gap = null, Evaluation.Depth.DepthResults? depth = null)
+        ForgetSetInFile? forgetSet = null, double? gap = null, Evaluation.Depth.DepthResults? depth = null, StaleStatus? stale = null)
     {
         // UA is defined for every model of a forget set (a sample set's has no class: FC "N/A"), not for an upload without one.
         bool hasForgetSet = e.ForgetClass >= 0 || !string.IsNullOrEmpty(e.ForgetSetId);
@@ -123,6 +127,7 @@ public static class OriginalFormat
                 case "MIA_R": NumberOrNA(w, key, e.RetainMia, D(3)); break;
                 case "ForgetSet": if (forgetSet is not null) WriteForgetSet(w, forgetSet); break;
                 case "Gap": NumberOrNA(w, key, gap, 3); break;
+                case ReferencesKey: WriteReferences(w, e, stale); break;
                 // Ours (docs/results-format.md, "Depth of forgetting"): written only when computed, in depth.json's format.
                 case "depth": if (depth is not null) { w.WritePropertyName(key); JsonSerializer.Serialize(w, depth, DepthDocument.Json); } break;
                 case "features": if (features is not null) Features(w, features); break;
@@ -352,6 +357,55 @@ public static class OriginalFormat
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// Our <c>References</c> key (docs/results-format.md, "Stale results"): the fingerprints of the Original and Retrained
+    /// checkpoints the row was measured against, and whether it is stale on the exporting server. Written only for a row
+    /// that recorded a reference or is stale (baselines and rows whose references are unknown have none).
+    /// </summary>
+    private static void WriteReferences(Utf8JsonWriter w, Experiment e, StaleStatus? stale)
+    {
+        bool isStale = stale?.IsStale ?? false;
+        if (e.ReferenceOriginalSha256 is null && e.ReferenceRetrainedSha256 is null && !isStale) return;
+        w.WriteStartObject(ReferencesKey);
+        if (e.ReferenceOriginalSha256 is { } o) w.WriteString("original", o); else w.WriteNull("original");
+        if (e.ReferenceRetrainedSha256 is { } r) w.WriteString("retrained", r); else w.WriteNull("retrained");
+        w.WriteBoolean("stale", isStale);
+        if (isStale && stale!.Reason is { } reason) w.WriteString("staleReason", reason); else w.WriteNull("staleReason");
+        w.WriteEndObject();
+    }
+
+    /// <summary>Longest <c>References.staleReason</c> read (it is checked, not kept: staleness is decided on this server).</summary>
+    public const int MaxStaleReasonLength = 2000;
+
+    /// <summary>
+    /// Reads a file's <c>References</c> (docs/results-format.md, "Stale results"): an object whose <c>original</c> and
+    /// <c>retrained</c> are null or a SHA-256 in hex (64 characters; stored lower-case), with an optional boolean
+    /// <c>stale</c> and text <c>staleReason</c>, which are checked but not kept (this server decides staleness against its
+    /// own baselines). Absent or null: unknown references.
+    /// </summary>
+    internal static (string? Original, string? Retrained) ReferencesIn(JsonElement root)
+    {
+        if (!root.TryGetProperty(ReferencesKey, out var o) || o.ValueKind == JsonValueKind.Null) return (null, null);
+        if (o.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{ReferencesKey} must be an object {{original, retrained, stale, staleReason}}.");
+        foreach (var p in o.EnumerateObject())
+            if (p.Name is not ("original" or "retrained" or "stale" or "staleReason"))
+                throw new InvalidDataException($"{ReferencesKey} has the key '{(p.Name.Length > 40 ? p.Name[..40] + "…" : p.Name)}'; its keys are original, retrained, stale and staleReason.");
+        string? Sha(string key)
+        {
+            if (!o.TryGetProperty(key, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+            return v.ValueKind == JsonValueKind.String && v.GetString() is { Length: 64 } t && t.All(Uri.IsHexDigit)
+                ? t.ToLowerInvariant()
+                : throw new InvalidDataException($"{ReferencesKey}.{key} must be null or a SHA-256 fingerprint (64 hexadecimal characters).");
+        }
+        if (o.TryGetProperty("stale", out var st) && st.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            throw new InvalidDataException($"{ReferencesKey}.stale must be true, false or null.");
+        if (o.TryGetProperty("staleReason", out var sr) && sr.ValueKind != JsonValueKind.Null
+            && (sr.ValueKind != JsonValueKind.String || sr.GetString()!.Length > MaxStaleReasonLength))
+            throw new InvalidDataException($"{ReferencesKey}.staleReason must be null or a string of at most {MaxStaleReasonLength} characters.");
+        return (Sha("original"), Sha("retrained"));
+    }
+
     /// <summary>Reads a file's <c>ForgetSet</c> (shape and bounds only; <see cref="ExperimentTransfer"/> checks it against the dataset).</summary>
     private static ForgetSetInFile? ForgetSetIn(JsonElement root)
     {
@@ -461,6 +515,7 @@ public static class OriginalFormat
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var created) ? created : DateTime.UtcNow,
                 Status = ExperimentStatus.Ready,
             };
+            (e.ReferenceOriginalSha256, e.ReferenceRetrainedSha256) = ReferencesIn(root);
             file.Type = typeName;
             return new Imported(e, r, e.Id, file) { ForgetSet = ForgetSetIn(root) };
         }

@@ -14,15 +14,18 @@ public sealed record ExperimentDto(
     string Id, string DisplayId, string Dataset, string Architecture, int ForgetClass, string ForgetSet, string Type, string? BaseId, string? Method,
     int? Epochs, int? BatchSize, double? LearningRate, long? Seed, IReadOnlyDictionary<string, double> Hyperparameters,
     double? UA, double? RA, double? TUA, double? TRA, double? RT, double? PS, double? Mia, double? RetainMia, double? Gap, string Status, DateTime CreatedUtc,
-    bool HasCheckpoint, IReadOnlyDictionary<string, double> StageSeconds)
+    bool HasCheckpoint, IReadOnlyDictionary<string, double> StageSeconds,
+    bool Stale = false, string? StaleReason = null)
 {
     /// <param name="gap">The gap to the Retrained models of the experiment's forget set (docs/forget-sets.md, "Gap to Retrained"), when known.</param>
-    public static ExperimentDto From(Experiment e, double? gap = null) => new(
+    /// <param name="stale">Whether its results were measured against replaced references, and why (docs/results-format.md, "Stale results").</param>
+    public static ExperimentDto From(Experiment e, double? gap = null, StaleStatus? stale = null) => new(
         e.Id, ExperimentIds.Display(e.Id), e.Dataset, e.Architecture, e.ForgetClass, e.ForgetSetId, e.Type.ToString(), e.BaseId, e.Method,
         e.Epochs, e.BatchSize, e.LearningRate, e.Seed,
         JsonSerializer.Deserialize<Dictionary<string, double>>(e.HyperparametersJson) ?? [],
         e.UA, e.RA, e.TUA, e.TRA, e.RT, e.PS, e.MIA, e.RetainMia, gap, e.Status.ToString(), e.CreatedUtc, e.CheckpointPath is not null,
-        JsonSerializer.Deserialize<Dictionary<string, double>>(e.StageTimesJson) ?? []);
+        JsonSerializer.Deserialize<Dictionary<string, double>>(e.StageTimesJson) ?? [],
+        stale?.IsStale ?? false, stale?.Reason);
 }
 
 /// <summary>A job as the API returns it.</summary>

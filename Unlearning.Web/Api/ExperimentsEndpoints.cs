@@ -37,14 +37,18 @@ public static class ExperimentsEndpoints
         // Gap to Retrained: against the mean of the Retrained models of the row's own forget set (and dataset, architecture).
         var references = rows.Where(e => e.Type == ExperimentType.Retrained).GroupBy(e => (e.Dataset, e.Architecture, e.ForgetSetId))
             .ToDictionary(g => g.Key, g => Core.Experiments.Results.RunGroups.RetrainedMeans(g));
+        // Stale results (docs/results-format.md, "Stale results"): against the reference rows of the row's own forget set,
+        // which the filters always keep with it.
+        var stale = StaleReferences.Assess(rows);
         return TypedResults.Ok(rows.Select(e => ExperimentDto.From(e,
-            Core.Experiments.Results.RunGroups.Gap(e, references.GetValueOrDefault((e.Dataset, e.Architecture, e.ForgetSetId))))).ToArray());
+            Core.Experiments.Results.RunGroups.Gap(e, references.GetValueOrDefault((e.Dataset, e.Architecture, e.ForgetSetId))),
+            stale.GetValueOrDefault(e.Id))).ToArray());
     }
 
     private static ProblemHttpResult Missing(string id) => ApiProblems.NotFound($"Experiment '{id}' does not exist.");
 
     private static Results<Ok<ExperimentDto>, ProblemHttpResult> Get(string id, ExperimentStore store) =>
-        store.Get(id) is { } e ? TypedResults.Ok(ExperimentDto.From(e)) : Missing(id);
+        store.Get(id) is { } e ? TypedResults.Ok(ExperimentDto.From(e, stale: store.Staleness(e))) : Missing(id);
 
     private static Results<FileStreamHttpResult, ProblemHttpResult> Export(string id, bool? features, ExperimentTransfer transfer, ExperimentStore store)
     {
@@ -60,7 +64,7 @@ public static class ExperimentsEndpoints
     /// types are refused (415) so that a plain cross-site form cannot import.
     /// </summary>
     private static async Task<Results<Created<ExperimentDto>, ProblemHttpResult>> Import(
-        HttpRequest request, string? dataset, string? architecture, ExperimentTransfer transfer, JobQueue queue)
+        HttpRequest request, string? dataset, string? architecture, ExperimentTransfer transfer, JobQueue queue, ExperimentStore store)
     {
         Stream body;
         if (request.HasFormContentType)
@@ -83,7 +87,7 @@ public static class ExperimentsEndpoints
         {
             var e = transfer.Import(body, dataset, architecture);
             queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetSetId);
-            return TypedResults.Created($"/api/experiments/{e.Id}", ExperimentDto.From(e));
+            return TypedResults.Created($"/api/experiments/{e.Id}", ExperimentDto.From(e, stale: store.Staleness(e)));
         }
     }
 

@@ -133,7 +133,11 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             Seed = job.Seed, RT = Math.Round(result.RunTimeSeconds, 1), CreatedUtc = DateTime.UtcNow,
             CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id,
         };
-        EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.55, 1.0, epochMetrics: tracker?.Metrics is { Count: > 0 } m ? m : null);
+        // A model unlearned from another stored model comes from the Original that one came from: when that was an earlier
+        // Original, this one is stale too (docs/results-format.md, "Stale results").
+        var builtFrom = baseExp.Type != ExperimentType.Original ? baseExp.ReferenceOriginalSha256 : null;
+        EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.55, 1.0, epochMetrics: tracker?.Metrics is { Count: > 0 } m ? m : null,
+            originalShaOverride: builtFrom);
         return id;
     }
 
@@ -279,7 +283,31 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             retrained = store.Get(retrained.Id)!;
         }
         CompleteOriginalAgainstRetrained(original, retrained);
+        MeasureStaleRetrainedSeedsAgain(info, arch, forgetSetId, original, retrained, train, test, report, ct, to);
         return retrained.Id;
+    }
+
+    /// <summary>
+    /// Further Retrained seeds of the forget set that were measured against a replaced Original or first Retrained model
+    /// (<see cref="StaleReferences"/>) are evaluated again: their models do not depend on the references, so measuring
+    /// them again is all it takes to make them current.
+    /// </summary>
+    private void MeasureStaleRetrainedSeedsAgain(DatasetInfo info, ArchitectureInfo arch, string forgetSetId, Experiment original, Experiment retrained,
+        TensorData train, TensorData test, Action<JobProgressUpdate> report, CancellationToken ct, double at)
+    {
+        var stale = store.List(info.Id, arch.Id, forgetSetId)
+            .Where(e => e.Type == ExperimentType.Retrained && e.Id != retrained.Id && e.Status == ExperimentStatus.Ready && e.CheckpointPath is not null
+                        && StaleReferences.Check(e, original, retrained).IsStale)
+            .ToList();
+        foreach (var seed in stale)
+        {
+            ct.ThrowIfCancellationRequested();
+            var path = store.ResolveCheckpoint(seed);
+            if (!File.Exists(path)) continue;
+            logger.LogInformation("Measuring Retrained seed {Id} again: its references were replaced.", seed.Id);
+            using var model = LoadModel(info, arch, path);
+            EvaluateAndStore(seed, model, info, arch, train, test, report, ct, at, at, asReference: false);
+        }
     }
 
     /// <summary>
@@ -313,7 +341,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
     /// <param name="epochMetrics">The run's per-epoch metrics, stored with the results; null when the job did not track them.</param>
     private void EvaluateAndStore(Experiment experiment, Classifier model, DatasetInfo info, ArchitectureInfo arch, TensorData train, TensorData test,
         Action<JobProgressUpdate> report, CancellationToken ct, double from, double to, bool isOriginal = false, bool asReference = true,
-        EpochMetrics? epochMetrics = null)
+        EpochMetrics? epochMetrics = null, string? originalShaOverride = null)
     {
         var clock = Stopwatch.StartNew();
         var splits = datasets.Load(info);
@@ -361,6 +389,9 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             experiment.RetainMia = output.Results.RetainTestMia;
             experiment.ResultsPath = store.Artifacts.Relative(resultsPath);
             experiment.StageTimesJson = JsonSerializer.Serialize(output.Results.StageSeconds);
+            // The references this row was measured against (docs/results-format.md, "Stale results").
+            experiment.ReferenceOriginalSha256 = isOriginal ? null : originalShaOverride ?? originalExp?.CheckpointSha256;
+            experiment.ReferenceRetrainedSha256 = isRetrained ? null : retrainedExp?.CheckpointSha256;
             experiment.Status = ExperimentStatus.Ready;
             if (store.Exists(experiment.Id)) store.Update(experiment);
             else store.Add(experiment);

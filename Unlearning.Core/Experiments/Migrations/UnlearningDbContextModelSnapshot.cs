@@ -83,6 +83,14 @@ namespace Unlearning.Core.Experiments.Migrations
                     b.Property<double?>("RT")
                         .HasColumnType("REAL");
 
+                    b.Property<string>("ReferenceOriginalSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReferenceRetrainedSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ResultsPath")
                         .HasColumnType("TEXT");
 

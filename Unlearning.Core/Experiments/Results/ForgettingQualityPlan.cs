@@ -36,9 +36,11 @@ public sealed record ForgettingQualityPlan(string GroupKey, int K, IReadOnlyList
     /// <summary>
     /// The plan for <paramref name="run"/>'s group among <paramref name="setRows"/> (every experiment of its forget set).
     /// Missing seeds are the smallest non-negative integers no run of the side uses yet (the shipped Retrained model
-    /// keeps its own seed).
+    /// keeps its own seed). Stale unlearned runs (built from or measured against replaced references,
+    /// docs/results-format.md, "Stale results") are not scored with current ones unless <paramref name="includeStale"/>;
+    /// Retrained models always count: their models do not depend on the references.
     /// </summary>
-    public static ForgettingQualityPlan For(Experiment run, IReadOnlyList<Experiment> setRows, int k)
+    public static ForgettingQualityPlan For(Experiment run, IReadOnlyList<Experiment> setRows, int k, bool includeStale = false)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(setRows);
@@ -46,7 +48,9 @@ public sealed record ForgettingQualityPlan(string GroupKey, int K, IReadOnlyList
         if (run.Type != ExperimentType.Unlearned)
             throw new ArgumentException($"Forgetting quality compares a group of unlearned runs with Retrained models; '{run.Id}' is a {run.Type} model.");
         var key = RunGroups.ConfigurationKey(run);
-        var group = setRows.Where(e => e.Type == ExperimentType.Unlearned && RunGroups.ConfigurationKey(e) == key).ToList();
+        var stale = includeStale ? null : StaleReferences.Assess(setRows);
+        var group = setRows.Where(e => e.Type == ExperimentType.Unlearned && RunGroups.ConfigurationKey(e) == key
+                                       && (stale is null || !stale.TryGetValue(e.Id, out var s) || !s.IsStale)).ToList();
         var retrained = setRows.Where(e => e.Type == ExperimentType.Retrained && e.Dataset == run.Dataset && e.Architecture == run.Architecture
                                            && e.ForgetSetId == run.ForgetSetId).ToList();
         var usable = Usable(group);

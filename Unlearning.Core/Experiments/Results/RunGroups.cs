@@ -25,6 +25,12 @@ public sealed record RunGroup(string Key, IReadOnlyList<Experiment> Runs)
     public Experiment First => Runs[0];
     public bool IsGroup => Runs.Count > 1;
 
+    /// <summary>The stale runs of a configuration, grouped apart from its current runs (<see cref="RunGroups.Group(IEnumerable{Experiment}, Func{Experiment, bool}?)"/>).</summary>
+    public bool IsStale => Key.EndsWith(RunGroups.StaleKeySuffix, StringComparison.Ordinal);
+
+    /// <summary>The configuration key without the stale marker: the key forgetting-quality results are stored under.</summary>
+    public string ConfigurationKey => IsStale ? Key[..^RunGroups.StaleKeySuffix.Length] : Key;
+
     public MetricStats? UA => Stats(e => e.UA);
     public MetricStats? RA => Stats(e => e.RA);
     public MetricStats? TUA => Stats(e => e.TUA);
@@ -67,11 +73,17 @@ public static class RunGroups
         return key.ToString();
     }
 
+    /// <summary>Appended to the key of a group of stale runs (docs/results-format.md, "Stale results").</summary>
+    public const string StaleKeySuffix = "|stale";
+
     /// <summary>
     /// The runs grouped by <see cref="ConfigurationKey"/>: groups in the order of their first run in
-    /// <paramref name="experiments"/>, runs inside a group by seed (none first), then creation time.
+    /// <paramref name="experiments"/>, runs inside a group by seed (none first), then creation time. With
+    /// <paramref name="isStale"/>, the stale runs of a configuration form a group of their own (key +
+    /// <see cref="StaleKeySuffix"/>), so that its statistics never mix results measured against replaced references with
+    /// current ones (docs/results-format.md, "Stale results"); without it every run of a configuration is grouped together.
     /// </summary>
-    public static IReadOnlyList<RunGroup> Group(IEnumerable<Experiment> experiments)
+    public static IReadOnlyList<RunGroup> Group(IEnumerable<Experiment> experiments, Func<Experiment, bool>? isStale = null)
     {
         ArgumentNullException.ThrowIfNull(experiments);
         var order = new List<string>();
@@ -79,6 +91,7 @@ public static class RunGroups
         foreach (var e in experiments)
         {
             var key = ConfigurationKey(e);
+            if (isStale is not null && isStale(e)) key += StaleKeySuffix;
             if (!byKey.TryGetValue(key, out var runs))
             {
                 byKey[key] = runs = [];

@@ -269,14 +269,14 @@ public class OriginalFormatRoundTripTests(ITestOutputHelper output)
     public void Our_keys_a_file_lacks_go_where_the_format_puts_them()
     {
         Assert.Equal(OriginalFormat.KnownKeys, OriginalFormat.KeyOrder(null));
-        // The original's baseline file: PA stays between TRA and RTE; Dataset, Architecture, PS, … depth and features follow its keys.
+        // The original's baseline file: PA stays between TRA and RTE; Dataset, Architecture, PS, … References, depth and features follow its keys.
         string[] baseline = ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "PA", "RTE", "FQS",
                              "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "cka", "cka_retrain", "points", "attack"];
-        Assert.Equal([.. baseline, "Dataset", "Architecture", "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "depth", "features"], OriginalFormat.KeyOrder(baseline));
+        Assert.Equal([.. baseline, "Dataset", "Architecture", "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "References", "depth", "features"], OriginalFormat.KeyOrder(baseline));
         // A file without CKA does not get null CKA keys; an unknown key keeps its place.
         string[] noCka = ["CreatedAt", "ID", "FC", "Type", "Base", "Method", "Epoch", "BS", "LR", "UA", "RA", "TUA", "TRA", "RTE", "FQS",
                           "accs", "label_dist", "conf_dist", "t_accs", "t_label_dist", "t_conf_dist", "note", "points", "attack", "Dataset", "Architecture"];
-        Assert.Equal([.. noCka, "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "depth", "features"], OriginalFormat.KeyOrder(noCka));
+        Assert.Equal([.. noCka, "PS", "MIA", "MIA_R", "ForgetSet", "Gap", "References", "depth", "features"], OriginalFormat.KeyOrder(noCka));
     }
 
     /// <summary>The original writes its guided methods as "GA+FT", "GA+SL+FT", "GA+SL+FT V2"; we store identifiers and write its names back.</summary>

@@ -82,6 +82,7 @@ public partial class ExperimentTable
         }
         Model.MethodFilter.UnionWith(old.MethodFilter);
         Model.ExpandedGroups.UnionWith(old.ExpandedGroups);
+        Model.IncludeStale = old.IncludeStale;
         Model.ForgettingQuality = ForgettingQuality;
     }
 

@@ -48,6 +48,11 @@ public sealed record ExperimentRow(
     public IReadOnlyList<Experiment> Runs { get; init; } = [];
     /// <summary>"seed 3", or for a head "3 seeds: 1, 2, 3".</summary>
     public string SeedText { get; init; } = "";
+    /// <summary>
+    /// Whether the row's results were measured against replaced references (docs/results-format.md, "Stale results"): a run's
+    /// own status; a group head's is stale when its group holds stale runs (its reason says how many).
+    /// </summary>
+    public StaleStatus Stale { get; init; } = StaleStatus.Current;
 }
 
 /// <summary>
@@ -92,6 +97,13 @@ public sealed class ExperimentTableModel
     /// <summary>The newest forgetting-quality result per group key (docs/metrics.md, "Forgetting quality").</summary>
     public IReadOnlyDictionary<string, ForgettingQualityRecord> ForgettingQuality { get; set; } = new Dictionary<string, ForgettingQualityRecord>();
 
+    /// <summary>
+    /// False (the default): stale runs (docs/results-format.md, "Stale results") form groups of their own, apart from the
+    /// current runs of their configuration, and a forgetting-quality result that scored a stale run is not shown. True: the
+    /// user asked to count them with the current runs.
+    /// </summary>
+    public bool IncludeStale { get; set; }
+
     /// <summary>Groups whose runs are listed under their head row.</summary>
     public HashSet<string> ExpandedGroups { get; } = [];
 
@@ -110,7 +122,8 @@ public sealed class ExperimentTableModel
     {
         var reference = RunGroups.RetrainedMeans(experiments.Where(e => e.Type == ExperimentType.Retrained));
         var filtered = experiments.Where(e => MethodFilter.Count == 0 || e.IsBaseline || (e.Method is { } m && MethodFilter.Contains(m)));
-        IEnumerable<RunGroup> groups = RunGroups.Group(filtered);
+        _stale = StaleReferences.Assess(experiments);
+        IEnumerable<RunGroup> groups = RunGroups.Group(filtered, IncludeStale ? null : StaleOf);
         if (SortColumn is { } col && Direction != SortDirection.None)
         {
             // N/A last in both directions; OrderBy is stable, so ties keep the default order.
@@ -128,8 +141,12 @@ public sealed class ExperimentTableModel
                 rows.Add(RunRow(g.First, g, RowRole.Single, reference, maxTra));
                 continue;
             }
+            int staleRuns = g.Runs.Count(StaleOf);
             var head = RunRow(g.First, g, RowRole.GroupHead, reference, maxTra) with
             {
+                Stale = staleRuns == 0 ? StaleStatus.Current : new StaleStatus(true, staleRuns == g.Runs.Count
+                    ? $"All {g.Runs.Count} runs of this group are stale; they are grouped apart from current runs. {Reason(g.First)}"
+                    : $"{staleRuns} of the {g.Runs.Count} runs of this group are stale and counted in its statistics because you asked."),
                 Id = $"{ExperimentIds.Display(g.First.Id)} +{g.Runs.Count - 1}",
                 SeedText = $"{g.Runs.Count} seeds: {string.Join(", ", g.Runs.Select(r => r.Seed?.ToString(CultureInfo.InvariantCulture) ?? "-"))}",
                 Metrics = MetricColumns.ToDictionary(c => c, c => c == TableColumn.FQ ? FqCell(g.Key) : GroupCell(c, g, reference, maxTra)),
@@ -140,6 +157,12 @@ public sealed class ExperimentTableModel
         }
         return rows;
     }
+
+    private IReadOnlyDictionary<string, StaleStatus> _stale = new Dictionary<string, StaleStatus>();
+
+    private bool StaleOf(Experiment e) => _stale.TryGetValue(e.Id, out var s) && s.IsStale;
+
+    private string Reason(Experiment e) => _stale.TryGetValue(e.Id, out var s) ? s.Reason ?? "" : "";
 
     private ExperimentRow RunRow(Experiment e, RunGroup g, RowRole role, RetrainedReference? reference, double maxTra) => new(
         e,
@@ -154,10 +177,23 @@ public sealed class ExperimentTableModel
             : Cell(c, c == TableColumn.Gap ? RunGroups.Gap(e, reference) : ValueOf(e, c), maxTra)))
     {
         Role = role, GroupKey = g.Key, Runs = g.Runs,
+        Stale = _stale.TryGetValue(e.Id, out var stale) ? stale : StaleStatus.Current,
         SeedText = e.Seed is { } s ? $"seed {s.ToString(CultureInfo.InvariantCulture)}" : "",
     };
 
-    private ForgettingQualityRecord? FqOf(string key) => ForgettingQuality.TryGetValue(key, out var r) ? r : null;
+    /// <summary>
+    /// The newest forgetting-quality result of a group: none for a group of stale runs, nor one that scored a run that is
+    /// stale now, unless <see cref="IncludeStale"/> (docs/results-format.md, "Stale results").
+    /// </summary>
+    private ForgettingQualityRecord? FqOf(string key)
+    {
+        if (key.EndsWith(RunGroups.StaleKeySuffix, StringComparison.Ordinal) || !ForgettingQuality.TryGetValue(key, out var r)) return null;
+        if (IncludeStale) return r;
+        string[] ids;
+        try { ids = System.Text.Json.JsonSerializer.Deserialize<string[]>(r.UnlearnedIdsJson) ?? []; }
+        catch (System.Text.Json.JsonException) { ids = []; }
+        return ids.Any(id => _stale.TryGetValue(id, out var s) && s.IsStale) ? null : r;
+    }
 
     /// <summary>
     /// The forgetting-quality cell of a group (or a single run's group): F, Oranges on [0 → 1] like PS; the hover text
