@@ -169,7 +169,7 @@ public class ComparisonBrowserTests
     public static int HoverFramesSent { get; private set; }
 
     /// <summary>Original, Retrained and two unlearned models with generated results (10 classes, 2,000 points, 200 attack values).</summary>
-    private static void Seed(AppHost app)
+    internal static void Seed(AppHost app)
     {
         var store = app.Factory.Services.GetRequiredService<ExperimentStore>();
         void Add(string id, ExperimentType type, string? method, int seed)
