@@ -330,6 +330,20 @@ public partial class Home : IDisposable
 
     private string MethodDisplay(string? method) => method is null ? "-" : Catalog.TryGet(method)?.DisplayName ?? method;
 
+    /// <summary>Stores a row's tags/notes (docs/views.md, "Screening table").</summary>
+    private void SaveNotes((Experiment Run, string? Notes) change)
+    {
+        try
+        {
+            Store.SetNotes(change.Run.Id, change.Notes);
+        }
+        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+        LoadExperiments();
+    }
+
     private Task DeleteAsync(Experiment e)
     {
         try

@@ -56,6 +56,8 @@ public partial class ExperimentTable
     /// <summary>A row was clicked (outside its controls): the per-epoch metrics popover.</summary>
     [Parameter] public EventCallback<Experiment> OnRowClick { get; set; }
     [Parameter] public EventCallback OnAddRetrainedSeeds { get; set; }
+    /// <summary>The user edited a row's tags/notes (the host stores them).</summary>
+    [Parameter] public EventCallback<(Experiment Run, string? Notes)> OnNotesChanged { get; set; }
 
     private (TableColumn Column, string Label, string Help)[] Headers => SampleSet ? SampleSetHeaders : NumericHeaders;
 
@@ -172,6 +174,8 @@ public partial class ExperimentTable
 
     private string FilterText(IReadOnlyList<string> selected) =>
         selected.Count == 0 ? "All" : string.Join(", ", FilterOptions.Where(o => selected.Contains(o.Name)).Select(o => o.Display));
+
+    private Task NotesAsync(Experiment e, string? text) => OnNotesChanged.InvokeAsync((e, text));
 
     private void ToggleColumn(TableColumn c)
     {

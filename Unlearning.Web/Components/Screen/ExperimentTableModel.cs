@@ -5,7 +5,7 @@ using Unlearning.Core.Experiments.Results;
 namespace Unlearning.Web.Components.Screen;
 
 /// <summary>Columns of the screening table that hold numbers and can be sorted.</summary>
-public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap, MIA, MiaR, FQ }
+public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap, MIA, MiaR, FQ, Notes }
 
 /// <summary>Where a row sits among the runs of one configuration (docs/forget-sets.md, "Groups").</summary>
 public enum RowRole
@@ -97,7 +97,7 @@ public sealed class ExperimentTableModel
         ArgumentNullException.ThrowIfNull(e);
         var words = TextFilter.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (words.Length == 0 || e.IsBaseline) return true;
-        string haystack = string.Join(" ", e.Id, ExperimentIds.Display(e.Id), e.Type, e.Method ?? "", _methodName(e.Method), e.HyperparametersJson,
+        string haystack = string.Join(" ", e.Id, ExperimentIds.Display(e.Id), e.Type, e.Method ?? "", _methodName(e.Method), e.HyperparametersJson, e.Notes ?? "",
             e.Epochs?.ToString(CultureInfo.InvariantCulture) ?? "", e.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "",
             e.LearningRate?.ToString("R", CultureInfo.InvariantCulture) ?? "");
         return words.All(w => haystack.Contains(w, StringComparison.OrdinalIgnoreCase));
@@ -106,7 +106,7 @@ public sealed class ExperimentTableModel
     /// <summary>
     /// The visible rows as CSV (RFC 4180: comma-separated, fields with a comma, quote or line break quoted, quotes
     /// doubled): id, type, base, method, hyperparameters JSON, seed, then the visible numeric columns at full precision
-    /// (round-trip "R" format, empty for N/A; a group head exports its runs, each on its own line) and the FQ value.
+    /// (round-trip "R" format, empty for N/A; a group head exports its runs, each on its own line), and the row's notes.
     /// </summary>
     public string Csv(IReadOnlyList<ExperimentRow> rows, IReadOnlyList<Experiment> all)
     {
@@ -115,7 +115,8 @@ public sealed class ExperimentTableModel
         var reference = RunGroups.RetrainedMeans(all.Where(e => e.Type == ExperimentType.Retrained));
         var columns = new[] { TableColumn.Epoch, TableColumn.BatchSize, TableColumn.LearningRate }.Concat(MetricColumns).Where(IsVisible).ToList();
         var sb = new System.Text.StringBuilder();
-        sb.Append(string.Join(",", new[] { "id", "type", "base", "method", "hyperparameters", "seed" }.Concat(columns.Select(CsvName)))).Append("\r\n");
+        const bool notes = true; // the user's own text: always exported
+        sb.Append(string.Join(",", new[] { "id", "type", "base", "method", "hyperparameters", "seed" }.Concat(columns.Select(CsvName)).Concat(notes ? ["notes"] : []))).Append("\r\n");
         var seen = new HashSet<string>();
         foreach (var row in rows)
         {
@@ -140,6 +141,7 @@ public sealed class ExperimentTableModel
                     };
                     fields.Add(v is double d && double.IsFinite(d) ? d.ToString("R", CultureInfo.InvariantCulture) : "");
                 }
+                if (notes) fields.Add(e.Notes ?? "");
                 sb.Append(string.Join(",", fields.Select(CsvField))).Append("\r\n");
             }
         }

@@ -21,6 +21,10 @@ public class TableConveniencesTests
         m.TextFilter = "b001";
         Assert.Contains("b001", m.Rows(rows).Select(r => r.Experiment.Id));
         Assert.DoesNotContain("d004", m.Rows(rows).Select(r => r.Experiment.Id));
+        // Notes are searched too.
+        rows[4].Notes = "candidate for the paper";
+        m.TextFilter = "paper";
+        Assert.Equal(["0003-fashion-mnist-compact", "a003-fashion-mnist-compact", "d004"], m.Rows(rows).Select(r => r.Experiment.Id));
         m.TextFilter = "  ";
         Assert.Equal(5, m.Rows(rows).Count);
     }
@@ -30,17 +34,22 @@ public class TableConveniencesTests
     {
         var rows = TableFixtures.Rows();
         rows[2].UA = 0.123456789012345;
+        rows[2].Notes = "keep, \"best\" so far";
         var m = Model();
         m.HiddenColumns.UnionWith([TableColumn.Epoch, TableColumn.BatchSize, TableColumn.RT, TableColumn.MIA, TableColumn.MiaR, TableColumn.FQ]);
         m.TextFilter = "b001";
         var lines = m.Csv(m.Rows(rows), rows).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("id,type,base,method,hyperparameters,seed,learning_rate,ua,ra,tua,tra,ps,gap", lines[0]);
+        Assert.Equal("id,type,base,method,hyperparameters,seed,learning_rate,ua,ra,tua,tra,ps,gap,notes", lines[0]);
         Assert.Equal(4, lines.Length);
         // The JSON has quotes and no comma: quoted with doubled quotes. Gap of b001 against the Retrained row
         // (0, 1.0, 0, 0.94): (0.123456789012345 + 0.1 + 0.06 + 0.04) / 4 = 0.08086419725308625.
         var b = lines.Single(l => l.StartsWith("b001,", StringComparison.Ordinal));
-        Assert.StartsWith("b001,Unlearned,0003-fashion-mnist-compact,FineTuning,\"{\"\"fixture_row\"\":2}\",,0.05,0.123456789012345,0.9,0.06,0.9,0.4,", b);
-        double gap = double.Parse(b.Split(',')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        const string prefix = "b001,Unlearned,0003-fashion-mnist-compact,FineTuning,\"{\"\"fixture_row\"\":2}\",,0.05,0.123456789012345,0.9,0.06,0.9,0.4,";
+        Assert.StartsWith(prefix, b);
+        // Notes with a comma and quotes: quoted, quotes doubled.
+        Assert.EndsWith(",\"keep, \"\"best\"\" so far\"", b);
+        string rest = b[prefix.Length..];
+        double gap = double.Parse(rest[..rest.IndexOf(',', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal((0.123456789012345 + 0.1 + 0.06 + 0.04) / 4, gap, 12);
         // N/A is an empty field (the Original has no PS and no gap column value is missing here).
         var original = lines.Single(l => l.StartsWith("0003-", StringComparison.Ordinal));
