@@ -96,8 +96,36 @@ public class DashboardBrowserTests
         await Assertions.Expect(page.Locator(".uc-attack-side[data-side='B'] .uc-privacy-score")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".uc-attack-side[data-side='B']")).ToContainTextAsync("Original");
 
+        if (width == 1600) await TableConveniencesAsync(page);
+
         await Task.Delay(500);
         lock (errors) Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
+    }
+
+    /// <summary>The table's right-click menu, free-text filter, notes (stored: they survive a reload) and CSV download.</summary>
+    private static async Task TableConveniencesAsync(IPage page)
+    {
+        await page.Locator("tr[data-id='5e1a'] td.c-method").ClickAsync(new() { Button = MouseButton.Right });
+        var menu = page.Locator(".ctx-menu[data-id='5e1a']");
+        await Assertions.Expect(menu).ToBeVisibleAsync();
+        await menu.Locator(".ctx-b").ClickAsync();
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("modelB=5e1a"));
+        await Assertions.Expect(page.Locator(".ctx-menu")).ToHaveCountAsync(0);
+
+        var note = page.Locator("tr[data-id='6f2b'] .note-input");
+        await note.FillAsync("lr sweep, best");
+        await note.PressAsync("Tab");
+        await page.Locator(".text-filter input").FillAsync("sweep");
+        await Assertions.Expect(page.Locator("tbody tr[data-id]")).ToHaveCountAsync(3); // the two baselines and 6f2b
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("tr[data-id='6f2b'] .note-input")).ToHaveValueAsync("lr sweep, best");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator(".csv-download").ClickAsync());
+        string csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.StartsWith("id,type,base,method,hyperparameters,seed,epoch,batch_size,learning_rate,ua,ra,tua,tra,rt,ps,", csv);
+        Assert.Contains("6f2b,Unlearned,,GradientAscent,", csv);
+        Assert.Contains("0.02,0.85,0.02,0.84,,0.7,", csv);
+        Assert.Contains("\"lr sweep, best\"", csv);
     }
 
     /// <summary>Lets the ResizeObserver and Plotly settle (two animation frames and a short pause).</summary>
