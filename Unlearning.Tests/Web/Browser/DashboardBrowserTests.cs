@@ -112,12 +112,19 @@ public class DashboardBrowserTests
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("modelB=5e1a"));
         await Assertions.Expect(page.Locator(".ctx-menu")).ToHaveCountAsync(0);
 
+        // The Notes column starts hidden: the column chooser shows it.
+        await page.Locator(".column-chooser button").First.ClickAsync();
+        await page.Locator(".col-choice-Notes").ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
         var note = page.Locator("tr[data-id='6f2b'] .note-input");
         await note.FillAsync("lr sweep, best");
         await note.PressAsync("Tab");
         await page.Locator(".text-filter input").FillAsync("sweep");
         await Assertions.Expect(page.Locator("tbody tr[data-id]")).ToHaveCountAsync(3); // the two baselines and 6f2b
         await page.ReloadAsync();
+        await page.Locator(".column-chooser button").First.ClickAsync();
+        await page.Locator(".col-choice-Notes").ClickAsync();
+        await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.Locator("tr[data-id='6f2b'] .note-input")).ToHaveValueAsync("lr sweep, best");
 
         var download = await page.RunAndWaitForDownloadAsync(() => page.Locator(".csv-download").ClickAsync());

@@ -88,6 +88,7 @@ public partial class ExperimentTable
             if (old.Direction == SortDirection.Ascending) Model.ToggleSort(c);
         }
         Model.MethodFilter.UnionWith(old.MethodFilter);
+        Model.HiddenColumns.Clear();
         Model.HiddenColumns.UnionWith(old.HiddenColumns);
         Model.TextFilter = old.TextFilter;
         Model.ExpandedGroups.UnionWith(old.ExpandedGroups);

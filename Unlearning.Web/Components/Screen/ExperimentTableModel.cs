@@ -80,7 +80,8 @@ public sealed class ExperimentTableModel
     public HashSet<string> MethodFilter { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Columns the user hid with the column chooser (docs/views.md, "Screening table"); hidden columns are not exported either.</summary>
-    public HashSet<TableColumn> HiddenColumns { get; } = [];
+    /// The Notes column starts hidden (the table is already wider than its region at 1440 px).
+    public HashSet<TableColumn> HiddenColumns { get; } = [TableColumn.Notes];
 
     public bool IsVisible(TableColumn column) => !HiddenColumns.Contains(column);
 

@@ -61,6 +61,7 @@ public class TableConveniencesTests
     {
         var m = Model();
         Assert.True(m.IsVisible(TableColumn.PS));
+        Assert.False(m.IsVisible(TableColumn.Notes)); // starts hidden; the column chooser shows it
         m.HiddenColumns.Add(TableColumn.PS);
         Assert.False(m.IsVisible(TableColumn.PS));
         m.HiddenColumns.Remove(TableColumn.PS);
