@@ -114,7 +114,7 @@ public class DashboardBrowserTests
 
         // The Notes column starts hidden: the column chooser shows it.
         await page.Locator(".column-chooser button").First.ClickAsync();
-        await page.Locator(".col-choice-Notes").ClickAsync();
+        await page.Locator(".col-choice-Notes input").CheckAsync();
         await page.Keyboard.PressAsync("Escape");
         var note = page.Locator("tr[data-id='6f2b'] .note-input");
         await note.FillAsync("lr sweep, best");
@@ -123,7 +123,7 @@ public class DashboardBrowserTests
         await Assertions.Expect(page.Locator("tbody tr[data-id]")).ToHaveCountAsync(3); // the two baselines and 6f2b
         await page.ReloadAsync();
         await page.Locator(".column-chooser button").First.ClickAsync();
-        await page.Locator(".col-choice-Notes").ClickAsync();
+        await page.Locator(".col-choice-Notes input").CheckAsync();
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.Locator("tr[data-id='6f2b'] .note-input")).ToHaveValueAsync("lr sweep, best");
 
