@@ -81,6 +81,9 @@ public sealed class Experiment
     public string? ResultsPath { get; set; }
     /// <summary>Id of the job that produced this experiment.</summary>
     public long? JobId { get; set; }
+    /// <summary>The user's free-text tags/notes on the row (docs/views.md, "Screening table"); null when none.</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(ExperimentStore.MaxNotesLength)]
+    public string? Notes { get; set; }
 
     public bool IsBaseline => Type is ExperimentType.Original or ExperimentType.Retrained;
 }

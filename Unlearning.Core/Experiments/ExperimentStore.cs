@@ -160,6 +160,26 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         db.SaveChanges();
     }
 
+    /// <summary>Longest tags/notes text a row keeps.</summary>
+    public const int MaxNotesLength = 2000;
+
+    /// <summary>
+    /// Sets a row's tags/notes (docs/views.md, "Screening table"): trimmed, empty = none; only that column is written,
+    /// so an evaluation finishing meanwhile keeps its numbers.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No experiment has <paramref name="id"/>.</exception>
+    /// <exception cref="ArgumentException">The text is longer than <see cref="MaxNotesLength"/>.</exception>
+    public Experiment SetNotes(string id, string? notes)
+    {
+        var text = string.IsNullOrWhiteSpace(notes) ? null : notes.Trim();
+        if (text is { Length: > MaxNotesLength }) throw new ArgumentException($"Notes are limited to {MaxNotesLength} characters (got {text.Length}).", nameof(notes));
+        using var db = contexts.CreateDbContext();
+        var e = db.Experiments.FirstOrDefault(x => x.Id == id) ?? throw new KeyNotFoundException($"Experiment '{id}' does not exist.");
+        e.Notes = text;
+        db.SaveChanges();
+        return e;
+    }
+
     public void Update(Experiment e)
     {
         if (string.IsNullOrEmpty(e.ForgetSetId) && e.ForgetClass >= 0) e.ForgetSetId = Data.ForgetSets.ClassId(e.ForgetClass);

@@ -5,8 +5,8 @@ using Unlearning.Core.Models;
 
 namespace Unlearning.Web.State;
 
-/// <summary>Which lower panel is shown: the embedding/metrics contrast or the attack simulation.</summary>
-public enum ComparisonView { Contrast, Attack, Privacy, Depth }
+/// <summary>Which main tab is shown: the embedding contrast, the attack simulation, the per-example privacy, the depth of forgetting or the runs map.</summary>
+public enum ComparisonView { Contrast, Attack, Privacy, Depth, RunsMap }
 
 /// <summary>
 /// The page state of one browser tab (one Blazor circuit, registered scoped): dataset, architecture, open

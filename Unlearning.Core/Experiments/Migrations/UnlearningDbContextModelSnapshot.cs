@@ -74,6 +74,10 @@ namespace Unlearning.Core.Experiments.Migrations
                     b.Property<string>("Method")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Notes")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("PS")
                         .HasColumnType("REAL");
 

@@ -169,23 +169,33 @@ public class ComparisonBrowserTests
     public static int HoverFramesSent { get; private set; }
 
     /// <summary>Original, Retrained and two unlearned models with generated results (10 classes, 2,000 points, 200 attack values).</summary>
-    private static void Seed(AppHost app)
+    internal static void Seed(AppHost app)
     {
         var store = app.Factory.Services.GetRequiredService<ExperimentStore>();
-        void Add(string id, ExperimentType type, string? method, int seed)
+        void Add(string id, ExperimentType type, string? method, int seed, double ua, double ra, double tra, double ps)
         {
             var e = new Experiment
             {
                 Id = id, Dataset = Dataset, Architecture = Architecture, ForgetClass = ForgetClass, Type = type, Method = method,
-                Status = ExperimentStatus.Ready, CreatedUtc = DateTime.UtcNow, UA = 0.1, RA = 0.9, TUA = 0.1, TRA = 0.9,
+                Status = ExperimentStatus.Ready, CreatedUtc = DateTime.UtcNow, UA = ua, RA = ra, TUA = ua, TRA = tra, PS = ps,
             };
             e.ResultsPath = store.Artifacts.Relative(ResultsDocument.Save(store.Artifacts, id, Results(seed)));
             store.Add(e);
         }
-        Add(ExperimentIds.Original(Dataset, Architecture, ForgetClass), ExperimentType.Original, null, 1);
-        Add(ExperimentIds.Retrained(Dataset, Architecture, ForgetClass), ExperimentType.Retrained, "Retrain", 2);
-        Add(ModelA, ExperimentType.Unlearned, "FineTuning", 3);
-        Add(ModelB, ExperimentType.Unlearned, "GradientAscent", 4);
+        Add(ExperimentIds.Original(Dataset, Architecture, ForgetClass), ExperimentType.Original, null, 1, 0.95, 0.96, 0.92, 0.2);
+        Add(ExperimentIds.Retrained(Dataset, Architecture, ForgetClass), ExperimentType.Retrained, "Retrain", 2, 0.0, 0.95, 0.91, 1.0);
+        Add(ModelA, ExperimentType.Unlearned, "FineTuning", 3, 0.08, 0.93, 0.9, 0.6);
+        Add(ModelB, ExperimentType.Unlearned, "GradientAscent", 4, 0.02, 0.85, 0.84, 0.7);
+    }
+
+    private static readonly string[] Layers = ["conv1", "layer1.0", "layer1.1", "layer2.0", "layer2.1", "layer3.0", "layer3.1", "layer4.0", "layer4.1", "fc"];
+
+    /// <summary>Layer-wise CKA falling from 1 by up to <paramref name="drop"/> on the retain classes and twice that on the forget class.</summary>
+    private static CkaResult Cka(double drop)
+    {
+        double[][] M(double d) => [.. Layers.Select((_, i) => Layers.Select((_, j) => i == j ? Math.Max(0, 1 - d * i / (Layers.Length - 1)) : 0).ToArray())];
+        var split = new CkaSplit { OtherClasses = M(drop), ForgetClass = M(2 * drop) };
+        return new CkaResult { Layers = Layers, Train = split, Test = split };
     }
 
     private static ExperimentResults Results(int seed)
@@ -213,6 +223,7 @@ public class ComparisonBrowserTests
             TAccs = [.. Enumerable.Range(0, k).Select(c => c == ForgetClass ? 0.1 : 0.88)],
             LabelDist = Diagonal(0.9), ConfDist = Diagonal(0.8), TLabelDist = Diagonal(0.85), TConfDist = Diagonal(0.75),
             Points = points,
+            Cka = Cka(0.05 * seed), CkaRetrain = Cka(0.1 * seed),
             Attack = new AttackData
             {
                 // Model B's entropies crowd into the lowest bins, so its butterfly rows overflow and can be panned.

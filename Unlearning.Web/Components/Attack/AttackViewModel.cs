@@ -19,27 +19,38 @@ public sealed class AttackSideData
     public required IReadOnlyList<AttackValue> Model { get; init; }
 
     /// <summary>
-    /// The side's data, or null when either model lacks attack data or one of the model's curves is missing.
-    /// Imported files may hold values no evaluation produces; those samples are left out rather than binned at NaN.
+    /// The side's data, or null when either model lacks attack values. Any pair is drawable (docs/views.md, "Attack
+    /// view"): a model without its four stored curves — the Retrained model itself, an imported row, an older
+    /// Original — gets them computed here from its values against the Retrained model's, exactly as the evaluation
+    /// computes the stored ones. Imported files may hold values no evaluation produces; those samples are left out
+    /// rather than binned at NaN.
     /// </summary>
     public static AttackSideData? From(ComparedModel retrained, ComparedModel model) =>
-        retrained.Results?.Attack is { } r && model.Results?.Attack is { } m && model.AttackCurves is { } curves
-            ? Drawable(curves, r.Values, m.Values)
+        retrained.Results?.Attack is { } r && model.Results?.Attack is { } m
+            ? Drawable(model.AttackCurves, r.Values, m.Values)
             : null;
 
     /// <summary>The side's data from two results documents (see <see cref="From(ComparedModel, ComparedModel)"/>).</summary>
     public static AttackSideData? From(ExperimentResults retrained, ExperimentResults model) =>
-        retrained.Attack is { } r && model.Attack?.Curves() is { } curves
-            ? Drawable(curves, r.Values, model.Attack.Values)
+        retrained.Attack is { } r && model.Attack is { } m
+            ? Drawable(m.Curves(), r.Values, m.Values)
             : null;
 
-    private static AttackSideData Drawable(AttackCurves curves, IReadOnlyList<AttackValue> retrained, IReadOnlyList<AttackValue> model)
+    private static AttackSideData? Drawable(AttackCurves? curves, IReadOnlyList<AttackValue> retrained, IReadOnlyList<AttackValue> model)
     {
         var drawable = new Views.PlotSanitizer();
         var keptRetrained = drawable.Drawable(retrained);
         var keptModel = drawable.Drawable(model);
-        return new AttackSideData { Curves = curves, Retrained = keptRetrained, Model = keptModel, Note = drawable.Note };
+        if (curves is null && (keptRetrained.Count == 0 || keptModel.Count == 0)) return null;
+        return new AttackSideData
+        {
+            Curves = curves ?? PrivacyScore.SubsetCurves(keptModel, keptRetrained),
+            Retrained = keptRetrained, Model = keptModel, Note = drawable.Note, CurvesComputed = curves is null,
+        };
     }
+
+    /// <summary>True when the model had no stored curves and they were computed from the values here.</summary>
+    public bool CurvesComputed { get; init; }
 
     /// <summary>What was left out of the stored values (shown under the side), or null when all were drawable.</summary>
     public string? Note { get; init; }

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Components;
 using Unlearning.Core.Experiments;
 using Unlearning.Web.Components.Views;
 
@@ -10,6 +11,12 @@ namespace Unlearning.Web.Components.Contrast;
 /// </summary>
 public partial class ContrastPanel : ComparisonPanelBase
 {
+    /// <summary>
+    /// What the panel draws: both (previews, tests), or one part — the dashboard puts the Embedding Space in its
+    /// main tab and the Metrics View in its fixed right column (docs/views.md, "Layout").
+    /// </summary>
+    [Parameter] public ContrastPart Part { get; set; } = ContrastPart.Both;
+
     private ComparedModel? modelA, modelB;
     private IReadOnlyList<string> classNames = [];
     private string? error;
@@ -36,3 +43,6 @@ public partial class ContrastPanel : ComparisonPanelBase
         }
     }
 }
+
+/// <summary>Which part of the Contrast stage a <see cref="ContrastPanel"/> draws.</summary>
+public enum ContrastPart { Both, Embedding, Metrics }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 using Unlearning.Core.Data;
 using Unlearning.Core.Experiments;
@@ -31,6 +32,9 @@ public partial class Home : IDisposable
     private bool _interactive;
 
     [Inject] private ComparisonState State { get; set; } = null!;
+    [Inject] private Microsoft.JSInterop.IJSRuntime JS { get; set; } = null!;
+    private ElementReference _dash, _core;
+    private Microsoft.JSInterop.IJSObjectReference? _fit;
     [Inject] private NavigationManager Nav { get; set; } = null!;
     [Inject] private ExperimentStore Store { get; set; } = null!;
     [Inject] private JobQueue Queue { get; set; } = null!;
@@ -87,6 +91,13 @@ public partial class Home : IDisposable
     {
         if (!firstRender) return;
         _interactive = true;
+        try
+        {
+            // The main region's size as CSS variables (--fit-w/--fit-h) for the views that bound a chart by it (docs/views.md, "Layout").
+            _fit = await JS.InvokeAsync<IJSObjectReference>("import", "./js/fit.js");
+            await _fit.InvokeVoidAsync("observe", _core);
+        }
+        catch (JSDisconnectedException) { }
         SyncUrl();
         if (State.ActiveForgetSet is null) await OpenForgetClassDialogAsync(forced: true);
     }
@@ -227,9 +238,14 @@ public partial class Home : IDisposable
     private Task SetModelAAsync(string? id) { State.ModelA = id; Changed(reload: false); return Task.CompletedTask; }
     private Task SetModelBAsync(string? id) { State.ModelB = id; Changed(reload: false); return Task.CompletedTask; }
 
+    /// <summary>The main tabs in their on-screen order (the URL names a tab by its <see cref="ComparisonView"/> name).</summary>
+    private static readonly ComparisonView[] TabOrder = [ComparisonView.Contrast, ComparisonView.Attack, ComparisonView.RunsMap, ComparisonView.Privacy, ComparisonView.Depth];
+
+    private static int TabIndex(ComparisonView view) => Math.Max(0, Array.IndexOf(TabOrder, view));
+
     private Task SetViewAsync(int index)
     {
-        State.View = (ComparisonView)index;
+        State.View = index >= 0 && index < TabOrder.Length ? TabOrder[index] : ComparisonView.Contrast;
         Changed(reload: false);
         return Task.CompletedTask;
     }
@@ -314,6 +330,20 @@ public partial class Home : IDisposable
 
     private string MethodDisplay(string? method) => method is null ? "-" : Catalog.TryGet(method)?.DisplayName ?? method;
 
+    /// <summary>Stores a row's tags/notes (docs/views.md, "Screening table").</summary>
+    private void SaveNotes((Experiment Run, string? Notes) change)
+    {
+        try
+        {
+            Store.SetNotes(change.Run.Id, change.Notes);
+        }
+        catch (Exception ex) when (ex is ArgumentException or KeyNotFoundException)
+        {
+            Snackbar.Add(ex.Message, Severity.Warning);
+        }
+        LoadExperiments();
+    }
+
     private Task DeleteAsync(Experiment e)
     {
         try
@@ -396,8 +426,15 @@ public partial class Home : IDisposable
 
     public void Dispose()
     {
+        if (_fit is not null) _ = DisposeFitAsync(_fit);
         Queue.JobChanged -= OnJobChanged;
         Queue.ExperimentsChanged -= OnExperimentsChanged;
         GC.SuppressFinalize(this);
+    }
+
+    private static async Task DisposeFitAsync(IJSObjectReference module)
+    {
+        try { await module.DisposeAsync(); }
+        catch (JSDisconnectedException) { }
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using MudBlazor;
 using Unlearning.Core.Experiments;
 
@@ -15,6 +16,10 @@ public partial class ExperimentTable
     private bool _expanded;
 
     [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private Microsoft.JSInterop.IJSRuntime JS { get; set; } = null!;
+
+    /// <summary>The open right-click menu: its row and where it opened (viewport pixels).</summary>
+    private (Experiment Run, double X, double Y)? _menu;
 
     /// <summary>Rows of the active forget class in the store's default order (Original, Retrained, then by creation).</summary>
     [Parameter, EditorRequired] public IReadOnlyList<Experiment> Experiments { get; set; } = [];
@@ -51,6 +56,8 @@ public partial class ExperimentTable
     /// <summary>A row was clicked (outside its controls): the per-epoch metrics popover.</summary>
     [Parameter] public EventCallback<Experiment> OnRowClick { get; set; }
     [Parameter] public EventCallback OnAddRetrainedSeeds { get; set; }
+    /// <summary>The user edited a row's tags/notes (the host stores them).</summary>
+    [Parameter] public EventCallback<(Experiment Run, string? Notes)> OnNotesChanged { get; set; }
 
     private (TableColumn Column, string Label, string Help)[] Headers => SampleSet ? SampleSetHeaders : NumericHeaders;
 
@@ -81,6 +88,9 @@ public partial class ExperimentTable
             if (old.Direction == SortDirection.Ascending) Model.ToggleSort(c);
         }
         Model.MethodFilter.UnionWith(old.MethodFilter);
+        Model.HiddenColumns.Clear();
+        Model.HiddenColumns.UnionWith(old.HiddenColumns);
+        Model.TextFilter = old.TextFilter;
         Model.ExpandedGroups.UnionWith(old.ExpandedGroups);
         Model.IncludeStale = old.IncludeStale;
         Model.ForgettingQuality = ForgettingQuality;
@@ -166,6 +176,37 @@ public partial class ExperimentTable
 
     private string FilterText(IReadOnlyList<string> selected) =>
         selected.Count == 0 ? "All" : string.Join(", ", FilterOptions.Where(o => selected.Contains(o.Name)).Select(o => o.Display));
+
+    private Task NotesAsync(Experiment e, string? text) => OnNotesChanged.InvokeAsync((e, text));
+
+    private void ToggleColumn(TableColumn c)
+    {
+        if (!Model.HiddenColumns.Remove(c)) Model.HiddenColumns.Add(c);
+    }
+
+    private void OpenMenu(Experiment e, Microsoft.AspNetCore.Components.Web.MouseEventArgs ev) =>
+        _menu = (e, Math.Max(0, ev.ClientX), Math.Max(0, ev.ClientY));
+
+    private async Task MenuAsync(Func<Task> action)
+    {
+        _menu = null;
+        await action();
+    }
+
+    /// <summary>The visible rows and columns as CSV, saved by the browser (wwwroot/js/download.js).</summary>
+    private async Task DownloadCsvAsync()
+    {
+        string csv = Model.Csv(Rows, Experiments);
+        string name = Experiments.Count > 0
+            ? $"runs-{Experiments[0].Dataset}-{Experiments[0].Architecture}-{Experiments[0].ForgetSetId}.csv"
+            : "runs.csv";
+        try
+        {
+            await using var module = await JS.InvokeAsync<Microsoft.JSInterop.IJSObjectReference>("import", "./js/download.js");
+            await module.InvokeVoidAsync("saveText", name, csv, "text/csv");
+        }
+        catch (Microsoft.JSInterop.JSDisconnectedException) { }
+    }
 
     private async Task SelectA(string id)
     {

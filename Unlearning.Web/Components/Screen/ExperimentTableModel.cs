@@ -5,7 +5,7 @@ using Unlearning.Core.Experiments.Results;
 namespace Unlearning.Web.Components.Screen;
 
 /// <summary>Columns of the screening table that hold numbers and can be sorted.</summary>
-public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap, MIA, MiaR, FQ }
+public enum TableColumn { Epoch, BatchSize, LearningRate, UA, RA, TUA, TRA, RT, PS, Gap, MIA, MiaR, FQ, Notes }
 
 /// <summary>Where a row sits among the runs of one configuration (docs/forget-sets.md, "Groups").</summary>
 public enum RowRole
@@ -84,6 +84,87 @@ public sealed class ExperimentTableModel
     /// <summary>Stored method names to show; empty = all. Baselines are always shown (they are the reference).</summary>
     public HashSet<string> MethodFilter { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Columns the user hid with the column chooser (docs/views.md, "Screening table"); hidden columns are not exported either.</summary>
+    /// The Notes column starts hidden (the table is already wider than its region at 1440 px).
+    public HashSet<TableColumn> HiddenColumns { get; } = [TableColumn.Notes];
+
+    public bool IsVisible(TableColumn column) => !HiddenColumns.Contains(column);
+
+    /// <summary>
+    /// Free-text filter: a run is shown when every word of the text occurs (case-insensitively) in its id, type,
+    /// method (stored or display name) or hyperparameters (<c>"learning_rate":0.01</c> matches "0.01" and
+    /// "learning_rate"). Baselines are always shown, as with the method filter. Empty = no filter.
+    /// </summary>
+    public string TextFilter { get; set; } = "";
+
+    /// <summary>Whether <paramref name="e"/> passes <see cref="TextFilter"/>.</summary>
+    public bool MatchesText(Experiment e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var words = TextFilter.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 0 || e.IsBaseline) return true;
+        string haystack = string.Join(" ", e.Id, ExperimentIds.Display(e.Id), e.Type, e.Method ?? "", _methodName(e.Method), e.HyperparametersJson, e.Notes ?? "",
+            e.Epochs?.ToString(CultureInfo.InvariantCulture) ?? "", e.BatchSize?.ToString(CultureInfo.InvariantCulture) ?? "",
+            e.LearningRate?.ToString("R", CultureInfo.InvariantCulture) ?? "");
+        return words.All(w => haystack.Contains(w, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// The visible rows as CSV (RFC 4180: comma-separated, fields with a comma, quote or line break quoted, quotes
+    /// doubled): id, type, base, method, hyperparameters JSON, seed, then the visible numeric columns at full precision
+    /// (round-trip "R" format, empty for N/A; a group head exports its runs, each on its own line), and the row's notes.
+    /// </summary>
+    public string Csv(IReadOnlyList<ExperimentRow> rows, IReadOnlyList<Experiment> all)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(all);
+        var reference = RunGroups.RetrainedMeans(all.Where(e => e.Type == ExperimentType.Retrained));
+        var columns = new[] { TableColumn.Epoch, TableColumn.BatchSize, TableColumn.LearningRate }.Concat(MetricColumns).Where(IsVisible).ToList();
+        var sb = new System.Text.StringBuilder();
+        const bool notes = true; // the user's own text: always exported
+        sb.Append(string.Join(",", new[] { "id", "type", "base", "method", "hyperparameters", "seed" }.Concat(columns.Select(CsvName)).Concat(notes ? ["notes"] : []))).Append("\r\n");
+        var seen = new HashSet<string>();
+        foreach (var row in rows)
+        {
+            var runs = row.Role == RowRole.GroupHead ? row.Runs : [row.Experiment];
+            foreach (var e in runs)
+            {
+                if (!seen.Add(e.Id)) continue;
+                var fields = new List<string>
+                {
+                    e.Id, e.Type.ToString(), e.BaseId ?? "", e.Method ?? "", e.HyperparametersJson, e.Seed?.ToString(CultureInfo.InvariantCulture) ?? "",
+                };
+                foreach (var c in columns)
+                {
+                    double? v = c switch
+                    {
+                        TableColumn.Epoch => e.Epochs,
+                        TableColumn.BatchSize => e.BatchSize,
+                        TableColumn.LearningRate => e.LearningRate,
+                        TableColumn.Gap => RunGroups.Gap(e, reference),
+                        TableColumn.FQ => FqOf(RunGroups.ConfigurationKey(e))?.F,
+                        _ => ValueOf(e, c),
+                    };
+                    fields.Add(v is double d && double.IsFinite(d) ? d.ToString("R", CultureInfo.InvariantCulture) : "");
+                }
+                if (notes) fields.Add(e.Notes ?? "");
+                sb.Append(string.Join(",", fields.Select(CsvField))).Append("\r\n");
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static string CsvName(TableColumn c) => c switch
+    {
+        TableColumn.BatchSize => "batch_size",
+        TableColumn.LearningRate => "learning_rate",
+        TableColumn.MiaR => "mia_r",
+        _ => c.ToString().ToLowerInvariant(),
+    };
+
+    private static string CsvField(string f) =>
+        f.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? "\"" + f.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : f;
+
     /// <summary>Advances the header click cycle: a new column starts descending.</summary>
     public void ToggleSort(TableColumn column)
     {
@@ -121,7 +202,7 @@ public sealed class ExperimentTableModel
     public IReadOnlyList<ExperimentRow> Rows(IReadOnlyList<Experiment> experiments)
     {
         var reference = RunGroups.RetrainedMeans(experiments.Where(e => e.Type == ExperimentType.Retrained));
-        var filtered = experiments.Where(e => MethodFilter.Count == 0 || e.IsBaseline || (e.Method is { } m && MethodFilter.Contains(m)));
+        var filtered = experiments.Where(e => (MethodFilter.Count == 0 || e.IsBaseline || (e.Method is { } m && MethodFilter.Contains(m))) && MatchesText(e));
         _stale = StaleReferences.Assess(experiments);
         IEnumerable<RunGroup> groups = RunGroups.Group(filtered, IncludeStale ? null : StaleOf);
         if (SortColumn is { } col && Direction != SortDirection.None)

@@ -163,4 +163,34 @@ public class AttackViewModelTests
         Assert.Equal("-40px 0", strip.BackgroundPosition(42, 20));
         Assert.Equal("60px 20px", strip.BackgroundSize(20));
     }
+
+    [Fact]
+    public void The_retrained_model_against_itself_has_computed_curves_with_privacy_score_one_everywhere()
+    {
+        // Identical values on both sides: FPR = TPR at every τ, so FNR = 1 − FPR, ε̂ = max(0, ln(1 − δ − FPR) − ln(1 − FPR)) = 0,
+        // f = 1 and the attack score is 0 at all 51 thresholds of all four curves (docs/metrics.md, "Attack-score curve").
+        var retrained = ViewFixtures.Retrained();
+        retrained.Attack!.Results.Clear();
+        var side = AttackSideData.From(retrained, retrained)!;
+        Assert.True(side.CurvesComputed);
+        foreach (var curve in new[] { side.Curves.EntropyAboveUnlearn, side.Curves.EntropyAboveRetrain, side.Curves.ConfidenceAboveRetrain, side.Curves.ConfidenceAboveUnlearn })
+            Assert.All(curve, p => Assert.Equal(0, p.AttackScore, 12));
+        var view = AttackViewModel.Build(side, AttackMetric.Entropy, 1.25);
+        Assert.Equal(1.0, view.PrivacyScore, 12);
+    }
+
+    [Fact]
+    public void A_model_without_stored_curves_gets_the_curves_the_evaluation_would_store()
+    {
+        var model = ViewFixtures.ModelA();
+        model.Attack!.Results.Clear();
+        var side = AttackSideData.From(ViewFixtures.Retrained(), model)!;
+        Assert.True(side.CurvesComputed);
+        var expected = PrivacyScore.SubsetCurves(model.Attack.Values, ViewFixtures.Retrained().Attack!.Values);
+        Assert.Equal(expected.EntropyAboveUnlearn.Select(p => p.AttackScore), side.Curves.EntropyAboveUnlearn.Select(p => p.AttackScore));
+        Assert.False(SideA().CurvesComputed);
+        // No values on the model's side: nothing to draw.
+        model.Attack.Values.Clear();
+        Assert.Null(AttackSideData.From(ViewFixtures.Retrained(), model));
+    }
 }
