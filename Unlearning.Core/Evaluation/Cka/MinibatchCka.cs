@@ -7,7 +7,9 @@ namespace Unlearning.Core.Evaluation.Cka;
 /// accumulated over batches for every layer pair (i, j) of two models:
 /// CKAᵢⱼ = Σ_b HSIC₁(Kᵢ, Lⱼ) / √(Σ_b HSIC₁(Kᵢ, Kᵢ) · Σ_b HSIC₁(Lⱼ, Lⱼ)), clamped to [0, 1] (a non-positive
 /// denominator is replaced by 1e-6). K = XXᵀ and L = YYᵀ are the Gram matrices of one batch's flattened
-/// activations, computed (by default) in float64 on the activations' device, once per layer and batch.
+/// activations, computed (by default) in float64 on the activations' device, once per layer and batch, and
+/// U-centred once (<see cref="UCentre"/>): HSIC₁ of a pair is then the inner product of the two U-centred matrices,
+/// the same estimator as the formula of <see cref="Hsic1(Tensor, Tensor)"/> without its per-pair row sums.
 /// </summary>
 public sealed class MinibatchCka
 {
@@ -58,37 +60,37 @@ public sealed class MinibatchCka
     }
 
     /// <summary>
-    /// The zero-diagonal Gram matrices K̃ = XXᵀ − diag of each layer's activations (N × N, float64 sums),
-    /// for callers that compare one model with several references and want each Gram matrix formed once.
+    /// The U-centred Gram matrices Ũ = U(XXᵀ) of each layer's activations (N × N, float64; see <see cref="UCentre"/>),
+    /// for callers that compare one model with several references and want each matrix formed once.
     /// </summary>
     public Tensor[] Grams(IReadOnlyList<Tensor> layers)
     {
         long n = layers[0].shape[0];
         if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs more than 3 samples per batch; got {n}.");
         if (layers.Any(t => t.shape[0] != n)) throw new ArgumentException("All layers must hold the same samples.");
-        return [.. layers.Select(GramWithoutDiagonal)];
+        return [.. layers.Select(l => UCentre(Gram(l)))];
     }
 
-    /// <summary>Adds one batch given its zero-diagonal Gram matrices (from <see cref="Grams"/>).</summary>
+    /// <summary>
+    /// Adds one batch given its U-centred Gram matrices (from <see cref="Grams"/>; float32 copies, as the reference
+    /// cache keeps them, are accepted). HSIC₁(K, L) = ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)), every pair at once: with the matrices
+    /// as rows of n² values, the inner products of all pairs are one product of two thin matrices, accumulated in float64.
+    /// </summary>
     public void AddGrams(IReadOnlyList<Tensor> gramsA, IReadOnlyList<Tensor> gramsB)
     {
         if (gramsA.Count != LayersA || gramsB.Count != LayersB)
             throw new ArgumentException($"Expected {LayersA} and {LayersB} Gram matrices; got {gramsA.Count} and {gramsB.Count}.");
         long n = gramsA[0].shape[0];
-        if (gramsA.Concat(gramsB).Any(g => g.shape[0] != n)) throw new ArgumentException("All Gram matrices must be of the same samples.");
+        if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs more than 3 samples per batch; got {n}.");
+        if (gramsA.Concat(gramsB).Any(g => g.dim() != 2 || g.shape[0] != n || g.shape[1] != n))
+            throw new ArgumentException("All Gram matrices must be square and of the same samples.");
         using var scope = NewDisposeScope();
-        // All layer pairs at once: with G = the Gram matrices as rows of n² values and R = their row sums,
-        // tr(K̃ᵢL̃ⱼ) = (G_A G_Bᵀ)ᵢⱼ, 1ᵀK̃1 = ΣR and 1ᵀK̃ᵢL̃ⱼ1 = (R_A R_Bᵀ)ᵢⱼ — the HSIC₁ formula, vectorised.
-        var ga = stack(gramsA.Select(g => g.to(ScalarType.Float64)).ToArray());
-        var gb = stack(gramsB.Select(g => g.to(ScalarType.Float64)).ToArray());
-        var (flatA, flatB) = (ga.reshape(LayersA, -1), gb.reshape(LayersB, -1));
-        var (rowsA, rowsB) = (ga.sum(2), gb.sum(2));
-        var cross = Hsic1Batch(flatA.mm(flatB.t()), rowsA.sum(1), rowsB.sum(1), rowsA.mm(rowsB.t()), n);
-        var selfA = Hsic1Batch((flatA * flatA).sum(1).unsqueeze(1), rowsA.sum(1), rowsA.sum(1), (rowsA * rowsA).sum(1).unsqueeze(1), n, diagonal: true);
-        var selfB = Hsic1Batch((flatB * flatB).sum(1).unsqueeze(1), rowsB.sum(1), rowsB.sum(1), (rowsB * rowsB).sum(1).unsqueeze(1), n, diagonal: true);
-        var c = cross.to(CPU).data<double>().ToArray();
-        var sa = selfA.to(CPU).data<double>().ToArray();
-        var sb = selfB.to(CPU).data<double>().ToArray();
+        var flatA = stack(gramsA.Select(g => g.to(ScalarType.Float64)).ToArray()).reshape(LayersA, -1);
+        var flatB = stack(gramsB.Select(g => g.to(ScalarType.Float64)).ToArray()).reshape(LayersB, -1);
+        double scale = 1.0 / ((double)n * (n - 3));
+        var c = (flatA.mm(flatB.t()) * scale).to(CPU).data<double>().ToArray();
+        var sa = ((flatA * flatA).sum(1) * scale).to(CPU).data<double>().ToArray();
+        var sb = ((flatB * flatB).sum(1) * scale).to(CPU).data<double>().ToArray();
         for (int i = 0; i < LayersA; i++)
         {
             _selfHsicA[i] += sa[i];
@@ -99,15 +101,25 @@ public sealed class MinibatchCka
     }
 
     /// <summary>
-    /// HSIC₁ for many pairs: <paramref name="traces"/>ᵢⱼ = tr(K̃ᵢL̃ⱼ), <paramref name="sumsK"/>ᵢ = 1ᵀK̃ᵢ1,
-    /// <paramref name="sumsL"/>ⱼ = 1ᵀL̃ⱼ1, <paramref name="rowDots"/>ᵢⱼ = 1ᵀK̃ᵢL̃ⱼ1. With <paramref name="diagonal"/> the
-    /// inputs are per-layer columns (K = L) and the sums pair element-wise.
+    /// U-centring (Székely &amp; Rizzo 2014) of a symmetric n × n Gram matrix K (n &gt; 3), in float64: with K̃ = K with
+    /// zeroed diagonal, rᵢ = Σⱼ K̃ᵢⱼ and S = Σᵢ rᵢ, Ũᵢⱼ = K̃ᵢⱼ − (rᵢ + rⱼ)/(n − 2) + S/((n − 1)(n − 2)) for i ≠ j, and Ũᵢᵢ = 0.
+    /// Then ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)) = HSIC₁(K, L), the estimator of docs/metrics.md, "Layer-wise similarity (CKA)"
+    /// (its row-sum terms are the centring, done once per matrix instead of once per pair).
     /// </summary>
-    private static Tensor Hsic1Batch(Tensor traces, Tensor sumsK, Tensor sumsL, Tensor rowDots, long n, bool diagonal = false)
+    public static Tensor UCentre(Tensor gram)
     {
+        if (gram.dim() != 2 || gram.shape[0] != gram.shape[1]) throw new ArgumentException("A Gram matrix must be square.");
+        long n = gram.shape[0];
+        if (n <= 3) throw new ArgumentException($"U-centring needs n > 3; got {n}.");
+        var u = gram.to(ScalarType.Float64, copy: true);
+        u.diagonal().zero_();
+        var rows = u.sum(1);
+        double total = rows.sum().item<double>();
         double nn = n;
-        var sumProducts = diagonal ? (sumsK * sumsL).unsqueeze(1) : sumsK.unsqueeze(1) * sumsL.unsqueeze(0);
-        return (traces + sumProducts / ((nn - 1) * (nn - 2)) - rowDots * (2.0 / (nn - 2))) / (nn * (nn - 3));
+        var r = rows / (nn - 2);
+        u.sub_(r.unsqueeze(1)).sub_(r.unsqueeze(0)).add_(total / ((nn - 1) * (nn - 2)));
+        u.diagonal().zero_();
+        return u;
     }
 
     /// <summary>The LayersA × LayersB CKA matrix of all batches so far (full precision).</summary>
@@ -167,12 +179,17 @@ public sealed class MinibatchCka
         return (trace + sumK * sumL / ((nn - 1) * (nn - 2)) - 2.0 / (nn - 2) * cross) / (nn * (nn - 3));
     }
 
-    /// <summary>K̃ = XXᵀ with zeroed diagonal, float64; X is flattened to N × D and converted in column chunks.</summary>
-    private Tensor GramWithoutDiagonal(Tensor activations)
+    /// <summary>K = XXᵀ (float64 sums of products in the Gram precision); X is flattened to N × D and converted in column chunks.</summary>
+    private Tensor Gram(Tensor activations)
     {
         long n = activations.shape[0];
         var x = activations.detach().reshape(n, -1);
         long d = x.shape[1];
+        if (d <= GramChunk)
+        {
+            var whole = x.to(_gramType);
+            return whole.matmul(whole.t()).to(ScalarType.Float64);
+        }
         var gram = zeros(n, n, ScalarType.Float64, x.device);
         for (long start = 0; start < d; start += GramChunk)
         {
@@ -180,7 +197,7 @@ public sealed class MinibatchCka
             var chunk = x.narrow(1, start, Math.Min(GramChunk, d - start)).to(_gramType);
             gram.add_(chunk.matmul(chunk.t()).to(ScalarType.Float64));
         }
-        return ZeroDiagonal(gram);
+        return gram;
     }
 
     private static Tensor ZeroDiagonal(Tensor m) => m * (1 - eye(m.shape[0], dtype: ScalarType.Float64, device: m.device));
