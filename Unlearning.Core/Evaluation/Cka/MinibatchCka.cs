@@ -60,21 +60,21 @@ public sealed class MinibatchCka
     }
 
     /// <summary>
-    /// The U-centred Gram matrices Ũ = U(XXᵀ) of each layer's activations (N × N, float64; see <see cref="UCentre"/>),
-    /// for callers that compare one model with several references and want each matrix formed once.
+    /// The U-centred Gram matrices Ũ = U(XXᵀ) of each layer's activations (N × N, in the Gram precision; see
+    /// <see cref="UCentre"/>), for callers that compare one model with several references and want each matrix formed once.
     /// </summary>
     public Tensor[] Grams(IReadOnlyList<Tensor> layers)
     {
         long n = layers[0].shape[0];
         if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs more than 3 samples per batch; got {n}.");
         if (layers.Any(t => t.shape[0] != n)) throw new ArgumentException("All layers must hold the same samples.");
-        return [.. layers.Select(l => UCentre(Gram(l)))];
+        return [.. layers.Select(l => UCentreInPlace(Gram(l)))];
     }
 
     /// <summary>
-    /// Adds one batch given its U-centred Gram matrices (from <see cref="Grams"/>; float32 copies, as the reference
-    /// cache keeps them, are accepted). HSIC₁(K, L) = ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)), every pair at once: with the matrices
-    /// as rows of n² values, the inner products of all pairs are one product of two thin matrices, accumulated in float64.
+    /// Adds one batch given its U-centred Gram matrices (from <see cref="Grams"/>, or float32 copies of them as the
+    /// reference cache keeps them). HSIC₁(K, L) = ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)): one inner product of two n²-vectors per
+    /// pair, on the matrices as they are (no stacked or converted copies; a float64 matrix meets a float32 one in float64).
     /// </summary>
     public void AddGrams(IReadOnlyList<Tensor> gramsA, IReadOnlyList<Tensor> gramsB)
     {
@@ -85,38 +85,51 @@ public sealed class MinibatchCka
         if (gramsA.Concat(gramsB).Any(g => g.dim() != 2 || g.shape[0] != n || g.shape[1] != n))
             throw new ArgumentException("All Gram matrices must be square and of the same samples.");
         using var scope = NewDisposeScope();
-        var flatA = stack(gramsA.Select(g => g.to(ScalarType.Float64)).ToArray()).reshape(LayersA, -1);
-        var flatB = stack(gramsB.Select(g => g.to(ScalarType.Float64)).ToArray()).reshape(LayersB, -1);
+        bool wide = gramsA.Concat(gramsB).Any(g => g.dtype == ScalarType.Float64);
+        var type = wide ? ScalarType.Float64 : ScalarType.Float32;
+        var flatA = gramsA.Select(g => g.to(type).reshape(-1)).ToArray();
+        var flatB = gramsB.Select(g => g.to(type).reshape(-1)).ToArray();
+        // All inner products as 0-d tensors, read back at once (one synchronisation on an accelerator).
+        var dots = new List<Tensor>(LayersA * LayersB + LayersA + LayersB);
+        foreach (var x in flatA)
+            foreach (var y in flatB) dots.Add(x.dot(y));
+        foreach (var x in flatA) dots.Add(x.dot(x));
+        foreach (var y in flatB) dots.Add(y.dot(y));
+        var values = stack(dots).to(ScalarType.Float64).to(CPU).data<double>().ToArray();
         double scale = 1.0 / ((double)n * (n - 3));
-        var c = (flatA.mm(flatB.t()) * scale).to(CPU).data<double>().ToArray();
-        var sa = ((flatA * flatA).sum(1) * scale).to(CPU).data<double>().ToArray();
-        var sb = ((flatB * flatB).sum(1) * scale).to(CPU).data<double>().ToArray();
+        int k = 0;
         for (int i = 0; i < LayersA; i++)
-        {
-            _selfHsicA[i] += sa[i];
-            for (int j = 0; j < LayersB; j++) _crossHsic[i, j] += c[i * LayersB + j];
-        }
-        for (int j = 0; j < LayersB; j++) _selfHsicB[j] += sb[j];
+            for (int j = 0; j < LayersB; j++) _crossHsic[i, j] += values[k++] * scale;
+        for (int i = 0; i < LayersA; i++) _selfHsicA[i] += values[k++] * scale;
+        for (int j = 0; j < LayersB; j++) _selfHsicB[j] += values[k++] * scale;
         Batches++;
     }
 
     /// <summary>
-    /// U-centring (Székely &amp; Rizzo 2014) of a symmetric n × n Gram matrix K (n &gt; 3), in float64: with K̃ = K with
-    /// zeroed diagonal, rᵢ = Σⱼ K̃ᵢⱼ and S = Σᵢ rᵢ, Ũᵢⱼ = K̃ᵢⱼ − (rᵢ + rⱼ)/(n − 2) + S/((n − 1)(n − 2)) for i ≠ j, and Ũᵢᵢ = 0.
-    /// Then ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)) = HSIC₁(K, L), the estimator of docs/metrics.md, "Layer-wise similarity (CKA)"
-    /// (its row-sum terms are the centring, done once per matrix instead of once per pair).
+    /// U-centring (Székely &amp; Rizzo 2014) of a symmetric n × n Gram matrix K (n &gt; 3), returned as a new matrix of
+    /// K's floating type (float64 for any other): with K̃ = K with zeroed diagonal, rᵢ = Σⱼ K̃ᵢⱼ and S = Σᵢ rᵢ,
+    /// Ũᵢⱼ = K̃ᵢⱼ − (rᵢ + rⱼ)/(n − 2) + S/((n − 1)(n − 2)) for i ≠ j, and Ũᵢᵢ = 0. Then ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)) = HSIC₁(K, L),
+    /// the estimator of docs/metrics.md, "Layer-wise similarity (CKA)": its row-sum terms are this centring, done once
+    /// per matrix instead of once per pair. Row sums are accumulated in float64.
     /// </summary>
     public static Tensor UCentre(Tensor gram)
     {
         if (gram.dim() != 2 || gram.shape[0] != gram.shape[1]) throw new ArgumentException("A Gram matrix must be square.");
-        long n = gram.shape[0];
-        if (n <= 3) throw new ArgumentException($"U-centring needs n > 3; got {n}.");
-        var u = gram.to(ScalarType.Float64, copy: true);
+        if (gram.shape[0] <= 3) throw new ArgumentException($"U-centring needs n > 3; got {gram.shape[0]}.");
+        var type = gram.dtype is ScalarType.Float32 or ScalarType.Float64 ? gram.dtype : ScalarType.Float64;
+        return UCentreInPlace(gram.to(type, copy: true));
+    }
+
+    /// <summary><see cref="UCentre"/> overwriting <paramref name="u"/> (float32 or float64), which it returns.</summary>
+    private static Tensor UCentreInPlace(Tensor u)
+    {
+        long n = u.shape[0];
+        using var scope = NewDisposeScope();
         u.diagonal().zero_();
-        var rows = u.sum(1);
+        var rows = u.sum(1, type: ScalarType.Float64);
         double total = rows.sum().item<double>();
         double nn = n;
-        var r = rows / (nn - 2);
+        var r = (rows / (nn - 2)).to(u.dtype);
         u.sub_(r.unsqueeze(1)).sub_(r.unsqueeze(0)).add_(total / ((nn - 1) * (nn - 2)));
         u.diagonal().zero_();
         return u;
@@ -179,7 +192,7 @@ public sealed class MinibatchCka
         return (trace + sumK * sumL / ((nn - 1) * (nn - 2)) - 2.0 / (nn - 2) * cross) / (nn * (nn - 3));
     }
 
-    /// <summary>K = XXᵀ (float64 sums of products in the Gram precision); X is flattened to N × D and converted in column chunks.</summary>
+    /// <summary>K = XXᵀ in the Gram precision; X is flattened to N × D, and a wide layer is converted and multiplied in column chunks.</summary>
     private Tensor Gram(Tensor activations)
     {
         long n = activations.shape[0];
@@ -188,14 +201,14 @@ public sealed class MinibatchCka
         if (d <= GramChunk)
         {
             var whole = x.to(_gramType);
-            return whole.matmul(whole.t()).to(ScalarType.Float64);
+            return whole.matmul(whole.t());
         }
-        var gram = zeros(n, n, ScalarType.Float64, x.device);
+        var gram = zeros(n, n, _gramType, x.device);
         for (long start = 0; start < d; start += GramChunk)
         {
             using var chunkScope = NewDisposeScope();
             var chunk = x.narrow(1, start, Math.Min(GramChunk, d - start)).to(_gramType);
-            gram.add_(chunk.matmul(chunk.t()).to(ScalarType.Float64));
+            gram.add_(chunk.matmul(chunk.t()));
         }
         return gram;
     }
