@@ -141,6 +141,8 @@ public sealed partial class Evaluator
         }
         else results.StageSeconds[Stages[4]] = 0;
         results.FeatureDim = dim;
+        // The evaluation's temporaries (Gram matrices, activations) are freed by now; hand their pages back.
+        Caching.NativeHeap.Trim();
 
         if (!input.Split.IsClassWise)
         {
