@@ -28,21 +28,25 @@ public static class CoreSetup
         var dbPath = options.DatabasePath is { Length: > 0 } p ? Path.GetFullPath(p) : Path.Combine(appFolder, "unlearning.db");
         Directory.CreateDirectory(Path.GetDirectoryName(dbPath)!);
 
+        options.Caches.Validate();
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(new ResolvedPaths(dataRoot, appFolder, dbPath));
         services.AddDbContextFactory<UnlearningDbContext>(o => o.UseSqlite($"Data Source={dbPath}"));
         services.AddSingleton(new ArtifactStore(appFolder));
-        services.AddSingleton(new DatasetLoader(dataRoot));
-        services.AddSingleton(sp => new ExperimentStore(
-            sp.GetRequiredService<IDbContextFactory<UnlearningDbContext>>(), sp.GetRequiredService<ArtifactStore>(), dataRoot));
+        services.AddSingleton(sp => new DatasetLoader(dataRoot, options.Caches.DatasetsMB * MB, Logger<DatasetLoader>(sp)));
+        services.AddSingleton(sp =>
+        {
+            ExperimentStore.ConfigureFingerprintCache(options.Caches.Fingerprints, Logger<ExperimentStore>(sp));
+            return new ExperimentStore(sp.GetRequiredService<IDbContextFactory<UnlearningDbContext>>(), sp.GetRequiredService<ArtifactStore>(), dataRoot);
+        });
         // A relative plugins folder is beside the data root (the repository root for a clone).
         services.AddUnlearningMethods(Path.IsPathRooted(options.PluginsFolder) ? options.PluginsFolder
             : Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(dataRoot)) ?? ".", options.PluginsFolder));
         services.AddSingleton<Func<JobRunner>>(sp => () => new JobRunner(
             sp.GetRequiredService<ExperimentStore>(), sp.GetRequiredService<DatasetLoader>(), sp.GetRequiredService<MethodCatalog>(),
-            TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>()));
+            TorchDevice.Resolve(options.Device), sp.GetRequiredService<ILoggerFactory>().CreateLogger<JobRunner>(), options.Caches.ReferenceGramsMB * MB));
         services.AddSingleton<ExperimentTransfer>();
-        services.AddSingleton<ExperimentResultsReader>();
+        services.AddSingleton(sp => new ExperimentResultsReader(sp.GetRequiredService<ExperimentStore>(), options.Caches.ResultsDocuments, Logger<ExperimentResultsReader>(sp)));
         services.AddSingleton<ForgetSetService>();
         services.AddSingleton<ForgettingQualityService>();
         if (options.MaxJobsPerRequest < 1 || options.MaxQueuedJobs < 1)
@@ -59,6 +63,10 @@ public static class CoreSetup
         TorchDevice.Initialise(options.Threads);
         return services;
     }
+
+    private const long MB = 1024 * 1024;
+
+    private static ILogger? Logger<T>(IServiceProvider sp) => sp.GetService<ILoggerFactory>()?.CreateLogger<T>();
 }
 
 /// <summary>The absolute folders and files the app uses, after resolving configuration.</summary>

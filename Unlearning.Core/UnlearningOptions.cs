@@ -28,6 +28,35 @@ public sealed class UnlearningOptions
 
     /// <summary>Most jobs that may wait in the queue at once; null = the queue's default (100).</summary>
     public int? MaxQueuedJobs { get; set; }
+
+    /// <summary>Bounds of the in-memory caches (section <c>Unlearning:Caches</c>; docs/architecture.md, "Caches").</summary>
+    public CacheOptions Caches { get; set; } = new();
+}
+
+/// <summary>
+/// Bounds of the in-memory caches (docs/architecture.md, "Caches"). Each evicts its least recently used entries past
+/// its bound and logs a line when it does; 0 keeps nothing.
+/// </summary>
+public sealed class CacheOptions
+{
+    /// <summary>Reference Gram matrices for CKA, in MB (≈ 270 MB per reference model for the compact model on Fashion-MNIST; the default holds one forget class's Original and Retrained).</summary>
+    public long ReferenceGramsMB { get; set; } = 640;
+
+    /// <summary>Parsed results documents of the comparison views, as a count (each 0.5–1 MB of JSON).</summary>
+    public int ResultsDocuments { get; set; } = 32;
+
+    /// <summary>Checkpoint fingerprints (SHA-256 per file version), as a count (a few hundred bytes each).</summary>
+    public int Fingerprints { get; set; } = 1024;
+
+    /// <summary>Decoded datasets (image bytes), in MB: Fashion-MNIST takes 55 MB, CIFAR-10 184 MB.</summary>
+    public long DatasetsMB { get; set; } = 512;
+
+    /// <summary>Throws a clear error for a negative bound.</summary>
+    public void Validate()
+    {
+        if (ReferenceGramsMB < 0 || ResultsDocuments < 0 || Fingerprints < 0 || DatasetsMB < 0)
+            throw new ArgumentException("Unlearning:Caches: every bound (ReferenceGramsMB, ResultsDocuments, Fingerprints, DatasetsMB) must be 0 or more.");
+    }
 }
 
 /// <summary>Resolves relative folders of <see cref="UnlearningOptions"/> to absolute paths.</summary>

@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Unlearning.Core.Caching;
 
 namespace Unlearning.Core.Data;
 
@@ -6,17 +7,26 @@ namespace Unlearning.Core.Data;
 public sealed class DatasetMissingException(string message) : Exception(message);
 
 /// <summary>
-/// Loads datasets from the data root (default <c>data/</c>) and caches them per process: the bytes are
-/// immutable, so every job and view shares one copy.
+/// Loads datasets from the data root (default <c>data/</c>) and caches them per process, bounded by their image
+/// bytes (Unlearning:Caches:DatasetsMB, least recently used first; docs/architecture.md, "Caches"): the bytes are
+/// immutable, so every job and view shares one copy. One load per dataset at a time (a lock per dataset id).
 /// </summary>
-public sealed class DatasetLoader(string dataRoot)
+public sealed class DatasetLoader(string dataRoot, long capacityBytes = DatasetLoader.DefaultCapacityBytes, ILogger? logger = null)
 {
-    private readonly ConcurrentDictionary<string, Lazy<DatasetSplits>> _cache = new();
+    public const long DefaultCapacityBytes = 512L * 1024 * 1024;
+
+    private readonly LruCache<string, DatasetSplits> _cache = new("datasets", capacityBytes,
+        d => (long)d.Train.Pixels.Length + d.Test.Pixels.Length, logger, unit: "bytes");
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, object> _locks = new();
 
     public string DataRoot { get; } = dataRoot;
 
-    public DatasetSplits Load(DatasetInfo info) =>
-        _cache.GetOrAdd(info.Id, _ => new Lazy<DatasetSplits>(() => LoadUncached(info, DataRoot))).Value;
+    public DatasetSplits Load(DatasetInfo info)
+    {
+        if (_cache.TryGet(info.Id, out var hit)) return hit;
+        lock (_locks.GetOrAdd(info.Id, _ => new object()))
+            return _cache.GetOrAdd(info.Id, _ => LoadUncached(info, DataRoot));
+    }
 
     public DatasetSplits Load(string datasetId) => Load(DatasetCatalog.Get(datasetId));
 

@@ -22,7 +22,8 @@ public sealed partial class Evaluator
     /// attack values, a seeded UMAP aligned to the Original's embedding, and the subset attack curves. The logits
     /// and features come from the train pass (<see cref="SubsetCapture"/>).
     /// </summary>
-    private (float[] Features, int Dim) SubsetStage(EvaluationInput input, ExperimentResults results, SubsetCapture capture, IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
+    private (float[] Features, int Dim) SubsetStage(EvaluationInput input, ExperimentResults results, SubsetCapture capture, EvaluationProfile profile,
+        IProgress<EvaluationProgress>? progress, CancellationToken cancellation)
     {
         const int stage = 2;
         var data = input.Train;
@@ -32,6 +33,7 @@ public sealed partial class Evaluator
         var preds = new int[n];
         var probs = new double[n][];
         double[] entropy, confidence;
+        long subsetStart = Stopwatch.GetTimestamp();
         using (var scope = NewDisposeScope())
         {
             var logits = tensor(capture.Logits(), [n, k]);
@@ -44,8 +46,10 @@ public sealed partial class Evaluator
                 probs[i] = p[(i * k)..((i + 1) * k)];
             }
         }
+        profile.Add(EvaluationProfile.Subset, Stopwatch.GetElapsedTime(subsetStart).TotalSeconds);
         progress?.Report(new EvaluationProgress(Stages[stage], stage, Stages.Length, 0.2));
 
+        long embeddingStart = Stopwatch.GetTimestamp();
         var embedding = Embedding.Umap.Embed(features, n, dim, Umap with { Seed = (int)input.Seed }, cancellation);
         progress?.Report(new EvaluationProgress(Stages[stage], stage, Stages.Length, 0.9));
         if (input.OriginalResults is { Points.Count: > 0 } original && original.Points.Count == n)
@@ -54,6 +58,7 @@ public sealed partial class Evaluator
             for (int i = 0; i < n; i++) { target[i, 0] = original.Points[i].X; target[i, 1] = original.Points[i].Y; }
             embedding = Procrustes.Align(embedding, target);
         }
+        profile.Add(EvaluationProfile.Embedding, Stopwatch.GetElapsedTime(embeddingStart).TotalSeconds);
 
         var labels = data.Set.Labels;
         results.Points = [.. Enumerable.Range(0, n).Select(i => new SubsetPoint
@@ -95,8 +100,9 @@ public sealed partial class Evaluator
     public ReferenceGramCache? GramCache { get; init; }
 
     /// <summary>
-    /// Precision of the Gram products XXᵀ (HSIC sums are always float64). float32 halves the dominant cost on CPU
-    /// and agreed with float64 to 6 decimals in the CKA benchmark; results are stored to 3 decimals.
+    /// Precision of the Gram products XXᵀ, their centring and inner products (row sums and HSIC sums are float64).
+    /// float32 halves the dominant cost on CPU and agreed with a float64 computation to 2.4e-6 on every CKA entry of the
+    /// shipped models (docs/metrics.md, "Layer-wise similarity (CKA)"); results are stored to 3 decimals.
     /// </summary>
     public ScalarType CkaGramType { get; init; } = ScalarType.Float32;
 
@@ -111,14 +117,16 @@ public sealed partial class Evaluator
     {
         private readonly Evaluator _owner;
         private readonly EvaluationInput _input;
+        private readonly EvaluationProfile _profile;
         private readonly List<(Classifier Model, string? CacheKey, bool IsOriginal)> _references;
         private readonly MinibatchCka[][] _accumulators;
         private readonly Stopwatch _clock = new();
         private double _lapStart;
 
-        private CkaCollector(Evaluator owner, EvaluationInput input, List<(Classifier Model, string? CacheKey, bool IsOriginal)> references)
+        private CkaCollector(Evaluator owner, EvaluationInput input, EvaluationProfile profile, List<(Classifier Model, string? CacheKey, bool IsOriginal)> references)
         {
             _owner = owner;
+            _profile = profile;
             _input = input;
             _references = references;
             var s = input.Split;
@@ -128,7 +136,7 @@ public sealed partial class Evaluator
             _accumulators = [.. Enumerable.Range(0, 4).Select(_ => references.Select(r => new MinibatchCka(r.Model.LayerNames.Count, layers, owner.CkaGramType)).ToArray())];
         }
 
-        public static CkaCollector? Create(Evaluator owner, EvaluationInput input)
+        public static CkaCollector? Create(Evaluator owner, EvaluationInput input, EvaluationProfile profile)
         {
             var references = new List<(Classifier Model, string? CacheKey, bool IsOriginal)>();
             if (input.Original is not null) references.Add((input.Original, input.OriginalCacheKey, true));
@@ -136,7 +144,7 @@ public sealed partial class Evaluator
             else if (input.IsRetrained) references.Add((input.Model, null, false));
             if (references.Count == 0) return null;
             foreach (var (model, _, _) in references) model.eval();
-            return new CkaCollector(owner, input, references);
+            return new CkaCollector(owner, input, profile, references);
         }
 
         public (int Set, int[] Indices)[] TrainSets { get; }
@@ -163,13 +171,13 @@ public sealed partial class Evaluator
             {
                 var accumulators = _accumulators[set];
                 // Each model's Gram matrices are formed once per batch and shared by both references.
-                var evaluated = accumulators[0].Grams(layers);
+                var evaluated = _profile.Time(EvaluationProfile.CkaGram, () => accumulators[0].Grams(layers));
                 if (_input.OwnCacheKey is { } own) _owner.GramCache?.GetOrAdd(own, set, batch, () => evaluated);
                 for (int r = 0; r < _references.Count; r++)
                 {
                     var (model, cacheKey, _) = _references[r];
                     var reference = ReferenceEquals(model, _input.Model) ? evaluated : ReferenceGrams(model, cacheKey, set, batch, x, accumulators[r]);
-                    accumulators[r].AddGrams(reference, evaluated);
+                    _profile.Time(EvaluationProfile.CkaHsic, () => accumulators[r].AddGrams(reference, evaluated));
                 }
             }
             finally { _clock.Stop(); }
@@ -177,7 +185,11 @@ public sealed partial class Evaluator
 
         private Tensor[] ReferenceGrams(Classifier reference, string? cacheKey, int set, int batch, Tensor x, MinibatchCka accumulator)
         {
-            Tensor[] Compute() => accumulator.Grams(reference.ForwardLayers(x));
+            Tensor[] Compute()
+            {
+                var layers = _profile.Time(EvaluationProfile.CkaForward, () => reference.ForwardLayers(x));
+                return _profile.Time(EvaluationProfile.CkaGram, () => accumulator.Grams(layers));
+            }
             return _owner.GramCache is { } cache && cacheKey is not null ? cache.GetOrAdd(cacheKey, set, batch, Compute) : Compute();
         }
 

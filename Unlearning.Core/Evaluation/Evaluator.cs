@@ -31,7 +31,48 @@ public sealed record EvaluationInput(
 
 /// <summary>The scalars of the table plus the results document and the subset's penultimate features.</summary>
 /// <remarks>For a sample forget set TUA is null and TRA is the accuracy on the whole test set (docs/forget-sets.md, "Metrics per kind").</remarks>
-public sealed record EvaluationOutput(ExperimentResults Results, double UA, double RA, double? TUA, double TRA, double? PS, float[] Features, int FeatureDim);
+public sealed record EvaluationOutput(ExperimentResults Results, double UA, double RA, double? TUA, double TRA, double? PS, float[] Features, int FeatureDim)
+{
+    /// <summary>Seconds of the evaluation's parts, finer than the stored stage times (<see cref="EvaluationProfile"/>; for the benchmark, not stored).</summary>
+    public IReadOnlyDictionary<string, double> Profile { get; init; } = new Dictionary<string, double>();
+}
+
+/// <summary>
+/// Wall-clock seconds of the parts of one evaluation (the <c>benchmark</c> verb prints them): the parts of
+/// <see cref="Parts"/>, each summed over the evaluation. Not thread-safe (one evaluation, one thread).
+/// </summary>
+public sealed class EvaluationProfile
+{
+    public const string TrainPass = "train pass";
+    public const string TestPass = "test pass";
+    public const string MiaSignals = "MIA signals";
+    public const string MiaRetain = "MIA-R (retain AUC)";
+    public const string CkaForward = "CKA reference forward";
+    public const string CkaGram = "CKA Gram + U-centring";
+    public const string CkaHsic = "CKA HSIC";
+    public const string Subset = "subset outputs";
+    public const string Embedding = "embedding (UMAP + Procrustes)";
+    public const string Privacy = "privacy curves + PS";
+
+    /// <summary>The parts in pipeline order. MIA signals are part of the two passes (their share is also listed).</summary>
+    public static readonly string[] Parts = [TrainPass, TestPass, MiaSignals, MiaRetain, CkaForward, CkaGram, CkaHsic, Subset, Embedding, Privacy];
+
+    private readonly Dictionary<string, double> _seconds = [];
+
+    public IReadOnlyDictionary<string, double> Seconds => _seconds;
+
+    public void Add(string part, double seconds) => _seconds[part] = _seconds.GetValueOrDefault(part) + seconds;
+
+    /// <summary>Runs <paramref name="work"/> and adds its seconds to <paramref name="part"/>.</summary>
+    public T Time<T>(string part, Func<T> work)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try { return work(); }
+        finally { Add(part, Stopwatch.GetElapsedTime(start).TotalSeconds); }
+    }
+
+    public void Time(string part, Action work) => Time(part, () => { work(); return 0; });
+}
 
 /// <summary>Progress of one evaluation stage (fraction 0..1 within the stage).</summary>
 public sealed record EvaluationProgress(string Stage, int StageIndex, int StageCount, double Fraction);
@@ -54,37 +95,41 @@ public sealed partial class Evaluator
         input.Model.eval();
         // The CKA samples are part of the train and test passes (one forward per image gives its logits and its
         // layer activations); the Gram/HSIC work on them is timed separately and reported as the CKA stage.
-        var cka = CkaCollector.Create(this, input);
+        var profile = new EvaluationProfile();
+        var cka = CkaCollector.Create(this, input, profile);
         var subset = new SubsetCapture(input.Subset, input.Train.Info.NumClasses);
 
         // 1–2: per-class accuracy and distributions; the train pass also yields the forget-class signals and the subset's logits/features.
         var train = ClassPass(input.Model, input.Train, 0, progress, cancellation, input.Split.Forget, cka?.TrainSets ?? [], cka, subset,
-            input.Split.Retain, out var forgetSignals, out var retainConfidence);
+            input.Split.Retain, profile, out var forgetSignals, out var retainConfidence);
         results.Accs = train.Accuracy();
         results.LabelDist = train.LabelDistribution();
         results.ConfDist = train.ConfidenceDistribution();
         results.ForgetEntropy = forgetSignals.Entropy;
         results.ForgetConfidence = forgetSignals.Confidence;
         results.StageSeconds[Stages[0]] = Lap(clock, cka);
+        profile.Add(EvaluationProfile.TrainPass, results.StageSeconds[Stages[0]]);
 
         // The test samples the forget samples are compared with (docs/metrics.md, "MIA against the test set"): the forget
         // class's for a class set, the whole test set for a sample set.
         var testReference = input.Split.IsClassWise ? input.Split.TestForget : input.Split.TestRetain;
         var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, testReference, cka?.TestSets ?? [], cka, null,
-            input.Split.IsClassWise ? input.Split.TestRetain : null, out var testSignals, out var testRetainConfidence);
+            input.Split.IsClassWise ? input.Split.TestRetain : null, profile, out var testSignals, out var testRetainConfidence);
         results.ForgetTestMia = Privacy.MiaAuc.Auc(results.ForgetConfidence, testSignals.Confidence);
         // Privacy of retained data (docs/metrics.md, "Privacy of retained data"): retain train samples against the test
         // samples outside the forget set (for a sample set, the whole test set, which testReference already is).
-        results.RetainTestMia = Privacy.MiaAuc.Auc(retainConfidence, input.Split.IsClassWise ? testRetainConfidence : testSignals.Confidence);
+        results.RetainTestMia = profile.Time(EvaluationProfile.MiaRetain,
+            () => Privacy.MiaAuc.Auc(retainConfidence, input.Split.IsClassWise ? testRetainConfidence : testSignals.Confidence));
         results.TAccs = test.Accuracy();
         results.TLabelDist = test.LabelDistribution();
         results.TConfDist = test.ConfidenceDistribution();
         results.StageSeconds[Stages[1]] = Lap(clock, cka);
+        profile.Add(EvaluationProfile.TestPass, results.StageSeconds[Stages[1]]);
 
-        var (features, dim) = SubsetStage(input, results, subset, progress, cancellation);
+        var (features, dim) = SubsetStage(input, results, subset, profile, progress, cancellation);
         results.StageSeconds[Stages[2]] = Lap(clock, null);
 
-        double? ps = PrivacyStage(input, results);
+        double? ps = profile.Time(EvaluationProfile.Privacy, () => PrivacyStage(input, results));
         results.StageSeconds[Stages[3]] = Lap(clock, null);
 
         if (cka is not null)
@@ -96,6 +141,8 @@ public sealed partial class Evaluator
         }
         else results.StageSeconds[Stages[4]] = 0;
         results.FeatureDim = dim;
+        // The evaluation's temporaries (Gram matrices, activations) are freed by now; hand their pages back.
+        Caching.NativeHeap.Trim();
 
         if (!input.Split.IsClassWise)
         {
@@ -103,12 +150,12 @@ public sealed partial class Evaluator
             // train samples (sample-weighted), TA on the whole test set in the TRA column, no TUA.
             var (ua, ra, tra) = UnlearningAccuracy.ForSampleSet(forgetSignals.Correct, input.Split.Forget.Length, train.Correct, train.Count,
                 test.Correct, test.Count);
-            return new EvaluationOutput(results, ua, ra, null, tra, ps, features, dim);
+            return new EvaluationOutput(results, ua, ra, null, tra, ps, features, dim) { Profile = profile.Seconds };
         }
         return new EvaluationOutput(results,
             UnlearningAccuracy.UA(results.Accs, fc), UnlearningAccuracy.RA(results.Accs, fc),
             UnlearningAccuracy.TUA(results.TAccs, fc), UnlearningAccuracy.TRA(results.TAccs, fc),
-            ps, features, dim);
+            ps, features, dim) { Profile = profile.Seconds };
     }
 
     /// <summary>Seconds since the last lap, less the CKA work done meanwhile (reported as its own stage).</summary>
@@ -138,12 +185,12 @@ public sealed partial class Evaluator
     private ClassMetricsAccumulator ClassPass(Classifier model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
         CancellationToken cancellation, int[]? signalIndices, IReadOnlyList<(int Set, int[] Indices)> ckaSets, CkaCollector? cka,
         SubsetCapture? subset, out Signals signals) =>
-        ClassPass(model, data, stageIndex, progress, cancellation, signalIndices, ckaSets, cka, subset, null, out signals, out _);
+        ClassPass(model, data, stageIndex, progress, cancellation, signalIndices, ckaSets, cka, subset, null, null, out signals, out _);
 
     /// <param name="confidenceIndices">Samples whose confidence alone is wanted too (in that order, in <paramref name="confidences"/>); they do not count in <see cref="Signals.Correct"/>.</param>
     private ClassMetricsAccumulator ClassPass(Classifier model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
         CancellationToken cancellation, int[]? signalIndices, IReadOnlyList<(int Set, int[] Indices)> ckaSets, CkaCollector? cka,
-        SubsetCapture? subset, int[]? confidenceIndices, out Signals signals, out double[] confidences)
+        SubsetCapture? subset, int[]? confidenceIndices, EvaluationProfile? profile, out Signals signals, out double[] confidences)
     {
         var acc = new ClassMetricsAccumulator(data.Info.NumClasses);
         var plan = new List<(long[] Batch, int CkaSet, int CkaBatch)>();
@@ -187,12 +234,14 @@ public sealed partial class Evaluator
             subset?.Take(batch, logits, features);
             if (wanted is not null)
             {
+                long signalStart = Stopwatch.GetTimestamp();
                 var (indices, rows) = RowsOf(batch, wanted.Contains, logits.device);
                 if (indices.Length > 0)
                 {
                     var (e, c) = Privacy.MiaSignals.Compute(logits.index_select(0, rows));
                     for (int i = 0; i < indices.Length; i++) { entropy[indices[i]] = e[i]; confidence[indices[i]] = c[i]; }
                 }
+                profile?.Add(EvaluationProfile.MiaSignals, Stopwatch.GetElapsedTime(signalStart).TotalSeconds);
             }
             progress?.Report(new EvaluationProgress(Stages[stageIndex], stageIndex, Stages.Length, (b + 1.0) / plan.Count));
         }

@@ -348,9 +348,16 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         e.Status = ExperimentStatus.Pending;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, long Length, long Ticks), string> Fingerprints = new();
+    private static Caching.LruCache<(string Path, long Length, long Ticks), string> Fingerprints = NewFingerprintCache(1024, null);
 
-    /// <summary>SHA-256 (hex) of a checkpoint file, remembered per (path, length, modification time).</summary>
+    private static Caching.LruCache<(string Path, long Length, long Ticks), string> NewFingerprintCache(int entries, Microsoft.Extensions.Logging.ILogger? logger) =>
+        new("checkpoint fingerprints", entries, _ => 1, logger);
+
+    /// <summary>Bounds the fingerprint cache (Unlearning:Caches:Fingerprints, entries); what it held is dropped.</summary>
+    public static void ConfigureFingerprintCache(int entries, Microsoft.Extensions.Logging.ILogger? logger = null) =>
+        Fingerprints = NewFingerprintCache(entries, logger);
+
+    /// <summary>SHA-256 (hex) of a checkpoint file, remembered per (path, length, modification time) in a bounded LRU cache.</summary>
     public static string CheckpointFingerprint(string path)
     {
         var info = new FileInfo(path);

@@ -10,7 +10,8 @@ namespace Unlearning.Web.Cli;
 
 /// <summary>What the <c>benchmark</c> verb measures; see its <c>--help</c> for each field.</summary>
 public sealed record BenchmarkSettings(
-    string DataRoot, string Dataset, IReadOnlyList<string> Architectures, int Batches, int ForgetClass, string? DumpFolder, string Device, int? Threads);
+    string DataRoot, string Dataset, IReadOnlyList<string> Architectures, int Batches, int ForgetClass, string? DumpFolder, string Device, int? Threads,
+    bool EvaluationOnly = false, int EvaluationRounds = 3, bool AllClasses = false, long GramCacheMB = 640);
 
 /// <summary>
 /// The project's benchmark (see README, "Benchmark"): prints stage times and images/s so that regressions show.
@@ -36,6 +37,14 @@ public static class Benchmark
         using var train = new TensorData(data.Train, device);
         using var test = new TensorData(data.Test, device);
         log.WriteLine($"to normalised tensors: {clock.Elapsed.TotalSeconds:F2} s");
+        if (settings.EvaluationOnly)
+        {
+            if (settings.EvaluationRounds < 1) throw new ArgumentException("--rounds must be at least 1.");
+            foreach (var arch in archs)
+                EvaluationBenchmark.RunEvaluationGoals(arch, dataRoot, settings.ForgetClass, data, train, test, device, log,
+                    settings.EvaluationRounds, settings.AllClasses, settings.GramCacheMB);
+            return 0;
+        }
 
         foreach (var arch in archs)
         {

@@ -105,16 +105,27 @@ public static class CommandLine
         var batches = new Option<int>("--batches") { Description = "Timed training/inference batches per round (ResNet-18 runs a sixth of them, at least 3)", DefaultValueFactory = _ => 30 };
         var forgetClass = new Option<int>("--class") { Description = "Forget class of the full evaluation", DefaultValueFactory = _ => 0 };
         var dump = new Option<string?>("--dump") { Description = "Folder to write UMAP inputs and embeddings to (CSV) for an outside comparison" };
+        var evaluationOnly = new Option<bool>("--evaluation-only")
+        {
+            Description = "Only the full evaluation: per-part times, cached and uncached, alternating over --rounds, CKA agreement with a float64 reference, RSS, each goal beside its target",
+        };
+        var rounds = new Option<int>("--rounds") { Description = "With --evaluation-only: rounds of (uncached, cached) evaluations", DefaultValueFactory = _ => 3 };
+        var allClasses = new Option<bool>("--all-classes")
+        {
+            Description = "With --evaluation-only: afterwards evaluate the Original and Retrained baselines of all ten classes through one Gram cache (as opening every class in the app does) and report the resident memory",
+        };
+        var gramCache = new Option<long>("--gram-cache-mb") { Description = "With --evaluation-only: capacity of the reference Gram cache (Unlearning:Caches:ReferenceGramsMB)", DefaultValueFactory = _ => 640 };
         var device = DeviceOption();
         var threads = ThreadsOption();
         var command = new Command("benchmark",
             "Prints data-loading time, train/inference images/s per architecture, UMAP and CKA timings and the full evaluation of one model against the shipped baselines.")
         {
-            data, dataset, arch, batches, forgetClass, dump, device, threads,
+            data, dataset, arch, batches, forgetClass, dump, evaluationOnly, rounds, allClasses, gramCache, device, threads,
         };
         SetGuardedAction(command, error, (parse, _) => Benchmark.Run(new BenchmarkSettings(
             parse.GetValue(data)!, parse.GetValue(dataset)!, [.. parse.GetValue(arch)!.Split(',')], parse.GetValue(batches),
-            parse.GetValue(forgetClass), parse.GetValue(dump), parse.GetValue(device)!, parse.GetValue(threads)), output));
+            parse.GetValue(forgetClass), parse.GetValue(dump), parse.GetValue(device)!, parse.GetValue(threads),
+            parse.GetValue(evaluationOnly), parse.GetValue(rounds), parse.GetValue(allClasses), parse.GetValue(gramCache)), output));
         return command;
     }
 

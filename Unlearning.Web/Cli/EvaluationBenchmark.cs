@@ -69,6 +69,197 @@ internal static class EvaluationBenchmark
         if (dump is not null) Dump(dump, $"subset-{arch.Id}", features, embedding, log);
     }
 
+    /// <summary>Goals of the evaluation (issue "Performance"): seconds per model with cached and with computed reference Gram matrices, and resident memory.</summary>
+    internal const double CachedGoalSeconds = 5, UncachedGoalSeconds = 7, RssGoalGB = 2.5;
+
+    /// <summary>
+    /// <c>benchmark --evaluation-only</c>: the full evaluation of the shipped Original against the Original and Retrained
+    /// baselines of --class, in alternating rounds (computed references, then cached), each part's median time, the CKA
+    /// matrices against a straightforward float64 computation, resident memory, and each goal beside its target.
+    /// </summary>
+    internal static void RunEvaluationGoals(ArchitectureInfo arch, string dataRoot, int fc, DatasetSplits data, TensorData train, TensorData test, Device device,
+        TextWriter log, int rounds, bool allClasses, long gramCacheMB)
+    {
+        if (fc < 0 || fc >= data.Info.NumClasses) throw new ArgumentException($"--class {fc} is outside 0..{data.Info.NumClasses - 1}.");
+        var folder = DataPaths.BaselineFolder(dataRoot, data.Info.Id, arch.Id);
+        var manifest = BaselineManifest.TryLoad(folder);
+        if (manifest?.Original is null || manifest.Retrained(fc) is null)
+        {
+            log.WriteLine($"evaluation {arch.Id}: skipped (no Original + Retrained class {fc} baselines in {folder})");
+            return;
+        }
+        using var original = LoadBaseline(arch, data.Info, folder, manifest.Original.File, device);
+        using var retrained = LoadBaseline(arch, data.Info, folder, manifest.Retrained(fc)!.File, device);
+        var split = ForgetSplit.Create(data, fc);
+        var subset = FixedSubset.Select(data.Train.Labels, data.Info.NumClasses);
+        using var cache = new ReferenceGramCache(gramCacheMB * 1024 * 1024);
+        var cached = new Evaluator { GramCache = cache };
+        // The baselines first, as the app evaluates them (untimed): their Gram matrices fill the cache under their own keys.
+        var o0 = cached.Evaluate(new EvaluationInput(original, train, test, split, subset, original, retrained, null, null, false, RetrainedCacheKey: "retrained", OwnCacheKey: "original"));
+        var r0 = cached.Evaluate(new EvaluationInput(retrained, train, test, split, subset, original, null, null, o0.Results, true, OriginalCacheKey: "original", OwnCacheKey: "retrained"));
+        EvaluationInput Input() => new(original, train, test, split, subset, original, retrained, r0.Results, o0.Results, false,
+            OriginalCacheKey: "original", RetrainedCacheKey: "retrained");
+
+        var runs = new Dictionary<bool, List<(double Total, double Cpu, EvaluationOutput Output)>> { [false] = [], [true] = [] };
+        for (int round = 0; round < rounds; round++)
+            foreach (bool withCache in new[] { false, true })
+            {
+                var cpu = CpuSeconds();
+                var clock = Stopwatch.StartNew();
+                var output = (withCache ? cached : new Evaluator()).Evaluate(Input());
+                runs[withCache].Add((clock.Elapsed.TotalSeconds, CpuSeconds() - cpu, output));
+            }
+        log.WriteLine($"evaluation {arch.Id}, forget class {fc}: the shipped Original against the Original and Retrained baselines, {rounds} alternating rounds " +
+                      $"(median, range); {get_num_threads()} threads; machine load {LoadAverage()}");
+        log.WriteLine($"  {"part",-32} {"computed refs",22} {"cached refs",22}");
+        foreach (var part in EvaluationProfile.Parts)
+            log.WriteLine($"  {part,-32} {Spread(runs[false].Select(r => r.Output.Profile.GetValueOrDefault(part))),22} {Spread(runs[true].Select(r => r.Output.Profile.GetValueOrDefault(part))),22}");
+        log.WriteLine($"  {"total",-32} {Spread(runs[false].Select(r => r.Total)),22} {Spread(runs[true].Select(r => r.Total)),22}");
+        // On a shared machine the wall clock measures the other processes too; the process's CPU time does much less so.
+        log.WriteLine($"  {"process CPU time (all threads)",-32} {Spread(runs[false].Select(r => r.Cpu)),22} {Spread(runs[true].Select(r => r.Cpu)),22}");
+        var e = runs[true][^1].Output;
+        var u = runs[false][^1].Output;
+        bool same = (e.UA, e.RA, e.TUA, e.TRA) == (u.UA, u.RA, u.TUA, u.TRA) && (e.UA, e.RA, e.TUA, e.TRA) == (o0.UA, o0.RA, o0.TUA, o0.TRA);
+        log.WriteLine($"  Original: UA {e.UA:F6} RA {e.RA:F6} TUA {e.TUA:F6} TRA {e.TRA:F6} (identical in every run: {same}); PS {e.PS:F4}; " +
+                      $"MIA {e.Results.ForgetTestMia:F4} MIA-R {e.Results.RetainTestMia:F4}");
+        var ckaError = CkaAgainstReference(original, retrained, train, test, split, e.Results.CkaRetrain!, log);
+        Unlearning.Core.Caching.NativeHeap.Trim();
+        long rss = CurrentRss();
+        log.WriteLine($"  reference Gram cache: {cache.Bytes / 1048576.0:F0} MB held of {gramCacheMB} MB, {cache.Count} references, {cache.Evictions} evictions; resident {rss / 1e9:F2} GB");
+        cache.Dispose(); // the all-classes run below starts from an empty cache of its own
+
+        double? rssAll = null;
+        if (allClasses) rssAll = AllClasses(arch, data, train, test, device, log, folder, manifest, subset, gramCacheMB);
+
+        log.WriteLine("goals (issue 'Performance'; figure | target):");
+        Goal(log, "full evaluation, cached reference Grams", Median(runs[true].Select(r => r.Total)), CachedGoalSeconds, "s");
+        Goal(log, "full evaluation, computed reference Grams", Median(runs[false].Select(r => r.Total)), UncachedGoalSeconds, "s");
+        Goal(log, "CKA max |fast − float64 reference| per entry", ckaError, 0.005, "");
+        if (rssAll is { } r) Goal(log, "resident memory after all ten classes", r, RssGoalGB, "GB");
+        else log.WriteLine($"  {"resident memory after one class",-48} {rss / 1e9,8:F2} GB | ≤ {RssGoalGB} GB after all ten classes (run with --all-classes)");
+    }
+
+    private static Classifier LoadBaseline(ArchitectureInfo arch, DatasetInfo info, string folder, string file, Device device)
+    {
+        var model = arch.Create(info);
+        Checkpoint.Load(model, Path.Combine(folder, file));
+        model.to(device).eval();
+        return model;
+    }
+
+    /// <summary>The Original and Retrained baselines of every class evaluated through one Gram cache; returns the resident memory in GB.</summary>
+    private static double AllClasses(ArchitectureInfo arch, DatasetSplits data, TensorData train, TensorData test, Device device, TextWriter log,
+        string folder, BaselineManifest manifest, int[] subset, long gramCacheMB)
+    {
+        using var original = LoadBaseline(arch, data.Info, folder, manifest.Original!.File, device);
+        using var cache = new ReferenceGramCache(gramCacheMB * 1024 * 1024);
+        var evaluator = new Evaluator { GramCache = cache };
+        var clock = Stopwatch.StartNew();
+        int evaluated = 0;
+        for (int c = 0; c < data.Info.NumClasses; c++)
+        {
+            if (manifest.Retrained(c) is not { } entry) continue;
+            using var retrained = LoadBaseline(arch, data.Info, folder, entry.File, device);
+            var split = ForgetSplit.Create(data, c);
+            var o = evaluator.Evaluate(new EvaluationInput(original, train, test, split, subset, original, null, null, null, false, OwnCacheKey: $"original-{c}"));
+            evaluator.Evaluate(new EvaluationInput(retrained, train, test, split, subset, original, null, null, o.Results, true, OriginalCacheKey: $"original-{c}", OwnCacheKey: $"retrained-{c}"));
+            evaluated += 2;
+            log.WriteLine($"  class {c}: resident {CurrentRss() / 1e9:F2} GB, managed heap {GC.GetTotalMemory(false) / 1e9:F2} GB, Gram cache {cache.Bytes / 1048576.0:F0} MB ({cache.Evictions} evictions)");
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Unlearning.Core.Caching.NativeHeap.Trim();
+        double gb = CurrentRss() / 1e9;
+        log.WriteLine($"  all classes: {evaluated} baseline evaluations in {clock.Elapsed.TotalSeconds:F0} s; steady-state resident memory {gb:F2} GB " +
+                      $"(peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1e9:F2} GB)");
+        return gb;
+    }
+
+    /// <summary>
+    /// The stored CKA against the Retrained model recomputed the straightforward way: float64 activations and Gram
+    /// matrices, the docs formula per pair and batch (<see cref="MinibatchCka.Hsic1(Tensor, Tensor)"/>); returns the largest entry difference.
+    /// </summary>
+    private static double CkaAgainstReference(Classifier model, Classifier reference, TensorData train, TensorData test, ForgetSplit s, CkaResult stored, TextWriter log)
+    {
+        var clock = Stopwatch.StartNew();
+        (TensorData Data, int[] Indices, double[][] Stored, string Name)[] sets =
+        [
+            (train, s.Forget[..(s.Forget.Length / 10)], stored.Train.ForgetClass, "train forget"),
+            (train, s.Retain[..(s.Retain.Length / 10)], stored.Train.OtherClasses, "train other"),
+            (test, s.TestForget[..(s.TestForget.Length / 2)], stored.Test.ForgetClass, "test forget"),
+            (test, s.TestRetain[..(s.TestRetain.Length / 2)], stored.Test.OtherClasses, "test other"),
+        ];
+        double worst = 0;
+        string where = "";
+        using var noGrad = no_grad();
+        foreach (var (data, indices, matrix, name) in sets)
+        {
+            int la = reference.LayerNames.Count, lb = model.LayerNames.Count;
+            var kl = new double[la, lb];
+            var kk = new double[la];
+            var ll = new double[lb];
+            foreach (var batch in TensorData.Plan(indices, 1000, null))
+            {
+                if (batch.Length <= 3) continue;
+                using var scope = NewDisposeScope();
+                var (x, _) = data.Batch(batch);
+                Tensor Gram(Tensor t) { var f = t.to(ScalarType.Float64); return f.matmul(f.t()); }
+                var ka = reference.ForwardLayers(x).Select(Gram).ToArray();
+                var kb = model.ForwardLayers(x).Select(Gram).ToArray();
+                for (int i = 0; i < la; i++) kk[i] += MinibatchCka.Hsic1(ka[i], ka[i]);
+                for (int j = 0; j < lb; j++) ll[j] += MinibatchCka.Hsic1(kb[j], kb[j]);
+                for (int i = 0; i < la; i++)
+                    for (int j = 0; j < lb; j++) kl[i, j] += MinibatchCka.Hsic1(ka[i], kb[j]);
+            }
+            for (int i = 0; i < la; i++)
+                for (int j = 0; j < lb; j++)
+                {
+                    double product = kk[i] * ll[j];
+                    double expected = Math.Clamp(kl[i, j] / (product > 0 ? Math.Sqrt(product) : 1e-6), 0, 1);
+                    double error = Math.Abs(expected - matrix[i][j]);
+                    if (error > worst) (worst, where) = (error, $"{name} [{reference.LayerNames[i]}, {model.LayerNames[j]}]");
+                }
+        }
+        log.WriteLine($"  CKA against the Retrained model, all 4 × {reference.LayerNames.Count}×{model.LayerNames.Count} entries vs float64 reference: " +
+                      $"max |Δ| {worst:E2} at {where} (reference took {clock.Elapsed.TotalSeconds:F1} s)");
+        return worst;
+    }
+
+    private static void Goal(TextWriter log, string name, double figure, double target, string unit) =>
+        log.WriteLine($"  {name,-48} {figure,8:G3} {unit,-2} | ≤ {target} {unit}  {(figure <= target ? "met" : "NOT met")}");
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? 0 : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Spread(IEnumerable<double> values)
+    {
+        var list = values.ToList();
+        return $"{Median(list):F2} s ({list.Min():F2}–{list.Max():F2})";
+    }
+
+    private static double CpuSeconds()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>Resident set size of this process (bytes), read fresh.</summary>
+    private static long CurrentRss()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.WorkingSet64;
+    }
+
+    private static string LoadAverage()
+    {
+        try { return File.ReadAllText("/proc/loadavg").Split(' ')[0]; }
+        catch (IOException) { return "n/a"; }
+        catch (UnauthorizedAccessException) { return "n/a"; }
+    }
+
     /// <summary>UMAP (default options) of 10 Gaussian clusters, 2,000 × 64 and 2,000 × 512, with trustworthiness (k = 10).</summary>
     internal static void RunUmap(TextWriter log, string? dump = null)
     {

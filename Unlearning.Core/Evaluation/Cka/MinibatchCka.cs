@@ -7,7 +7,9 @@ namespace Unlearning.Core.Evaluation.Cka;
 /// accumulated over batches for every layer pair (i, j) of two models:
 /// CKAᵢⱼ = Σ_b HSIC₁(Kᵢ, Lⱼ) / √(Σ_b HSIC₁(Kᵢ, Kᵢ) · Σ_b HSIC₁(Lⱼ, Lⱼ)), clamped to [0, 1] (a non-positive
 /// denominator is replaced by 1e-6). K = XXᵀ and L = YYᵀ are the Gram matrices of one batch's flattened
-/// activations, computed (by default) in float64 on the activations' device, once per layer and batch.
+/// activations, computed (by default) in float64 on the activations' device, once per layer and batch, and
+/// U-centred once (<see cref="UCentre"/>): HSIC₁ of a pair is then the inner product of the two U-centred matrices,
+/// the same estimator as the formula of <see cref="Hsic1(Tensor, Tensor)"/> without its per-pair row sums.
 /// </summary>
 public sealed class MinibatchCka
 {
@@ -21,8 +23,9 @@ public sealed class MinibatchCka
 
     /// <param name="layersA">Layers of the first model.</param>
     /// <param name="layersB">Layers of the second model.</param>
-    /// <param name="gramType">Precision of the products XXᵀ: float64 (default, exact to ~1e-15) or float32 (about
-    /// 2–3× faster on CPU; relative error ~1e-6, invisible at the stored 3 dp). HSIC sums are always float64.</param>
+    /// <param name="gramType">Precision of the products XXᵀ, their U-centring and the per-pair inner products: float64
+    /// (default, exact to ~1e-12) or float32 (about 2–3× faster on CPU; 2.4e-6 largest CKA difference from float64 on the
+    /// shipped models, docs/metrics.md). Row sums and the accumulated HSIC sums are float64.</param>
     public MinibatchCka(int layersA, int layersB, ScalarType gramType = ScalarType.Float64)
     {
         if (gramType is not (ScalarType.Float64 or ScalarType.Float32)) throw new ArgumentException("Gram precision must be float64 or float32.", nameof(gramType));
@@ -58,56 +61,79 @@ public sealed class MinibatchCka
     }
 
     /// <summary>
-    /// The zero-diagonal Gram matrices K̃ = XXᵀ − diag of each layer's activations (N × N, float64 sums),
-    /// for callers that compare one model with several references and want each Gram matrix formed once.
+    /// The U-centred Gram matrices Ũ = U(XXᵀ) of each layer's activations (N × N, in the Gram precision; see
+    /// <see cref="UCentre"/>), for callers that compare one model with several references and want each matrix formed once.
     /// </summary>
     public Tensor[] Grams(IReadOnlyList<Tensor> layers)
     {
         long n = layers[0].shape[0];
         if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs more than 3 samples per batch; got {n}.");
         if (layers.Any(t => t.shape[0] != n)) throw new ArgumentException("All layers must hold the same samples.");
-        return [.. layers.Select(GramWithoutDiagonal)];
+        return [.. layers.Select(l => UCentreInPlace(Gram(l)))];
     }
 
-    /// <summary>Adds one batch given its zero-diagonal Gram matrices (from <see cref="Grams"/>).</summary>
+    /// <summary>
+    /// Adds one batch given its U-centred Gram matrices (from <see cref="Grams"/>, or float32 copies of them as the
+    /// reference cache keeps them). HSIC₁(K, L) = ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)): one inner product of two n²-vectors per
+    /// pair, on the matrices as they are (no stacked or converted copies; a float64 matrix meets a float32 one in float64).
+    /// </summary>
     public void AddGrams(IReadOnlyList<Tensor> gramsA, IReadOnlyList<Tensor> gramsB)
     {
         if (gramsA.Count != LayersA || gramsB.Count != LayersB)
             throw new ArgumentException($"Expected {LayersA} and {LayersB} Gram matrices; got {gramsA.Count} and {gramsB.Count}.");
         long n = gramsA[0].shape[0];
-        if (gramsA.Concat(gramsB).Any(g => g.shape[0] != n)) throw new ArgumentException("All Gram matrices must be of the same samples.");
+        if (n <= 3) throw new ArgumentException($"Unbiased HSIC needs more than 3 samples per batch; got {n}.");
+        if (gramsA.Concat(gramsB).Any(g => g.dim() != 2 || g.shape[0] != n || g.shape[1] != n))
+            throw new ArgumentException("All Gram matrices must be square and of the same samples.");
         using var scope = NewDisposeScope();
-        // All layer pairs at once: with G = the Gram matrices as rows of n² values and R = their row sums,
-        // tr(K̃ᵢL̃ⱼ) = (G_A G_Bᵀ)ᵢⱼ, 1ᵀK̃1 = ΣR and 1ᵀK̃ᵢL̃ⱼ1 = (R_A R_Bᵀ)ᵢⱼ — the HSIC₁ formula, vectorised.
-        var ga = stack(gramsA.Select(g => g.to(ScalarType.Float64)).ToArray());
-        var gb = stack(gramsB.Select(g => g.to(ScalarType.Float64)).ToArray());
-        var (flatA, flatB) = (ga.reshape(LayersA, -1), gb.reshape(LayersB, -1));
-        var (rowsA, rowsB) = (ga.sum(2), gb.sum(2));
-        var cross = Hsic1Batch(flatA.mm(flatB.t()), rowsA.sum(1), rowsB.sum(1), rowsA.mm(rowsB.t()), n);
-        var selfA = Hsic1Batch((flatA * flatA).sum(1).unsqueeze(1), rowsA.sum(1), rowsA.sum(1), (rowsA * rowsA).sum(1).unsqueeze(1), n, diagonal: true);
-        var selfB = Hsic1Batch((flatB * flatB).sum(1).unsqueeze(1), rowsB.sum(1), rowsB.sum(1), (rowsB * rowsB).sum(1).unsqueeze(1), n, diagonal: true);
-        var c = cross.to(CPU).data<double>().ToArray();
-        var sa = selfA.to(CPU).data<double>().ToArray();
-        var sb = selfB.to(CPU).data<double>().ToArray();
+        bool wide = gramsA.Concat(gramsB).Any(g => g.dtype == ScalarType.Float64);
+        var type = wide ? ScalarType.Float64 : ScalarType.Float32;
+        var flatA = gramsA.Select(g => g.to(type).reshape(-1)).ToArray();
+        var flatB = gramsB.Select(g => g.to(type).reshape(-1)).ToArray();
+        // All inner products as 0-d tensors, read back at once (one synchronisation on an accelerator).
+        var dots = new List<Tensor>(LayersA * LayersB + LayersA + LayersB);
+        foreach (var x in flatA)
+            foreach (var y in flatB) dots.Add(x.dot(y));
+        foreach (var x in flatA) dots.Add(x.dot(x));
+        foreach (var y in flatB) dots.Add(y.dot(y));
+        var values = stack(dots).to(ScalarType.Float64).to(CPU).data<double>().ToArray();
+        double scale = 1.0 / ((double)n * (n - 3));
+        int k = 0;
         for (int i = 0; i < LayersA; i++)
-        {
-            _selfHsicA[i] += sa[i];
-            for (int j = 0; j < LayersB; j++) _crossHsic[i, j] += c[i * LayersB + j];
-        }
-        for (int j = 0; j < LayersB; j++) _selfHsicB[j] += sb[j];
+            for (int j = 0; j < LayersB; j++) _crossHsic[i, j] += values[k++] * scale;
+        for (int i = 0; i < LayersA; i++) _selfHsicA[i] += values[k++] * scale;
+        for (int j = 0; j < LayersB; j++) _selfHsicB[j] += values[k++] * scale;
         Batches++;
     }
 
     /// <summary>
-    /// HSIC₁ for many pairs: <paramref name="traces"/>ᵢⱼ = tr(K̃ᵢL̃ⱼ), <paramref name="sumsK"/>ᵢ = 1ᵀK̃ᵢ1,
-    /// <paramref name="sumsL"/>ⱼ = 1ᵀL̃ⱼ1, <paramref name="rowDots"/>ᵢⱼ = 1ᵀK̃ᵢL̃ⱼ1. With <paramref name="diagonal"/> the
-    /// inputs are per-layer columns (K = L) and the sums pair element-wise.
+    /// U-centring (Székely &amp; Rizzo 2014) of a symmetric n × n Gram matrix K (n &gt; 3), returned as a new matrix of
+    /// K's floating type (float64 for any other): with K̃ = K with zeroed diagonal, rᵢ = Σⱼ K̃ᵢⱼ and S = Σᵢ rᵢ,
+    /// Ũᵢⱼ = K̃ᵢⱼ − (rᵢ + rⱼ)/(n − 2) + S/((n − 1)(n − 2)) for i ≠ j, and Ũᵢᵢ = 0. Then ⟨Ũ_K, Ũ_L⟩ / (n(n − 3)) = HSIC₁(K, L),
+    /// the estimator of docs/metrics.md, "Layer-wise similarity (CKA)": its row-sum terms are this centring, done once
+    /// per matrix instead of once per pair. Row sums are accumulated in float64.
     /// </summary>
-    private static Tensor Hsic1Batch(Tensor traces, Tensor sumsK, Tensor sumsL, Tensor rowDots, long n, bool diagonal = false)
+    public static Tensor UCentre(Tensor gram)
     {
+        if (gram.dim() != 2 || gram.shape[0] != gram.shape[1]) throw new ArgumentException("A Gram matrix must be square.");
+        if (gram.shape[0] <= 3) throw new ArgumentException($"U-centring needs n > 3; got {gram.shape[0]}.");
+        var type = gram.dtype is ScalarType.Float32 or ScalarType.Float64 ? gram.dtype : ScalarType.Float64;
+        return UCentreInPlace(gram.to(type, copy: true));
+    }
+
+    /// <summary><see cref="UCentre"/> overwriting <paramref name="u"/> (float32 or float64), which it returns.</summary>
+    private static Tensor UCentreInPlace(Tensor u)
+    {
+        long n = u.shape[0];
+        using var scope = NewDisposeScope();
+        u.diagonal().zero_();
+        var rows = u.sum(1, type: ScalarType.Float64);
+        double total = rows.sum().item<double>();
         double nn = n;
-        var sumProducts = diagonal ? (sumsK * sumsL).unsqueeze(1) : sumsK.unsqueeze(1) * sumsL.unsqueeze(0);
-        return (traces + sumProducts / ((nn - 1) * (nn - 2)) - rowDots * (2.0 / (nn - 2))) / (nn * (nn - 3));
+        var r = (rows / (nn - 2)).to(u.dtype);
+        u.sub_(r.unsqueeze(1)).sub_(r.unsqueeze(0)).add_(total / ((nn - 1) * (nn - 2)));
+        u.diagonal().zero_();
+        return u;
     }
 
     /// <summary>The LayersA × LayersB CKA matrix of all batches so far (full precision).</summary>
@@ -167,20 +193,25 @@ public sealed class MinibatchCka
         return (trace + sumK * sumL / ((nn - 1) * (nn - 2)) - 2.0 / (nn - 2) * cross) / (nn * (nn - 3));
     }
 
-    /// <summary>K̃ = XXᵀ with zeroed diagonal, float64; X is flattened to N × D and converted in column chunks.</summary>
-    private Tensor GramWithoutDiagonal(Tensor activations)
+    /// <summary>K = XXᵀ in the Gram precision; X is flattened to N × D, and a wide layer is converted and multiplied in column chunks.</summary>
+    private Tensor Gram(Tensor activations)
     {
         long n = activations.shape[0];
         var x = activations.detach().reshape(n, -1);
         long d = x.shape[1];
-        var gram = zeros(n, n, ScalarType.Float64, x.device);
+        if (d <= GramChunk)
+        {
+            var whole = x.to(_gramType);
+            return whole.matmul(whole.t());
+        }
+        var gram = zeros(n, n, _gramType, x.device);
         for (long start = 0; start < d; start += GramChunk)
         {
             using var chunkScope = NewDisposeScope();
             var chunk = x.narrow(1, start, Math.Min(GramChunk, d - start)).to(_gramType);
-            gram.add_(chunk.matmul(chunk.t()).to(ScalarType.Float64));
+            gram.add_(chunk.matmul(chunk.t()));
         }
-        return ZeroDiagonal(gram);
+        return gram;
     }
 
     private static Tensor ZeroDiagonal(Tensor m) => m * (1 - eye(m.shape[0], dtype: ScalarType.Float64, device: m.device));

@@ -36,7 +36,8 @@ public interface IJobRunner
 /// Files are written under the reserved experiment id; the database row is added last, so a job that fails
 /// or is cancelled leaves no experiment behind.
 /// </summary>
-public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger) : IJobRunner
+public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datasets, MethodCatalog methods, Device device, ILogger logger,
+    long gramCacheBytes = Evaluation.Cka.ReferenceGramCache.DefaultCapacityBytes) : IJobRunner
 {
     /// <summary>Rows, fingerprints and pending evaluations of the baselines, prepared here on the worker.</summary>
     private readonly BaselinePreparation _baselines = new(store);
@@ -44,7 +45,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
     private (string Key, TensorData Train, TensorData Test)? _data;
 
     /// <summary>Reference Gram matrices for CKA, shared by consecutive evaluations of one forget class.</summary>
-    private readonly Evaluation.Cka.ReferenceGramCache _gramCache = new();
+    private readonly Evaluation.Cka.ReferenceGramCache _gramCache = new(gramCacheBytes, logger);
 
     public Device Device { get; } = device;
 

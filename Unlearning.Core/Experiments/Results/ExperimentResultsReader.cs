@@ -1,4 +1,5 @@
-using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Unlearning.Core.Caching;
 using Unlearning.Core.Evaluation;
 
 namespace Unlearning.Core.Experiments;
@@ -9,14 +10,17 @@ namespace Unlearning.Core.Experiments;
 /// of JSON each, so they are kept per experiment id and parsed once while switching Model A or B back and forth or
 /// while the Contrast and Attack stages share a model. An entry is dropped and re-read when the document's file
 /// changes (re-evaluation writes it anew under the same name), and dropped when the file or the row is gone
-/// (a deleted experiment). Thread-safe: circuits call it concurrently.
+/// (a deleted experiment). At most <c>capacity</c> documents are held (Unlearning:Caches:ResultsDocuments), the least
+/// recently used evicted first with a log line (docs/architecture.md, "Caches"). Thread-safe: circuits call it concurrently.
 /// </summary>
-public sealed class ExperimentResultsReader(ExperimentStore store)
+public sealed class ExperimentResultsReader(ExperimentStore store, int capacity = ExperimentResultsReader.DefaultCapacity, ILogger? logger = null)
 {
+    public const int DefaultCapacity = 32;
+
     /// <summary>A parsed document with the identity of the file it came from.</summary>
     private sealed record Entry(string Path, DateTime WrittenUtc, long Length, ExperimentResults Results);
 
-    private readonly ConcurrentDictionary<string, Entry> _entries = new();
+    private readonly LruCache<string, Entry> _entries = new("results documents", capacity, _ => 1, logger);
 
     /// <summary>How many documents are held (for tests and diagnostics).</summary>
     public int CachedCount => _entries.Count;
@@ -27,7 +31,7 @@ public sealed class ExperimentResultsReader(ExperimentStore store)
         var e = store.Get(id);
         if (e is null)
         {
-            _entries.TryRemove(id, out _);
+            _entries.Remove(id);
             return null;
         }
         return new ComparedModel(e.Id, e.Type, e.ForgetClass, Load(e));
@@ -52,26 +56,26 @@ public sealed class ExperimentResultsReader(ExperimentStore store)
         Describe(ExperimentIds.Retrained(dataset, architecture, forgetClass), results, forgetClass);
 
     /// <summary>Forgets an experiment's document (the next read parses its file again).</summary>
-    public void Invalidate(string id) => _entries.TryRemove(id, out _);
+    public void Invalidate(string id) => _entries.Remove(id);
 
     private ExperimentResults? Load(Experiment e)
     {
         if (e.ResultsPath is null)
         {
-            _entries.TryRemove(e.Id, out _);
+            _entries.Remove(e.Id);
             return null;
         }
         var file = new FileInfo(store.Artifacts.Resolve(e.ResultsPath));
         if (!file.Exists)
         {
-            _entries.TryRemove(e.Id, out _);
+            _entries.Remove(e.Id);
             return null;
         }
-        if (_entries.TryGetValue(e.Id, out var hit) && hit.Path == file.FullName && hit.WrittenUtc == file.LastWriteTimeUtc && hit.Length == file.Length)
+        if (_entries.TryGet(e.Id, out var hit) && hit.Path == file.FullName && hit.WrittenUtc == file.LastWriteTimeUtc && hit.Length == file.Length)
             return hit.Results;
         var results = ResultsDocument.Load(store.Artifacts, e);
         if (results is null) return null;
-        _entries[e.Id] = new Entry(file.FullName, file.LastWriteTimeUtc, file.Length, results);
+        _entries.Set(e.Id, new Entry(file.FullName, file.LastWriteTimeUtc, file.Length, results));
         return results;
     }
 }
