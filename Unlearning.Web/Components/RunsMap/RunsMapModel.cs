@@ -57,15 +57,20 @@ public static class RunsMapModel
         return v is double d && double.IsFinite(d) ? d : null;
     }
 
-    /// <summary>The drawable points: Ready runs with both values (the others are counted in the map's note).</summary>
-    public static IReadOnlyList<RunsPoint> Points(IReadOnlyList<Experiment> runs, RunsMetric x, RunsMetric y)
+    /// <summary>
+    /// The drawable points: Ready runs with both values (the others are counted in the map's note). Stale runs (measured
+    /// against replaced references; docs/results-format.md, "Stale results") are left out unless <paramref name="includeStale"/>.
+    /// </summary>
+    public static IReadOnlyList<RunsPoint> Points(IReadOnlyList<Experiment> runs, RunsMetric x, RunsMetric y, bool includeStale = false)
     {
         ArgumentNullException.ThrowIfNull(runs);
         var reference = RunGroups.RetrainedMeans(runs.Where(e => e.Type == ExperimentType.Retrained));
+        var stale = includeStale ? null : StaleReferences.Assess(runs);
         var points = new List<RunsPoint>();
         foreach (var e in runs)
         {
             if (e.Status != ExperimentStatus.Ready) continue;
+            if (stale is not null && stale.TryGetValue(e.Id, out var s) && s.IsStale) continue;
             if (Value(e, x, reference) is double vx && Value(e, y, reference) is double vy) points.Add(new RunsPoint(e, vx, vy));
         }
         return points;

@@ -95,4 +95,22 @@ public class RunsMapModelTests
     [InlineData(RunsMetric.RT, false)]
     [InlineData(RunsMetric.Gap, false)]
     public void Default_directions(RunsMetric m, bool maximise) => Assert.Equal(maximise, RunsMapModel.MaximiseByDefault(m));
+
+    [Fact]
+    public void Stale_runs_are_left_off_the_map_unless_asked_for()
+    {
+        string oldSha = new('a', 64), newSha = new('b', 64);
+        Experiment Row(string id, ExperimentType type, string? sha, string? refO, double ua) => new()
+        {
+            Id = id, Dataset = "fashion-mnist", Architecture = "compact", ForgetClass = 6, ForgetSetId = "class-6", Type = type,
+            Method = type == ExperimentType.Unlearned ? "FineTuning" : null, CheckpointSha256 = sha, ReferenceOriginalSha256 = refO,
+            UA = ua, TRA = 0.9, Status = ExperimentStatus.Ready, CheckpointPath = "x.pt",
+        };
+        var original = Row(ExperimentIds.Original("fashion-mnist", "compact", 6), ExperimentType.Original, newSha, null, 0.8);
+        var current = Row("c0de", ExperimentType.Unlearned, null, newSha, 0.1);
+        var stale = Row("0ld0", ExperimentType.Unlearned, null, oldSha, 0.2);
+        Experiment[] runs = [original, current, stale];
+        Assert.Equal([original.Id, "c0de"], RunsMapModel.Points(runs, RunsMetric.UA, RunsMetric.TRA).Select(p => p.Run.Id));
+        Assert.Equal(3, RunsMapModel.Points(runs, RunsMetric.UA, RunsMetric.TRA, includeStale: true).Count);
+    }
 }
