@@ -81,8 +81,8 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
     public ForgettingQualityRecord? Get(long id) => store.GetForgettingQuality(id);
 
     /// <summary>
-    /// The per-example file of a result, or null when it is missing or unreadable (a view shows the summary then). Checks
-    /// that the arrays agree in length, so a damaged file never reaches a chart.
+    /// The per-example file of a result, or null when it is missing, unreadable or does not fit the result
+    /// (<see cref="ForgettingQualityDetails.IsConsistentWith"/>); a view shows the summary then.
     /// </summary>
     public ForgettingQualityDetails? Details(ForgettingQualityRecord record)
     {
@@ -92,12 +92,7 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
             var path = store.Artifacts.Resolve(record.DetailsPath);
             if (!File.Exists(path)) return null;
             var d = JsonSerializer.Deserialize<ForgettingQualityDetails>(File.ReadAllText(path));
-            if (d is null) return null;
-            int n = d.ForgetIndexes.Length;
-            bool consistent = d.Epsilon.Length == n && d.Points.Length == n
-                              && d.Unlearned.All(r => r?.Length == n) && d.Retrained.All(r => r?.Length == n)
-                              && d.Epsilon.All(double.IsFinite) && d.Unlearned.Concat(d.Retrained).All(r => r.All(double.IsFinite));
-            return consistent ? d : null;
+            return d is not null && d.IsConsistentWith(record.K) ? d : null;
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {

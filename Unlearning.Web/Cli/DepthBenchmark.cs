@@ -23,18 +23,14 @@ public static class DepthBenchmark
 {
     public static int Run(DepthSettings settings, TextWriter log, CancellationToken cancellation)
     {
-        var dataRoot = DataPaths.ResolveDataRoot(settings.DataRoot);
-        var info = DatasetCatalog.Get(settings.Dataset);
-        var arch = ModelCatalog.Get(settings.Architecture);
-        if (settings.ForgetClass < 0 || settings.ForgetClass >= info.NumClasses)
-            throw new ArgumentException($"Class {settings.ForgetClass} is outside 0..{info.NumClasses - 1}.");
-        foreach (var c in settings.Checkpoints)
-            if (!File.Exists(c)) throw new ArgumentException($"No such checkpoint: {c}.");
-        TorchDevice.Initialise(settings.Threads);
-        var device = TorchDevice.Resolve(settings.Device);
-        var folder = DataPaths.BaselineFolder(dataRoot, info.Id, arch.Id);
-        var manifest = BaselineManifest.TryLoad(folder) ?? throw new ArgumentException($"No baselines in {folder}; run train-baselines first.");
-        var data = new DatasetLoader(dataRoot).Load(info);
+        var (info, arch, device, folder, manifest, data) = BenchmarkSetup.Open(settings.DataRoot, settings.Dataset, settings.Architecture, settings.Device, settings.Threads,
+            info =>
+            {
+                if (settings.ForgetClass < 0 || settings.ForgetClass >= info.NumClasses)
+                    throw new ArgumentException($"Class {settings.ForgetClass} is outside 0..{info.NumClasses - 1}.");
+                foreach (var c in settings.Checkpoints)
+                    if (!File.Exists(c)) throw new ArgumentException($"No such checkpoint: {c}.");
+            });
         using var train = new TensorData(data.Train, device);
         var split = ForgetSplit.Create(data, settings.ForgetClass);
         var models = new List<(string Name, string Path)> { ("Original", Path.Combine(folder, manifest.Original!.File)) };

@@ -69,7 +69,7 @@ internal static class EvaluationBenchmark
         if (dump is not null) Dump(dump, $"subset-{arch.Id}", features, embedding, log);
     }
 
-    /// <summary>Goals of the evaluation (issue "Performance"): seconds per model with cached and with computed reference Gram matrices, and resident memory.</summary>
+    /// <summary>Goals of the evaluation (docs/architecture.md, "Caches"): seconds per model with cached and with computed reference Gram matrices, and resident memory.</summary>
     internal const double CachedGoalSeconds = 5, UncachedGoalSeconds = 7, RssGoalGB = 2.5;
 
     /// <summary>
@@ -131,7 +131,7 @@ internal static class EvaluationBenchmark
         double? rssAll = null;
         if (allClasses) rssAll = AllClasses(arch, data, train, test, device, log, folder, manifest, subset, gramCacheMB);
 
-        log.WriteLine("goals (issue 'Performance'; figure | target):");
+        log.WriteLine("goals (docs/architecture.md, \"Caches\"; figure | target):");
         Goal(log, "full evaluation, cached reference Grams", Median(runs[true].Select(r => r.Total)), CachedGoalSeconds, "s");
         Goal(log, "full evaluation, computed reference Grams", Median(runs[false].Select(r => r.Total)), UncachedGoalSeconds, "s");
         Goal(log, "CKA max |fast − float64 reference| per entry", ckaError, 0.005, "");
@@ -225,7 +225,8 @@ internal static class EvaluationBenchmark
         return worst;
     }
 
-    private static void Goal(TextWriter log, string name, double figure, double target, string unit) =>
+    /// <summary>One goal line of the benchmarks: the figure beside its target (lower is better) and whether it is met.</summary>
+    internal static void Goal(TextWriter log, string name, double figure, double target, string unit) =>
         log.WriteLine($"  {name,-48} {figure,8:G3} {unit,-2} | ≤ {target} {unit}  {(figure <= target ? "met" : "NOT met")}");
 
     private static double Median(IEnumerable<double> values)

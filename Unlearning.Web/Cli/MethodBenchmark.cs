@@ -50,19 +50,16 @@ public static class MethodBenchmark
 
     public static int Run(MethodBenchmarkSettings settings, TextWriter log)
     {
-        var dataRoot = DataPaths.ResolveDataRoot(settings.DataRoot);
-        var info = DatasetCatalog.Get(settings.Dataset);
-        var arch = ModelCatalog.Get(settings.Architecture);
-        var classes = settings.ForgetClasses ?? [.. Enumerable.Range(0, info.NumClasses)];
+        IReadOnlyList<int> classes = [];
+        var (info, arch, device, folder, manifest, data) = BenchmarkSetup.Open(settings.DataRoot, settings.Dataset, settings.Architecture, settings.Device, settings.Threads,
+            info =>
+            {
+                classes = settings.ForgetClasses is { } chosen ? [.. chosen] : [.. Enumerable.Range(0, info.NumClasses)];
+                foreach (var c in classes)
+                    if (c < 0 || c >= info.NumClasses) throw new ArgumentException($"Class {c} is outside 0..{info.NumClasses - 1}.");
+            });
         var seeds = settings.Seeds is { Count: > 0 } given ? given : [MethodBenchmarkSettings.DefaultSeed];
-        foreach (var c in classes)
-            if (c < 0 || c >= info.NumClasses) throw new ArgumentException($"Class {c} is outside 0..{info.NumClasses - 1}.");
         var only = settings.Methods;
-        TorchDevice.Initialise(settings.Threads);
-        var device = TorchDevice.Resolve(settings.Device);
-        var folder = DataPaths.BaselineFolder(dataRoot, info.Id, arch.Id);
-        var manifest = BaselineManifest.TryLoad(folder) ?? throw new ArgumentException($"No baselines in {folder}; run train-baselines first.");
-        var data = new DatasetLoader(dataRoot).Load(info);
         using var train = new TensorData(data.Train, device);
         using var test = new TensorData(data.Test, device);
         var methods = MethodServiceCollectionExtensions.BuiltIns().Where(x => only is null || only.Contains(x.Name, StringComparer.OrdinalIgnoreCase)).ToList();

@@ -126,6 +126,21 @@ public sealed class ForgettingQualityDetails
     public double[][] Unlearned { get; set; } = [];
     /// <summary>φ per Retrained model and forget example, 4 decimals.</summary>
     public double[][] Retrained { get; set; } = [];
+
+    /// <summary>
+    /// Whether a stored (so untrusted) file fits a result of group size <paramref name="k"/>: K rows of φ per side, every
+    /// array as long as the forget set (not empty), and every ε and φ finite with ε ≥ 0. The one check that the service and
+    /// the view both rely on, so a damaged file never reaches a chart.
+    /// </summary>
+    public bool IsConsistentWith(int k)
+    {
+        int n = ForgetIndexes?.Length ?? 0;
+        if (k < 2 || K != k || n == 0 || Epsilon?.Length != n || Points?.Length != n
+            || Unlearned?.Length != k || Retrained?.Length != k)
+            return false;
+        return Unlearned.Concat(Retrained).All(r => r is not null && r.Length == n && r.All(double.IsFinite))
+               && Epsilon.All(e => double.IsFinite(e) && e >= 0);
+    }
 }
 
 /// <summary>Shared rules of forgetting-quality jobs: K from the job, utility ratios.</summary>

@@ -122,7 +122,9 @@ public class DashboardBrowserTests
         await page.Locator(".text-filter input").FillAsync("sweep");
         await Assertions.Expect(page.Locator("tbody tr[data-id]")).ToHaveCountAsync(3); // the two baselines and 6f2b
         await page.ReloadAsync();
-        await page.Locator(".column-chooser button").First.ClickAsync();
+        // After a reload the prerendered page shows the chooser before the circuit is interactive, and a click then
+        // does nothing: click again until the menu opens.
+        await ClickUntilVisibleAsync(page.Locator(".column-chooser button").First, page.Locator(".col-choice-Notes input"));
         await page.Locator(".col-choice-Notes input").CheckAsync();
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(page.Locator("tr[data-id='6f2b'] .note-input")).ToHaveValueAsync("lr sweep, best");
@@ -133,6 +135,24 @@ public class DashboardBrowserTests
         Assert.Contains("6f2b,Unlearned,,GradientAscent,", csv);
         Assert.Contains("0.02,0.85,0.02,0.84,,0.7,", csv);
         Assert.Contains("\"lr sweep, best\"", csv);
+    }
+
+    /// <summary>Clicks <paramref name="trigger"/> until <paramref name="expected"/> shows (at most a minute).</summary>
+    private static async Task ClickUntilVisibleAsync(ILocator trigger, ILocator expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!await expected.IsVisibleAsync())
+        {
+            await trigger.ClickAsync();
+            try
+            {
+                await expected.WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 3_000 });
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+                // A late opening is caught by the loop's check before the next click, so the menu is not toggled shut.
+            }
+        }
     }
 
     /// <summary>Lets the ResizeObserver and Plotly settle (two animation frames and a short pause).</summary>

@@ -29,12 +29,8 @@ public sealed record ForgettingQualityViewModel(ForgettingQualityRecord Record, 
     public static ForgettingQualityViewModel? Build(ForgettingQualityRecord record, ForgettingQualityDetails? details, int gridSize = GridSize)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (details is null || details.K != record.K || details.K < 2) return null;
+        if (details is null || !details.IsConsistentWith(record.K)) return null;
         int n = details.ForgetIndexes.Length;
-        if (n == 0 || details.Epsilon.Length != n || details.Points.Length != n || details.Unlearned.Length != details.K || details.Retrained.Length != details.K
-            || details.Unlearned.Concat(details.Retrained).Any(r => r is null || r.Length != n)
-            || details.Epsilon.Any(e => !double.IsFinite(e) || e < 0))
-            return null;
         var ranked = Enumerable.Range(0, n)
             .OrderByDescending(i => details.Epsilon[i]).ThenBy(i => details.ForgetIndexes[i])
             .Take(Math.Max(0, gridSize))
