@@ -84,6 +84,12 @@ public sealed class Experiment
     /// <summary>The user's free-text tags/notes on the row (docs/views.md, "Screening table"); null when none.</summary>
     [System.ComponentModel.DataAnnotations.MaxLength(ExperimentStore.MaxNotesLength)]
     public string? Notes { get; set; }
+    /// <summary>
+    /// User name of who built or imported this experiment (docs/lab-identity.md); null for baselines and for rows made
+    /// before owners were recorded, and "local" in local mode.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(Job.MaxOwnerLength)]
+    public string? Owner { get; set; }
 
     public bool IsBaseline => Type is ExperimentType.Original or ExperimentType.Retrained;
 }
@@ -224,6 +230,12 @@ public sealed class Job
     public DateTime? StartedUtc { get; set; }
     public DateTime? FinishedUtc { get; set; }
     public string? Device { get; set; }
+    /// <summary>User name of who queued the job (docs/lab-identity.md); null for jobs queued before owners were recorded.</summary>
+    [System.ComponentModel.DataAnnotations.MaxLength(MaxOwnerLength)]
+    public string? Owner { get; set; }
+
+    /// <summary>Longest stored owner name (Identity's user names are at most 256 characters).</summary>
+    public const int MaxOwnerLength = 256;
 
     /// <summary>A shallow copy: the snapshot handed to subscribers while the worker keeps updating the original.</summary>
     public Job Snapshot() => (Job)MemberwiseClone();

@@ -78,6 +78,10 @@ namespace Unlearning.Core.Experiments.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Owner")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
                     b.Property<double?>("PS")
                         .HasColumnType("REAL");
 
@@ -311,6 +315,10 @@ namespace Unlearning.Core.Experiments.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Method")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .HasMaxLength(256)
                         .HasColumnType("TEXT");
 
                     b.Property<double>("Progress")
