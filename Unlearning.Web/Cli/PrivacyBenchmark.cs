@@ -42,6 +42,14 @@ public static class PrivacyBenchmark
         queue.Start();
         log.WriteLine($"benchmark-privacy: {info.DisplayName}, {s.Architecture}, forget set {setId}, K = {s.K}, app folder {Path.GetFullPath(s.AppFolder)}");
 
+        // PS is measured against the set's Retrained model at evaluation time: a sample set has none until one is trained, so
+        // train it before the first run of any method (otherwise those runs keep PS "-").
+        if (!store.List(info.Id, s.Architecture, setId).Any(e => e.Type == ExperimentType.Retrained && e.Status == ExperimentStatus.Ready))
+        {
+            log.WriteLine("No Retrained model of this forget set yet: training one first, so that every run's PS can be measured against it.");
+            Wait(store, queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, Dataset = info.Id, Architecture = s.Architecture, ForgetSet = setId, Seeds = [0] }), log, cancellation);
+        }
+
         var rows = new List<string[]>();
         foreach (var method in s.Methods)
         {
@@ -78,9 +86,11 @@ public static class PrivacyBenchmark
         foreach (var r in rows) log.WriteLine(string.Join("  ", r.Select((v, i) => v.PadLeft(widths[i]))));
         log.WriteLine("F: forgetting quality (1 = indistinguishable from retraining); ceiling: Retrained vs Retrained; UA/PS/MIA/MIA-R/RT: mean±std over the group's runs; relearn steps: to the Original's UA/2 (first run).");
         var ranking = rows.OrderByDescending(r => double.Parse(r[2], CultureInfo.InvariantCulture)).Select(r => r[0]);
-        var byPs = rows.OrderByDescending(r => double.TryParse(r[6].Split('±')[0], CultureInfo.InvariantCulture, out var v) ? v : double.NegativeInfinity).Select(r => r[0]);
+        static double? Ps(string[] r) => double.TryParse(r[6].Split('±')[0], CultureInfo.InvariantCulture, out var v) ? v : null;
+        var byPs = rows.Where(r => Ps(r) is not null).OrderByDescending(r => Ps(r)).Select(r => r[0]);
+        var noPs = rows.Where(r => Ps(r) is null).Select(r => r[0]).ToList();
         log.WriteLine($"ranking by F: {string.Join(" > ", ranking)}");
-        log.WriteLine($"ranking by PS: {string.Join(" > ", byPs)}");
+        log.WriteLine($"ranking by PS: {string.Join(" > ", byPs)}{(noPs.Count > 0 ? $" (no PS: {string.Join(", ", noPs)})" : "")}");
         return 0;
     }
 
