@@ -66,7 +66,7 @@ public sealed class WorkerTests : IDisposable
             var evaluated = await WaitForEndAsync(app.Client, evaluate[0], TimeSpan.FromMinutes(4));
             Assert.True(evaluated.GetProperty("status").GetString() == "Succeeded", evaluated + Logs(workers, pg));
 
-            var ids = await EnqueueAsync(app.Client, new { method = "FineTuning", forgetClass = 6, seeds = new[] { 1, 2, 3, 4 }, hyperparameters = new { epochs = 3 } });
+            var ids = await EnqueueAsync(app.Client, new { method = "FineTuning", forgetClass = 6, seed = new[] { 1, 2, 3, 4 }, hyperparameters = new { epochs = 3 } });
             Assert.Equal(4, ids.Length);
 
             // Live progress through the web host's API (it runs nothing itself), then kill the worker of a job in its unlearning step.
