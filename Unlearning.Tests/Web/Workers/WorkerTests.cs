@@ -124,7 +124,7 @@ public sealed class WorkerTests : IDisposable
             Assert.Empty(Directory.EnumerateFiles(shared, "*.tmp-*", SearchOption.AllDirectories));
 
             // Cancel reaches the job on the remaining worker through the database.
-            var longJob = (await EnqueueAsync(app.Client, new { method = "FineTuning", forgetClass = 6, hyperparameters = new { epochs = 300, retain_fraction = 1 } }))[0];
+            var longJob = (await EnqueueAsync(app.Client, new { method = "FineTuning", forgetClass = 6, hyperparameters = new { epochs = 200, retain_fraction = 1 } }))[0];
             deadline = DateTime.UtcNow.AddMinutes(3);
             while (!Running(pg).Any(r => r.Id == longJob && r.Progress > 0.06))
             {
