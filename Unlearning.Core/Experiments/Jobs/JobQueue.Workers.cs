@@ -91,14 +91,15 @@ public sealed partial class JobQueue
     {
         var w = _workers ?? throw new InvalidOperationException("This queue does not run Hangfire jobs.");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, hangfireShutdown);
+        if (!JobLeases.TryClaim(_store, jobId, w.WorkerId, w.Lease))
+        {
+            _logger.LogInformation("Job {Id} is not queued any more (status {Status}); nothing to run.", jobId, _store.GetJob(jobId)?.Status.ToString() ?? "deleted");
+            return;
+        }
+        // Registered once claimed: a cancel in between finds the row Running and sets its flag, which the heartbeat reads.
         _running[jobId] = cts;
         try
         {
-            if (!JobLeases.TryClaim(_store, jobId, w.WorkerId, w.Lease))
-            {
-                _logger.LogInformation("Job {Id} is not queued any more (status {Status}); nothing to run.", jobId, _store.GetJob(jobId)?.Status.ToString() ?? "deleted");
-                return;
-            }
             var job = _store.GetJob(jobId)!;
             _runners ??= [];
             if (!_runners.TryGetValue(this, out var runner)) _runners[this] = runner = _runnerFactory();

@@ -396,7 +396,7 @@ public sealed partial class JobQueue : IDisposable
             job.EtaSeconds = 0;
             job.ResultExperimentId = resultId;
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested && lease is not null && !lease.UserCancelled)
+        catch (Exception e) when (lease is not null && !lease.UserCancelled && (lease.Lost || (e is OperationCanceledException && cts.IsCancellationRequested)))
         {
             // Not a user's cancel: this worker lost the job's lease, or its process is shutting down. The job is not
             // over: its partial files go and it is queued again for another attempt (docs/lab-workers.md).
