@@ -237,6 +237,21 @@ public sealed class Job
     /// <summary>Longest stored owner name (Identity's user names are at most 256 characters).</summary>
     public const int MaxOwnerLength = 256;
 
+    /// <summary>The Hangfire queue the job was put on (docs/lab-workers.md, "Queues").</summary>
+    public string Queue { get; set; } = "default";
+    /// <summary>Times a worker has started the job (docs/lab-workers.md, "Failure semantics").</summary>
+    public int Attempts { get; set; }
+    /// <summary>Set by a cancel while the job runs on a worker (maybe another process); the worker stops within seconds.</summary>
+    public bool CancelRequested { get; set; }
+    /// <summary>The worker that holds the running job (machine:process:id).</summary>
+    public string? WorkerId { get; set; }
+    /// <summary>Until when the running job's worker holds it; renewed every second; past it another process re-queues the job.</summary>
+    public DateTime? LeaseUntilUtc { get; set; }
+    /// <summary>A new random value on every write of the row: how another process sees that a job changed.</summary>
+    public long ChangeStamp { get; set; }
+
+    public const int MaxWorkerIdLength = 200;
+
     /// <summary>A shallow copy: the snapshot handed to subscribers while the worker keeps updating the original.</summary>
     public Job Snapshot() => (Job)MemberwiseClone();
 }

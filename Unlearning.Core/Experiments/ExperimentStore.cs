@@ -429,7 +429,8 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
             .SetProperty(j => j.Status, to)
             .SetProperty(j => j.Stage, stage)
             .SetProperty(j => j.StartedUtc, j => to == JobStatus.Running ? now : j.StartedUtc)
-            .SetProperty(j => j.FinishedUtc, j => terminal ? now : j.FinishedUtc)) == 1;
+            .SetProperty(j => j.FinishedUtc, j => terminal ? now : j.FinishedUtc)
+            .SetProperty(j => j.ChangeStamp, Random.Shared.NextInt64())) == 1;
     }
 
     /// <summary>The queued or running job that evaluates the upload at <paramref name="uploadPath"/>, if any.</summary>
@@ -447,10 +448,16 @@ public sealed class ExperimentStore(IDbContextFactory<UnlearningDbContext> conte
         return db.Jobs.Count(j => j.Status == JobStatus.Queued);
     }
 
+    /// <summary>
+    /// Writes the whole row except <see cref="Job.CancelRequested"/>, which only a cancel sets (it may come from another
+    /// process while the worker writes progress); a new <see cref="Job.ChangeStamp"/> tells other processes it changed.
+    /// </summary>
     public void UpdateJob(Job job)
     {
         using var db = contexts.CreateDbContext();
+        job.ChangeStamp = Random.Shared.NextInt64();
         db.Jobs.Update(job);
+        db.Entry(job).Property(j => j.CancelRequested).IsModified = false;
         db.SaveChanges();
     }
 }

@@ -14,7 +14,7 @@ namespace Unlearning.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "benchmark-privacy", "forget-set", "depth", "help"];
+    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "benchmark-privacy", "forget-set", "depth", "worker", "help"];
 
     /// <summary>True when the first argument names a verb (otherwise the web server starts).</summary>
     public static bool IsCommand(string arg) => Verbs.Contains(arg);
@@ -33,7 +33,7 @@ public static class CommandLine
         var root = new RootCommand("Unlearning Comparator: without a verb the web app starts; with one of these verbs it runs that task and exits.")
         {
             TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error), BenchmarkPrivacyCommand(output, error), ForgetSetCommand(output, error),
-            DepthCommand(output, error),
+            DepthCommand(output, error), WorkerVerb.Create(output, error),
         };
         return root;
     }

@@ -14,7 +14,7 @@ namespace Unlearning.Core.Experiments.Jobs;
 /// worker thread per device (TorchSharp dispose scopes are thread-static), report progress to every
 /// subscriber, and can be cancelled while queued or running.
 /// </summary>
-public sealed class JobQueue : IDisposable
+public sealed partial class JobQueue : IDisposable
 {
     private readonly ExperimentStore _store;
     private readonly DatasetLoader _datasets;
@@ -69,6 +69,7 @@ public sealed class JobQueue : IDisposable
     /// </summary>
     public void Start()
     {
+        if (_workers is not null) { StartDistributed(); return; }
         RecoverInterruptedJobs();
         _baselines.EnsureAllRows();
         _worker = new Thread(WorkerLoop) { IsBackground = true, Name = "unlearning-jobs" };
@@ -117,6 +118,7 @@ public sealed class JobQueue : IDisposable
             Method = method, BaseExperimentId = baseId,
             HyperparametersJson = JobOptions.Serialize(hp, kind == JobKind.Unlearn && request.TrackEpochMetrics), Seed = seed, UploadPath = request.UploadPath,
             Status = JobStatus.Queued, Stage = "Queued", Step = JobStep.Queued, CreatedUtc = DateTime.UtcNow,
+            Queue = _workers?.EnqueueQueue ?? "default",
         };
         switch (request.Kind)
         {
@@ -200,7 +202,8 @@ public sealed class JobQueue : IDisposable
             _store.AddJobs(jobs);
         }
         foreach (var j in jobs) Publish(j);
-        _signal.Release();
+        if (_workers is not null) DispatchNew(jobs);
+        else _signal.Release();
         return jobs;
 
         static Job Set(Job j, string? group) { j.GroupId = group; return j; }
@@ -262,6 +265,8 @@ public sealed class JobQueue : IDisposable
             return true;
         }
         if (_running.TryGetValue(id, out var cts)) { cts.Cancel(); return true; }
+        // A job running in another process (a worker): the flag reaches it with its next heartbeat (docs/lab-workers.md).
+        if (_workers is not null && JobLeases.RequestCancel(_store, id)) return true;
         _ = _store.GetJob(id) ?? throw new KeyNotFoundException($"Job {id} does not exist.");
         return false;
     }
@@ -336,6 +341,16 @@ public sealed class JobQueue : IDisposable
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
         if (!TryStart(job, cts)) return;
+        RunStarted(runner, job, cts, null);
+    }
+
+    /// <summary>
+    /// Runs a job this process has claimed. <paramref name="lease"/> is null on the in-process worker; for a Hangfire
+    /// worker it writes progress and renews the lease every second, and stops the job when a cancel is requested in
+    /// the database or the lease was taken (docs/lab-workers.md, "Progress and cancel").
+    /// </summary>
+    private void RunStarted(IJobRunner runner, Job job, CancellationTokenSource cts, LeaseContext? lease)
+    {
         job.Status = JobStatus.Running;
         job.Stage = "Starting";
         job.Step = JobPipeline.Steps(job.Kind)[0];
@@ -346,10 +361,11 @@ public sealed class JobQueue : IDisposable
             job.ReservedExperimentId = ExperimentIds.NewRandom(id => _store.Exists(id) || Directory.Exists(_store.Artifacts.FolderOf(id)));
         _store.UpdateJob(job);
         Publish(job);
+        using var heartbeat = lease is null ? null : StartHeartbeat(job, cts, lease);
         var lastWrite = DateTime.MinValue;
         var lastPublish = DateTime.MinValue;
         var stepStarted = DateTime.UtcNow;
-        void Report(JobProgressUpdate u)
+        void ReportLocked(JobProgressUpdate u)
         {
             var now = DateTime.UtcNow;
             if (u.Step != job.Step || u.Stage != job.Stage) stepStarted = now;
@@ -364,7 +380,12 @@ public sealed class JobQueue : IDisposable
             if (u.ForgetAccuracy is not null) job.ForgetAccuracy = u.ForgetAccuracy;
             if (u.RetainAccuracy is not null) job.RetainAccuracy = u.RetainAccuracy;
             if (now - lastPublish > TimeSpan.FromMilliseconds(200)) { lastPublish = now; Publish(job); }
-            if (now - lastWrite > TimeSpan.FromSeconds(2)) { lastWrite = now; _store.UpdateJob(job); }
+            // A Hangfire worker's heartbeat writes progress (at most once a second); the in-process worker does it here.
+            if (lease is null && now - lastWrite > TimeSpan.FromSeconds(2)) { lastWrite = now; _store.UpdateJob(job); }
+        }
+        void Report(JobProgressUpdate u)
+        {
+            lock (job) ReportLocked(u);
         }
         bool retried = false;
         try
@@ -376,6 +397,15 @@ public sealed class JobQueue : IDisposable
             job.Progress = 1;
             job.EtaSeconds = 0;
             job.ResultExperimentId = resultId;
+        }
+        catch (Exception e) when (lease is not null && !lease.UserCancelled && (lease.Lost || (e is OperationCanceledException && cts.IsCancellationRequested)))
+        {
+            // Not a user's cancel: this worker lost the job's lease, or its process is shutting down. The job is not
+            // over: its partial files go and it is queued again for another attempt (docs/lab-workers.md).
+            heartbeat?.Dispose();
+            _running.TryRemove(job.Id, out _);
+            lock (job) HandBack(job, lease);
+            return;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested)
         {
@@ -396,8 +426,24 @@ public sealed class JobQueue : IDisposable
         {
             _running.TryRemove(job.Id, out _);
         }
-        job.FinishedUtc = DateTime.UtcNow;
-        _store.UpdateJob(job);
+        heartbeat?.Dispose();
+        lock (job)
+        {
+            job.FinishedUtc = DateTime.UtcNow;
+            if (lease is not null)
+            {
+                job.WorkerId = null;
+                job.LeaseUntilUtc = null;
+                // Another process re-queued the job after this worker's lease ran out: the row is not ours to write.
+                if (!JobLeases.Holds(_store, job.Id, lease.WorkerId))
+                {
+                    _logger.LogWarning("Job {Id} finished here after its lease was taken; its result is left to the new attempt.", job.Id);
+                    return;
+                }
+            }
+            _store.UpdateJob(job);
+            MarkSeen(job);
+        }
         Publish(job);
         if (job.Status == JobStatus.Succeeded) ExperimentsChanged?.Invoke(job.Dataset, job.Architecture, job.ForgetSetId);
     }
@@ -452,7 +498,9 @@ public sealed class JobQueue : IDisposable
     private void CleanUpAttempt(Job job)
     {
         if (job.ReservedExperimentId is { } id && !_store.Exists(id)) _store.Artifacts.Delete(id);
-        _store.Artifacts.RemoveTemporaryFiles();
+        // With Hangfire workers other jobs may be writing temporary files in the shared folder right now.
+        if (_workers is null) _store.Artifacts.RemoveTemporaryFiles();
+        else RemoveStaleTemporaryFiles();
     }
 
     private void DeleteUpload(Job job)
@@ -472,6 +520,7 @@ public sealed class JobQueue : IDisposable
         _shutdown.Cancel();
         _signal.Release();
         _worker?.Join(TimeSpan.FromSeconds(10));
+        _monitor?.Join(TimeSpan.FromSeconds(10));
         _shutdown.Dispose();
     }
 }

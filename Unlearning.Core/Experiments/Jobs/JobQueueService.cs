@@ -10,7 +10,8 @@ public sealed class JobQueueService(ExperimentStore store, JobQueue queue, ILogg
     {
         store.Migrate();
         queue.Start();
-        logger.LogInformation("Experiment store at {AppFolder}; job worker started.", store.Artifacts.AppFolder);
+        logger.LogInformation(queue.IsDistributed ? "Experiment store at {AppFolder}; jobs run through Hangfire." : "Experiment store at {AppFolder}; job worker started.",
+            store.Artifacts.AppFolder);
         return Task.CompletedTask;
     }
 

@@ -267,8 +267,17 @@ namespace Unlearning.Core.Experiments.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("BaseExperimentId")
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("CancelRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("ChangeStamp")
+                        .HasColumnType("INTEGER");
 
                     b.Property<DateTime>("CreatedUtc")
                         .HasColumnType("TEXT");
@@ -314,6 +323,9 @@ namespace Unlearning.Core.Experiments.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("LeaseUntilUtc")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Method")
                         .HasColumnType("TEXT");
 
@@ -323,6 +335,11 @@ namespace Unlearning.Core.Experiments.Migrations
 
                     b.Property<double>("Progress")
                         .HasColumnType("REAL");
+
+                    b.Property<string>("Queue")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("ReservedExperimentId")
                         .HasColumnType("TEXT");
@@ -357,6 +374,10 @@ namespace Unlearning.Core.Experiments.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("UploadPath")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WorkerId")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
