@@ -26,12 +26,15 @@ public static class AccountEndpoints
         account.MapGet("/login", (HttpContext context, IAntiforgery antiforgery, string? returnUrl, string? error) =>
                 LoginPage(context, antiforgery, mode, returnUrl, error == "external" ? "The identity provider's sign-in did not complete." : null))
             .AllowAnonymous();
-        account.MapPost("/login", SignInAsync).AllowAnonymous().RequireRateLimiting(LabSetup.LoginRateLimit);
-        account.MapPost("/logout", async (SignInManager<LabUser> signIn) =>
+        // Antiforgery is checked in the handlers (not by form binding) so that a stale or forged form gets a page, not an exception.
+        account.MapPost("/login", SignInAsync).AllowAnonymous().RequireRateLimiting(LabSetup.LoginRateLimit).DisableAntiforgery();
+        account.MapPost("/logout", async (HttpContext context, IAntiforgery antiforgery, SignInManager<LabUser> signIn) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(context)) return Results.Content(Page("Not signed out",
+                "<p>The sign-out form was stale or came from another site. <a href=\"/\">Back to the app</a></p>"), "text/html; charset=utf-8", statusCode: 400);
             await signIn.SignOutAsync();
             return Results.LocalRedirect("/account/login");
-        });
+        }).DisableAntiforgery();
         account.MapGet("/denied", () => Results.Content(Page("Not allowed",
             "<p>Your account may not open this page.</p><p><a href=\"/\">Back to the app</a> · <a href=\"/account/login\">Sign in as someone else</a></p>"),
             "text/html; charset=utf-8", statusCode: StatusCodes.Status403Forbidden)).AllowAnonymous();
@@ -45,9 +48,14 @@ public static class AccountEndpoints
         return app;
     }
 
-    private static async Task<IResult> SignInAsync(HttpContext context, [FromForm] LoginForm form, SignInManager<LabUser> signIn,
-        IAntiforgery antiforgery, LabMode mode, ILoggerFactory loggers)
+    private static async Task<IResult> SignInAsync(HttpContext context, SignInManager<LabUser> signIn, IAntiforgery antiforgery, LabMode mode, ILoggerFactory loggers)
     {
+        if (!context.Request.HasFormContentType || context.Request.ContentLength is > 64 * 1024)
+            return LoginPage(context, antiforgery, mode, null, "Sign in with the form.", StatusCodes.Status400BadRequest);
+        var fields = await context.Request.ReadFormAsync(context.RequestAborted);
+        var form = new LoginForm { UserName = fields["UserName"], Password = fields["Password"], ReturnUrl = fields["ReturnUrl"] };
+        if (!await antiforgery.IsRequestValidAsync(context))
+            return LoginPage(context, antiforgery, mode, form.ReturnUrl, "The form had expired; please sign in again.", StatusCodes.Status400BadRequest);
         var name = form.UserName?.Trim() ?? "";
         if (name.Length == 0 || name.Length > 256 || string.IsNullOrEmpty(form.Password) || form.Password.Length > 1024)
             return LoginPage(context, antiforgery, mode, form.ReturnUrl, "Enter your user name and password.");
