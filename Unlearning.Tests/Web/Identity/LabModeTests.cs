@@ -84,7 +84,13 @@ public sealed class LabModeTests
         Assert.Equal(HttpStatusCode.NotFound, tokens.StatusCode);
         Assert.Contains("shared mode", (await tokens.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/account/login")).StatusCode);
-        Assert.False(app.Factory.Services.GetRequiredService<LabMode>().IsShared);
+        var mode = app.Factory.Services.GetRequiredService<LabMode>();
+        Assert.False(mode.IsShared);
+        // The local user is an Admin, and what it builds records no owner (as before shared mode existed).
+        var local = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new(System.Security.Claims.ClaimTypes.Name, LabMode.LocalUserName), new(System.Security.Claims.ClaimTypes.Role, "Admin")], "Local"));
+        Assert.Null(local.OwnerName(mode));
+        Assert.True(local.CanModify(null));
     }
 
     [Fact]

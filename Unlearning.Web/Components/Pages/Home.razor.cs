@@ -386,7 +386,6 @@ public partial class Home : IDisposable
     /// <summary>The user asked for it from a Pending baseline row (a page opened from a link with a class queues nothing by itself).</summary>
     private void EvaluateBaselines()
     {
-        if (!_user.CanWrite) return;
         RequestBaselineEvaluation();
         LoadExperiments();
     }

@@ -36,7 +36,10 @@ public partial class ExperimentTable
     [Parameter] public Func<Experiment, bool>? CanDelete { get; set; }
     /// <summary>The signed-in user in shared mode: the table shows an Owner column and a "Mine" filter. Null in local mode.</summary>
     [Parameter] public string? CurrentUser { get; set; }
-    /// <summary>A Viewer: no buttons that queue work (evaluate baselines, more Retrained seeds, forgetting quality).</summary>
+    /// <summary>
+    /// A Viewer: no buttons that queue work (more Retrained seeds, forgetting quality). Evaluating a class's shipped
+    /// baselines stays open to everyone: nothing of the class can be read before it (docs/lab-identity.md, "Roles").
+    /// </summary>
     [Parameter] public bool ReadOnly { get; set; }
     /// <summary>"Mine": only the user's own rows, with the baselines they are compared against.</summary>
     private bool _mineOnly;
