@@ -109,6 +109,20 @@ public sealed class SharedModeTests : IDisposable
     }
 
     [Fact]
+    public async Task An_import_records_the_importer_as_owner()
+    {
+        using var rita = await _app.SignedInClientAsync("rita");
+        var created = await rita.PostAsync("/api/experiments/import?dataset=fashion-mnist&architecture=compact",
+            new StringContent(ImportFixtures.Valid(id: "ritas-import").ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var row = await created.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("rita", row.GetProperty("owner").GetString());
+        Assert.Equal("rita", _app.Factory.Services.GetRequiredService<ExperimentStore>().Get(row.GetProperty("id").GetString()!)!.Owner);
+        using var rob = await _app.SignedInClientAsync("rob");
+        await AssertProblem(await rob.DeleteAsync($"/api/experiments/{row.GetProperty("id").GetString()}"), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
     public async Task A_token_works_for_the_api_is_stored_hashed_and_stops_working_when_revoked()
     {
         AddExperiment("token-target", owner: "rita");
