@@ -21,10 +21,11 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
     /// <summary>The plan for the group of <paramref name="experimentId"/> with K models per side.</summary>
     /// <exception cref="KeyNotFoundException">No such experiment.</exception>
     /// <exception cref="ArgumentException">K out of range, or the experiment is not an unlearned run.</exception>
-    public ForgettingQualityEstimate Estimate(string experimentId, int k)
+    /// <param name="includeStale">Score stale runs of the group too (docs/results-format.md, "Stale results"); off by default.</param>
+    public ForgettingQualityEstimate Estimate(string experimentId, int k, bool includeStale = false)
     {
         var run = store.Get(experimentId) ?? throw new KeyNotFoundException($"Experiment '{experimentId}' does not exist.");
-        var plan = ForgettingQualityPlan.For(run, store.List(run.Dataset, run.Architecture, run.ForgetSetId), k);
+        var plan = ForgettingQualityPlan.For(run, store.List(run.Dataset, run.Architecture, run.ForgetSetId), k, includeStale);
         double? Seconds(IReadOnlyList<Experiment> side, int missing)
         {
             if (missing == 0) return 0;
@@ -41,9 +42,9 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
     /// seeds and the scoring job; returns every job queued (the scoring job last).
     /// </summary>
     /// <param name="owner">Who asked (docs/lab-identity.md): recorded on every job queued.</param>
-    public IReadOnlyList<Job> Queue(string experimentId, int k, string? owner = null)
+    public IReadOnlyList<Job> Queue(string experimentId, int k, bool includeStale = false, string? owner = null)
     {
-        var estimate = Estimate(experimentId, k);
+        var estimate = Estimate(experimentId, k, includeStale);
         var plan = estimate.Plan;
         var run = store.Get(experimentId)!;
         var jobs = new List<Job>();
@@ -63,9 +64,21 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
         jobs.AddRange(queue.Enqueue(new JobRequest
         {
             Kind = JobKind.ForgettingQuality, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId,
-            BaseExperimentId = run.Id, GroupSize = k, Owner = owner,
+            BaseExperimentId = run.Id, GroupSize = k, IncludeStale = includeStale, Owner = owner,
         }));
         return jobs;
+    }
+
+    /// <summary>
+    /// How many Ready runs of <paramref name="experimentId"/>'s group are stale (measured against replaced references): the
+    /// runs that "include stale" would add to the scoring.
+    /// </summary>
+    public int StaleRunsInGroup(string experimentId)
+    {
+        var run = store.Get(experimentId) ?? throw new KeyNotFoundException($"Experiment '{experimentId}' does not exist.");
+        var rows = store.List(run.Dataset, run.Architecture, run.ForgetSetId);
+        int k = ForgettingQualityPlan.MaxK;
+        return ForgettingQualityPlan.For(run, rows, k, includeStale: true).Unlearned.Count - ForgettingQualityPlan.For(run, rows, k).Unlearned.Count;
     }
 
     /// <summary>The forget set's results, newest first.</summary>

@@ -16,9 +16,9 @@ public static class ForgettingQualityEndpoints
     {
         var group = api.MapGroup("/forgetting-quality").WithTags("Forgetting quality");
         group.MapGet("", List).WithSummary("The forgetting-quality results of a forget set (dataset, architecture, forgetSet), newest first");
-        group.MapGet("/plan", Plan).WithSummary("What computing the group of experimentId with k models per side takes: runs present, missing seeds, estimated seconds");
+        group.MapGet("/plan", Plan).WithSummary("What computing the group of experimentId with k models per side takes: runs present, missing seeds, estimated seconds (includeStale=true counts stale runs too)");
         group.MapGet("/{id:long}", Get).WithSummary("One result; includeExamples=true adds per-example ε, points and the statistics of every model");
-        group.MapPost("", Queue).RequireAuthorization(Security.LabPolicies.Write).WithSummary("Queue the missing seeds and the scoring for the group of experimentId: JSON {experimentId, k} (k 4..32, default 8)");
+        group.MapPost("", Queue).RequireAuthorization(Security.LabPolicies.Write).WithSummary("Queue the missing seeds and the scoring for the group of experimentId: JSON {experimentId, k, includeStale} (k 4..32, default 8; includeStale default false)");
         return group;
     }
 
@@ -38,23 +38,24 @@ public static class ForgettingQualityEndpoints
         return TypedResults.Ok(dto);
     }
 
-    private static Results<Ok<ForgettingQualityPlanDto>, ProblemHttpResult> Plan(string? experimentId, int? k, ForgettingQualityService service)
+    private static Results<Ok<ForgettingQualityPlanDto>, ProblemHttpResult> Plan(string? experimentId, int? k, bool? includeStale, ForgettingQualityService service)
     {
         if (string.IsNullOrWhiteSpace(experimentId)) throw new ArgumentException("experimentId is required.");
-        var estimate = service.Estimate(experimentId, k ?? ForgettingQualityPlan.DefaultK);
+        var estimate = service.Estimate(experimentId, k ?? ForgettingQualityPlan.DefaultK, includeStale == true);
         return TypedResults.Ok(ForgettingQualityPlanDto.From(estimate));
     }
 
     private static Created<ForgettingQualityQueuedDto> Queue(ForgettingQualityRequestDto body, ForgettingQualityService service, System.Security.Claims.ClaimsPrincipal user, Security.LabMode mode)
     {
         if (string.IsNullOrWhiteSpace(body.ExperimentId)) throw new ArgumentException("experimentId is required.");
-        var jobs = service.Queue(body.ExperimentId, body.K ?? ForgettingQualityPlan.DefaultK, Security.LabAccess.OwnerName(user, mode));
+        var jobs = service.Queue(body.ExperimentId, body.K ?? ForgettingQualityPlan.DefaultK, body.IncludeStale == true, Security.LabAccess.OwnerName(user, mode));
         return TypedResults.Created($"/api/jobs/{jobs[^1].Id}", new ForgettingQualityQueuedDto([.. jobs.Select(j => j.Id)], jobs[^1].Id));
     }
 }
 
 [System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow)]
-public sealed record ForgettingQualityRequestDto(string? ExperimentId, int? K);
+/// <param name="IncludeStale">Score stale runs of the group too (docs/results-format.md, "Stale results"); default false.</param>
+public sealed record ForgettingQualityRequestDto(string? ExperimentId, int? K, bool? IncludeStale = null);
 
 /// <param name="JobIds">Every job queued, the scoring job last.</param>
 public sealed record ForgettingQualityQueuedDto(long[] JobIds, long ScoringJobId);

@@ -183,7 +183,9 @@ public sealed class JobQueue : IDisposable
                     throw new ArgumentException($"Forgetting quality compares a group of unlearned runs with Retrained models; '{run.Id}' is a {run.Type} model.");
                 if (run.Dataset != info.Id || run.Architecture != arch.Id || run.ForgetSetId != scenario.Id)
                     throw new ArgumentException($"Experiment '{run.Id}' belongs to {run.Dataset}/{run.Architecture}/{run.ForgetSetId}, not {info.Id}/{arch.Id}/{scenario.Id}.");
-                jobs.Add(NewJob(JobKind.ForgettingQuality, seeds[0], run.Method, run.Id, new Dictionary<string, double> { ["k"] = k }));
+                var fqOptions = new Dictionary<string, double> { ["k"] = k };
+                if (request.IncludeStale) fqOptions[ForgettingQualityJobs.IncludeStaleKey] = 1;
+                jobs.Add(NewJob(JobKind.ForgettingQuality, seeds[0], run.Method, run.Id, fqOptions));
                 break;
             }
             default:

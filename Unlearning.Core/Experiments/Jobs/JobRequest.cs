@@ -30,6 +30,8 @@ public sealed record JobRequest
 
     /// <summary>Forgetting-quality jobs: models per side K (docs/metrics.md, "Forgetting quality"); null = 8.</summary>
     public int? GroupSize { get; init; }
+    /// <summary>Forgetting-quality jobs: score stale runs of the group too (docs/results-format.md, "Stale results").</summary>
+    public bool IncludeStale { get; init; }
 
     /// <summary>
     /// Unlearning jobs: record UA, RA, TUA, TRA, PS, C-MIA and E-MIA at epoch 0 and after every epoch (docs/metrics.md,

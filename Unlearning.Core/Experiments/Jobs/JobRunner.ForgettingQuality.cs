@@ -25,7 +25,7 @@ public sealed partial class JobRunner
         int k = ForgettingQualityJobs.GroupSizeOf(job);
         var run = store.Get(job.BaseExperimentId ?? throw new ArgumentException("A forgetting-quality job names a run of the group."))
             ?? throw new KeyNotFoundException($"Experiment '{job.BaseExperimentId}' does not exist.");
-        var plan = ForgettingQualityPlan.For(run, store.List(info.Id, arch.Id, run.ForgetSetId), k);
+        var plan = ForgettingQualityPlan.For(run, store.List(info.Id, arch.Id, run.ForgetSetId), k, ForgettingQualityJobs.IncludesStale(job));
         if (plan.Unlearned.Count < k || plan.Retrained.Count < k)
             throw new InvalidOperationException(
                 $"Forgetting quality with K = {k} needs {k} Ready runs on each side; the group has {plan.Unlearned.Count} and the forget set {plan.Retrained.Count} Retrained model(s). Queue the missing seeds first (the table's forgetting-quality action does).");
@@ -151,6 +151,13 @@ public static class ForgettingQualityJobs
     {
         return JobOptions.Hyperparameters(job.HyperparametersJson).TryGetValue("k", out var k) ? (int)k : ForgettingQualityPlan.DefaultK;
     }
+
+    /// <summary>The job option (in its hyperparameters) that scores stale runs of the group too.</summary>
+    public const string IncludeStaleKey = "include_stale";
+
+    /// <summary>Whether the job scores stale runs with current ones (the user asked; docs/results-format.md, "Stale results").</summary>
+    public static bool IncludesStale(Job job) =>
+        JobOptions.Hyperparameters(job.HyperparametersJson).TryGetValue(IncludeStaleKey, out var v) && v != 0;
 
     /// <summary>
     /// RA / RA_R and TA / TA_R with means over each side (the challenge's utility adjustment). TA is the TRA column:

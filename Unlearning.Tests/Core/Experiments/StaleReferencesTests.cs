@@ -3,7 +3,9 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Unlearning.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Unlearning.Core.Experiments;
+using Unlearning.Core.Experiments.Jobs;
 using Unlearning.Core.Experiments.Results;
 using Unlearning.Core.Training;
 
@@ -122,6 +124,33 @@ public class StaleReferencesTests
         Assert.Equal([RetrainedId], plan.Retrained.Select(e => e.Id));
         var asked = ForgettingQualityPlan.For(rows[2], rows, 4, includeStale: true);
         Assert.Equal(["s1", "c1", "s2", "c2"], asked.Unlearned.Select(e => e.Id)); // by seed, ties in the given order
+    }
+
+    [Fact]
+    public void The_forgetting_quality_service_counts_stale_runs_and_scores_them_only_when_asked()
+    {
+        var (sp, store, _) = TestStore.New(DataPaths.ResolveDataRoot("data"));
+        using var _sp = sp;
+        store.Add(Row(OriginalId, ExperimentType.Original, sha: NewO));
+        store.Add(Row(RetrainedId, ExperimentType.Retrained, sha: OldR, seed: 9));
+        store.Add(Row("5001", ExperimentType.Unlearned, refO: OldO, seed: 1));
+        store.Add(Row("5002", ExperimentType.Unlearned, refO: OldO, seed: 2));
+        store.Add(Row("c001", ExperimentType.Unlearned, refO: NewO, seed: 1));
+        store.Add(Row("c002", ExperimentType.Unlearned, refO: NewO, seed: 3));
+        var service = sp.GetRequiredService<ForgettingQualityService>();
+
+        Assert.Equal(2, service.StaleRunsInGroup("c001"));
+        Assert.Equal(2, service.Estimate("c001", 4).Plan.Unlearned.Count);
+        Assert.Equal(4, service.Estimate("c001", 4, includeStale: true).Plan.Unlearned.Count);
+        Assert.Empty(service.Estimate("c001", 4, includeStale: true).Plan.MissingUnlearnedSeeds);
+
+        // The scoring job carries the choice to the worker, which plans with it again.
+        var plain = service.Queue("c001", 4)[^1];
+        var asked = service.Queue("c001", 4, includeStale: true)[^1];
+        Assert.Equal(JobKind.ForgettingQuality, asked.Kind);
+        Assert.False(ForgettingQualityJobs.IncludesStale(plain));
+        Assert.True(ForgettingQualityJobs.IncludesStale(asked));
+        Assert.Equal(4, ForgettingQualityJobs.GroupSizeOf(asked));
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public class DashboardBrowserTests
     }
 
     /// <summary>Clicks <paramref name="trigger"/> until <paramref name="expected"/> shows (at most a minute).</summary>
-    private static async Task ClickUntilVisibleAsync(ILocator trigger, ILocator expected)
+    internal static async Task ClickUntilVisibleAsync(ILocator trigger, ILocator expected)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!await expected.IsVisibleAsync())

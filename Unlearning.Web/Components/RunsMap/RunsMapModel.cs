@@ -8,7 +8,11 @@ namespace Unlearning.Web.Components.RunsMap;
 public enum RunsMetric { UA, RA, TUA, TRA, PS, RT, Gap }
 
 /// <summary>One point of the map: a run and its two coordinates.</summary>
-public sealed record RunsPoint(Experiment Run, double X, double Y);
+/// <param name="Stale">Measured against replaced references (drawn faded, only when the user includes stale runs).</param>
+public sealed record RunsPoint(Experiment Run, double X, double Y, StaleStatus? Stale = null)
+{
+    public bool IsStale => Stale?.IsStale == true;
+}
 
 /// <summary>
 /// The runs map (docs/views.md, "Runs map"): every run of the open forget set as a point of two chosen metrics, and
@@ -59,22 +63,30 @@ public static class RunsMapModel
 
     /// <summary>
     /// The drawable points: Ready runs with both values (the others are counted in the map's note). Stale runs (measured
-    /// against replaced references; docs/results-format.md, "Stale results") are left out unless <paramref name="includeStale"/>.
+    /// against replaced references; docs/results-format.md, "Stale results") are left out unless <paramref name="includeStale"/>;
+    /// included, they carry their status so the map can draw them apart. <paramref name="assessed"/> is the table's
+    /// assessment of the same rows (<see cref="StaleReferences.Assess"/>), so it is not made twice per page.
     /// </summary>
-    public static IReadOnlyList<RunsPoint> Points(IReadOnlyList<Experiment> runs, RunsMetric x, RunsMetric y, bool includeStale = false)
+    public static IReadOnlyList<RunsPoint> Points(IReadOnlyList<Experiment> runs, RunsMetric x, RunsMetric y, bool includeStale = false,
+        IReadOnlyDictionary<string, StaleStatus>? assessed = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         var reference = RunGroups.RetrainedMeans(runs.Where(e => e.Type == ExperimentType.Retrained));
-        var stale = includeStale ? null : StaleReferences.Assess(runs);
+        var stale = assessed ?? StaleReferences.Assess(runs);
         var points = new List<RunsPoint>();
         foreach (var e in runs)
         {
             if (e.Status != ExperimentStatus.Ready) continue;
-            if (stale is not null && stale.TryGetValue(e.Id, out var s) && s.IsStale) continue;
-            if (Value(e, x, reference) is double vx && Value(e, y, reference) is double vy) points.Add(new RunsPoint(e, vx, vy));
+            var status = stale.TryGetValue(e.Id, out var s) ? s : null;
+            if (status?.IsStale == true && !includeStale) continue;
+            if (Value(e, x, reference) is double vx && Value(e, y, reference) is double vy) points.Add(new RunsPoint(e, vx, vy, status));
         }
         return points;
     }
+
+    /// <summary>How many of <paramref name="runs"/> are stale (the count on the map's "include stale" switch).</summary>
+    public static int StaleCount(IReadOnlyList<Experiment> runs, IReadOnlyDictionary<string, StaleStatus> assessed) =>
+        runs.Count(e => assessed.TryGetValue(e.Id, out var s) && s.IsStale);
 
     /// <summary>
     /// The Pareto front of <paramref name="points"/>: the indexes of the points that no other point dominates, ordered

@@ -111,6 +111,26 @@ public class RunsMapModelTests
         var stale = Row("0ld0", ExperimentType.Unlearned, null, oldSha, 0.2);
         Experiment[] runs = [original, current, stale];
         Assert.Equal([original.Id, "c0de"], RunsMapModel.Points(runs, RunsMetric.UA, RunsMetric.TRA).Select(p => p.Run.Id));
-        Assert.Equal(3, RunsMapModel.Points(runs, RunsMetric.UA, RunsMetric.TRA, includeStale: true).Count);
+        var all = RunsMapModel.Points(runs, RunsMetric.UA, RunsMetric.TRA, includeStale: true);
+        Assert.Equal(3, all.Count);
+        Assert.Equal([false, false, true], all.Select(p => p.IsStale));
+        Assert.Contains("a", all[2].Stale!.Reason);
+        Assert.Equal(1, RunsMapModel.StaleCount(runs, StaleReferences.Assess(runs)));
+        // The table's assessment is used as given: one that calls nothing stale draws every run.
+        Assert.Equal(3, RunsMapModel.Points(runs, RunsMetric.UA, RunsMetric.TRA, assessed: new Dictionary<string, StaleStatus>()).Count);
+    }
+
+    /// <summary>The rows of <see cref="Stale_runs_are_left_off_the_map_unless_asked_for"/>, for the component test.</summary>
+    internal static Experiment[] StaleScenario()
+    {
+        string oldSha = new('a', 64), newSha = new('b', 64);
+        Experiment Row(string id, ExperimentType type, string? sha, string? refO, double ua) => new()
+        {
+            Id = id, Dataset = "fashion-mnist", Architecture = "compact", ForgetClass = 6, ForgetSetId = "class-6", Type = type,
+            Method = type == ExperimentType.Unlearned ? "FineTuning" : null, CheckpointSha256 = sha, ReferenceOriginalSha256 = refO,
+            UA = ua, TRA = 0.9, Status = ExperimentStatus.Ready, CheckpointPath = "x.pt",
+        };
+        return [Row(ExperimentIds.Original("fashion-mnist", "compact", 6), ExperimentType.Original, newSha, null, 0.8),
+            Row("c0de", ExperimentType.Unlearned, null, newSha, 0.1), Row("0ld0", ExperimentType.Unlearned, null, oldSha, 0.2)];
     }
 }
