@@ -12,7 +12,13 @@ var builder = WebApplication.CreateBuilder(args);
 // reads on its own only in Development. A published app has no such manifest and this does nothing.
 builder.WebHost.UseStaticWebAssets();
 builder.Services.AddUnlearningCore(builder.Configuration);
-builder.Services.AddUnlearningWeb(builder.Configuration);
+try { builder.Services.AddUnlearningWeb(builder.Configuration); }
+catch (Unlearning.Web.Security.LabModeException e)
+{
+    // One line, no stack trace: the settings are the user's to fix (docs/lab-identity.md, "Modes").
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
 
 var app = builder.Build();
 app.UseUnlearningWeb();

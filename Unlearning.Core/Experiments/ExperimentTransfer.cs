@@ -41,8 +41,10 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
     /// baseline without a checkpoint, which nothing can evaluate against or delete); one whose baseline exists is
     /// kept as a plain row. If storing fails half-way, the experiment's folder is removed again.
     /// </summary>
-    public Experiment Import(Stream input, string? dataset, string? architecture)
+    /// <param name="owner">The importing user (docs/lab-identity.md), recorded on the new experiment; null = nobody recorded.</param>
+    public Experiment Import(Stream input, string? dataset, string? architecture, string? owner = null)
     {
+        if (owner is { Length: > Job.MaxOwnerLength }) throw new ArgumentException($"An owner name has at most {Job.MaxOwnerLength} characters.");
         var info = DatasetCatalog.TryGet(dataset ?? DatasetCatalog.Cifar10.Id) ?? throw new ArgumentException($"Unknown dataset '{dataset}'.");
         var arch = ModelCatalog.TryGet(architecture ?? ModelCatalog.ResNet18.Id) ?? throw new ArgumentException($"Unknown architecture '{architecture}'.");
         var buffer = new MemoryStream();
@@ -55,6 +57,7 @@ public sealed class ExperimentTransfer(ExperimentStore store, DatasetLoader data
         var fileArch = ModelCatalog.TryGet(e.Architecture) ?? throw new InvalidDataException($"The file's architecture '{e.Architecture}' is unknown.");
         e.Dataset = fileInfo.Id;
         e.Architecture = fileArch.Id;
+        e.Owner = owner;
         var sampleSet = CheckForgetSet(imported.ForgetSet, e, fileInfo);
         if (e.ForgetClass < 0 && e.Type != ExperimentType.Uploaded && sampleSet is null)
             throw new InvalidDataException("Only a 'Pretrained' result may have FC = \"N/A\" (or a result of a sample forget set, with its ForgetSet).");

@@ -41,7 +41,8 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
     /// Queues the missing unlearning runs (same method, base and hyperparameters, new seeds), the missing Retrained
     /// seeds and the scoring job; returns every job queued (the scoring job last).
     /// </summary>
-    public IReadOnlyList<Job> Queue(string experimentId, int k, bool includeStale = false)
+    /// <param name="owner">Who asked (docs/lab-identity.md): recorded on every job queued.</param>
+    public IReadOnlyList<Job> Queue(string experimentId, int k, bool includeStale = false, string? owner = null)
     {
         var estimate = Estimate(experimentId, k, includeStale);
         var plan = estimate.Plan;
@@ -53,17 +54,17 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
             jobs.AddRange(queue.Enqueue(new JobRequest
             {
                 Kind = JobKind.Unlearn, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId,
-                Method = run.Method, BaseExperimentId = run.BaseId, Hyperparameters = hp, Seeds = seeds,
+                Method = run.Method, BaseExperimentId = run.BaseId, Hyperparameters = hp, Seeds = seeds, Owner = owner,
             }));
         foreach (var seeds in plan.MissingRetrainedSeeds.Chunk(JobQueue.MaxSeeds))
             jobs.AddRange(queue.Enqueue(new JobRequest
             {
-                Kind = JobKind.Retrain, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId, Seeds = seeds,
+                Kind = JobKind.Retrain, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId, Seeds = seeds, Owner = owner,
             }));
         jobs.AddRange(queue.Enqueue(new JobRequest
         {
             Kind = JobKind.ForgettingQuality, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId,
-            BaseExperimentId = run.Id, GroupSize = k, IncludeStale = includeStale,
+            BaseExperimentId = run.Id, GroupSize = k, IncludeStale = includeStale, Owner = owner,
         }));
         return jobs;
     }

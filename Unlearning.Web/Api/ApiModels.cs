@@ -15,7 +15,7 @@ public sealed record ExperimentDto(
     int? Epochs, int? BatchSize, double? LearningRate, long? Seed, IReadOnlyDictionary<string, double> Hyperparameters,
     double? UA, double? RA, double? TUA, double? TRA, double? RT, double? PS, double? Mia, double? RetainMia, double? Gap, string Status, DateTime CreatedUtc,
     bool HasCheckpoint, IReadOnlyDictionary<string, double> StageSeconds,
-    bool Stale = false, string? StaleReason = null)
+    bool Stale = false, string? StaleReason = null, string? Owner = null)
 {
     /// <param name="gap">The gap to the Retrained models of the experiment's forget set (docs/forget-sets.md, "Gap to Retrained"), when known.</param>
     /// <param name="stale">Whether its results were measured against replaced references, and why (docs/results-format.md, "Stale results").</param>
@@ -25,7 +25,7 @@ public sealed record ExperimentDto(
         JsonSerializer.Deserialize<Dictionary<string, double>>(e.HyperparametersJson) ?? [],
         e.UA, e.RA, e.TUA, e.TRA, e.RT, e.PS, e.MIA, e.RetainMia, gap, e.Status.ToString(), e.CreatedUtc, e.CheckpointPath is not null,
         JsonSerializer.Deserialize<Dictionary<string, double>>(e.StageTimesJson) ?? [],
-        stale?.IsStale ?? false, stale?.Reason);
+        stale?.IsStale ?? false, stale?.Reason, e.Owner);
 }
 
 /// <summary>A job as the API returns it.</summary>
@@ -33,14 +33,14 @@ public sealed record JobDto(
     long Id, string Kind, string Status, string Step, double StepProgress, string Stage, double Progress, int? Epoch, int? TotalEpochs, double? EtaSeconds,
     double? ForgetAccuracy, double? RetainAccuracy, string Dataset, string Architecture, int ForgetClass, string ForgetSet, string? Method,
     string? BaseExperimentId, IReadOnlyDictionary<string, double> Hyperparameters, long Seed, string? ResultExperimentId, string? Error,
-    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, bool TrackEpochMetrics)
+    DateTime CreatedUtc, DateTime? StartedUtc, DateTime? FinishedUtc, bool TrackEpochMetrics, string? Owner = null)
 {
     public static JobDto From(Job j) => new(
         j.Id, j.Kind.ToString(), j.Status.ToString(), j.Step.ToString(), j.StepProgress, j.Stage, j.Progress, j.Epoch, j.TotalEpochs, j.EtaSeconds, j.ForgetAccuracy, j.RetainAccuracy,
         j.Dataset, j.Architecture, j.ForgetClass, j.ForgetSetId, j.Method, j.BaseExperimentId,
         JobOptions.Hyperparameters(j.HyperparametersJson), j.Seed, j.ResultExperimentId,
         j.Error is null ? null : ApiProblems.WithoutPaths(j.Error),
-        j.CreatedUtc, j.StartedUtc, j.FinishedUtc, j.TracksEpochMetrics());
+        j.CreatedUtc, j.StartedUtc, j.FinishedUtc, j.TracksEpochMetrics(), j.Owner);
 }
 
 /// <summary>

@@ -8,7 +8,7 @@ public static class ApiSetup
 {
     public static IServiceCollection AddUnlearningApi(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddDocumentTransformer<BearerSchemeTransformer>());
         services.AddApiProblems();
         services.Configure<UploadOptions>(configuration.GetSection(UploadOptions.Section));
         services.AddSingleton<CheckpointUploads>();
@@ -21,7 +21,9 @@ public static class ApiSetup
     public static WebApplication MapUnlearningApi(this WebApplication app)
     {
         // No antiforgery tokens: API clients are scripts; state-changing routes require JSON or multipart bodies instead.
-        var api = app.MapGroup("/api").DisableAntiforgery();
+        // Reading needs a signed-in user or a token; every state-changing route also names LabPolicies.Write (or Admin),
+        // which ApiAuthorizationTests checks for all of them (docs/lab-identity.md, "Roles").
+        var api = app.MapGroup("/api").DisableAntiforgery().RequireAuthorization(Security.LabPolicies.Read);
         api.MapDatasetsApi();
         api.MapMethodsApi();
         api.MapExperimentsApi();
@@ -31,6 +33,7 @@ public static class ApiSetup
         api.MapForgettingQualityApi();
         api.MapUploadsApi();
         api.MapImagesApi();
+        api.MapTokensApi();
         return app;
     }
 }

@@ -79,13 +79,13 @@ public sealed class CheckpointUploads(ResolvedPaths paths, IOptions<UploadOption
     }
 
     /// <summary>Queues the upload job (evaluation of the uploaded model) for a file saved by <see cref="SaveAsync"/>.</summary>
-    public IReadOnlyList<Job> Enqueue(string relativePath, DatasetInfo info, ArchitectureInfo arch, int forgetClass, long? seed, string? forgetSet = null)
+    public IReadOnlyList<Job> Enqueue(string relativePath, DatasetInfo info, ArchitectureInfo arch, int forgetClass, long? seed, string? forgetSet = null, string? owner = null)
     {
         try
         {
             return queue.Enqueue(new JobRequest
             {
-                Kind = JobKind.Upload, Dataset = info.Id, Architecture = arch.Id, ForgetClass = forgetClass, ForgetSet = forgetSet, Seed = seed, UploadPath = relativePath,
+                Kind = JobKind.Upload, Dataset = info.Id, Architecture = arch.Id, ForgetClass = forgetClass, ForgetSet = forgetSet, Seed = seed, UploadPath = relativePath, Owner = owner,
             });
         }
         catch

@@ -13,15 +13,15 @@ public static class DepthEndpoints
     public static RouteGroupBuilder MapDepthApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/experiments").WithTags("Experiments");
-        group.MapPost("/{id}/depth", Queue).WithSummary("Queue the relearning attack and linear probes of an experiment (and of its references where missing)");
+        group.MapPost("/{id}/depth", Queue).RequireAuthorization(Security.LabPolicies.Write).WithSummary("Queue the relearning attack and linear probes of an experiment (and of its references where missing)");
         group.MapGet("/{id}/depth", Get).WithSummary("The stored depth-of-forgetting results of an experiment (404 until computed)");
         return group;
     }
 
-    private static Results<Accepted<JobDto>, ProblemHttpResult> Queue(string id, ExperimentStore store, JobQueue queue)
+    private static Results<Accepted<JobDto>, ProblemHttpResult> Queue(string id, ExperimentStore store, JobQueue queue, System.Security.Claims.ClaimsPrincipal user, Security.LabMode mode)
     {
         if (store.Get(id) is not { } e) return ApiProblems.NotFound($"Experiment '{id}' does not exist.");
-        var job = queue.Enqueue(new JobRequest { Kind = JobKind.Depth, Dataset = e.Dataset, Architecture = e.Architecture, ForgetSet = e.ForgetSetId, BaseExperimentId = e.Id })[0];
+        var job = queue.Enqueue(new JobRequest { Kind = JobKind.Depth, Dataset = e.Dataset, Architecture = e.Architecture, ForgetSet = e.ForgetSetId, BaseExperimentId = e.Id, Owner = Security.LabAccess.OwnerName(user, mode) })[0];
         return TypedResults.Accepted($"/api/jobs/{job.Id}", JobDto.From(job));
     }
 

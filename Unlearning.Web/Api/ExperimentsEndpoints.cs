@@ -5,6 +5,8 @@ using Unlearning.Core.Data;
 using Unlearning.Core.Experiments;
 using Unlearning.Core.Experiments.Jobs;
 using Unlearning.Core.Models;
+using System.Security.Claims;
+using Unlearning.Web.Security;
 
 namespace Unlearning.Web.Api;
 
@@ -18,9 +20,10 @@ public static class ExperimentsEndpoints
         group.MapGet("/{id}", Get).WithSummary("One experiment");
         group.MapGet("/{id}/export", Export)
             .WithSummary("The experiment in the original system's JSON format (features=true adds the 2,000 × d penultimate features)");
-        group.MapPost("/import", Import).WithSummary("Import a result JSON file (ours or the Python tool's) as an experiment")
+        group.MapPost("/import", Import).RequireAuthorization(LabPolicies.Write).WithSummary("Import a result JSON file (ours or the Python tool's) as an experiment")
             .WithMetadata(new RequestSizeLimitAttribute(ExperimentTransfer.MaxImportBytes));
-        group.MapDelete("/{id}", Delete).WithSummary("Delete an experiment and its files (baselines cannot be deleted)");
+        group.MapDelete("/{id}", Delete).RequireAuthorization(LabPolicies.Write)
+            .WithSummary("Delete an experiment and its files (baselines cannot be deleted; Researchers delete their own)");
         group.MapGet("/{id}/checkpoint", Checkpoint).WithSummary("Download the model checkpoint (TorchSharp format; ours or PyTorch .pth for uploads)");
         return group;
     }
@@ -64,7 +67,7 @@ public static class ExperimentsEndpoints
     /// types are refused (415) so that a plain cross-site form cannot import.
     /// </summary>
     private static async Task<Results<Created<ExperimentDto>, ProblemHttpResult>> Import(
-        HttpRequest request, string? dataset, string? architecture, ExperimentTransfer transfer, JobQueue queue, ExperimentStore store)
+        HttpRequest request, string? dataset, string? architecture, ExperimentTransfer transfer, JobQueue queue, ExperimentStore store, LabMode mode)
     {
         Stream body;
         if (request.HasFormContentType)
@@ -85,15 +88,16 @@ public static class ExperimentsEndpoints
         else return ApiProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Send the result file as application/json or as multipart/form-data field 'file'.");
         await using (body)
         {
-            var e = transfer.Import(body, dataset, architecture);
+            var e = transfer.Import(body, dataset, architecture, request.HttpContext.User.OwnerName(mode));
             queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetSetId);
             return TypedResults.Created($"/api/experiments/{e.Id}", ExperimentDto.From(e, stale: store.Staleness(e)));
         }
     }
 
-    private static Results<NoContent, ProblemHttpResult> Delete(string id, ExperimentStore store, JobQueue queue)
+    private static Results<NoContent, ProblemHttpResult> Delete(string id, ExperimentStore store, JobQueue queue, ClaimsPrincipal user)
     {
         if (store.Get(id) is not { } e) return Missing(id);
+        if (!user.CanModify(e.Owner)) return ApiProblems.Problem(StatusCodes.Status403Forbidden, $"Experiment '{id}' is not yours to delete (Researchers delete their own experiments; Admins any).");
         if (e.IsBaseline) return ApiProblems.Problem(StatusCodes.Status409Conflict, $"Experiment '{id}' is a {e.Type} baseline and cannot be deleted.");
         store.Delete(id);
         queue.NotifyExperimentsChanged(e.Dataset, e.Architecture, e.ForgetSetId);

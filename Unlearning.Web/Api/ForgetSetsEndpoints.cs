@@ -18,11 +18,11 @@ public static class ForgetSetsEndpoints
         var group = api.MapGroup("/forget-sets").WithTags("Forget sets");
         group.MapGet("", List).WithSummary("The forget sets of a dataset: one per class, then the stored sample sets");
         group.MapGet("/{id}", Get).WithSummary("One forget set (includeIndexes=true adds its train indexes)");
-        group.MapPost("", Create)
+        group.MapPost("", Create).RequireAuthorization(Security.LabPolicies.Write)
             .WithSummary("Create a forget set: JSON {dataset, kind: class|random|subclass|indexList, class, count | percent, seed, stratified, indexes, label}, " +
                          "or multipart/form-data with an index list file (CSV or JSON) in field 'file' and fields dataset, label")
             .WithMetadata(new RequestSizeLimitAttribute(MaxBodyBytes));
-        group.MapDelete("/{id}", Delete).WithSummary("Delete a stored sample forget set with its baseline rows (refused while it has unlearned models or jobs)");
+        group.MapDelete("/{id}", Delete).RequireAuthorization(Security.LabPolicies.Admin).WithSummary("Delete (Admins) a stored sample forget set with its baseline rows (refused while it has unlearned models or jobs)");
         return group;
     }
 

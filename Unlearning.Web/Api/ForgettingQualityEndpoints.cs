@@ -18,7 +18,7 @@ public static class ForgettingQualityEndpoints
         group.MapGet("", List).WithSummary("The forgetting-quality results of a forget set (dataset, architecture, forgetSet), newest first");
         group.MapGet("/plan", Plan).WithSummary("What computing the group of experimentId with k models per side takes: runs present, missing seeds, estimated seconds (includeStale=true counts stale runs too)");
         group.MapGet("/{id:long}", Get).WithSummary("One result; includeExamples=true adds per-example ε, points and the statistics of every model");
-        group.MapPost("", Queue).WithSummary("Queue the missing seeds and the scoring for the group of experimentId: JSON {experimentId, k, includeStale} (k 4..32, default 8; includeStale default false)");
+        group.MapPost("", Queue).RequireAuthorization(Security.LabPolicies.Write).WithSummary("Queue the missing seeds and the scoring for the group of experimentId: JSON {experimentId, k, includeStale} (k 4..32, default 8; includeStale default false)");
         return group;
     }
 
@@ -45,10 +45,10 @@ public static class ForgettingQualityEndpoints
         return TypedResults.Ok(ForgettingQualityPlanDto.From(estimate));
     }
 
-    private static Created<ForgettingQualityQueuedDto> Queue(ForgettingQualityRequestDto body, ForgettingQualityService service)
+    private static Created<ForgettingQualityQueuedDto> Queue(ForgettingQualityRequestDto body, ForgettingQualityService service, System.Security.Claims.ClaimsPrincipal user, Security.LabMode mode)
     {
         if (string.IsNullOrWhiteSpace(body.ExperimentId)) throw new ArgumentException("experimentId is required.");
-        var jobs = service.Queue(body.ExperimentId, body.K ?? ForgettingQualityPlan.DefaultK, body.IncludeStale == true);
+        var jobs = service.Queue(body.ExperimentId, body.K ?? ForgettingQualityPlan.DefaultK, body.IncludeStale == true, Security.LabAccess.OwnerName(user, mode));
         return TypedResults.Created($"/api/jobs/{jobs[^1].Id}", new ForgettingQualityQueuedDto([.. jobs.Select(j => j.Id)], jobs[^1].Id));
     }
 }

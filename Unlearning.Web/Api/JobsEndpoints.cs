@@ -5,6 +5,8 @@ using Unlearning.Core.Data;
 using Unlearning.Core.Experiments;
 using Unlearning.Core.Experiments.Jobs;
 using Unlearning.Core.Models;
+using System.Security.Claims;
+using Unlearning.Web.Security;
 
 namespace Unlearning.Web.Api;
 
@@ -14,16 +16,17 @@ public static class JobsEndpoints
     public static RouteGroupBuilder MapJobsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/jobs").WithTags("Jobs");
-        group.MapPost("", Enqueue).WithSummary("Enqueue a job; lists of hyperparameter values (≤ 5 each) expand to one job per combination");
+        group.MapPost("", Enqueue).RequireAuthorization(Security.LabPolicies.Write).WithSummary("Enqueue a job; lists of hyperparameter values (≤ 5 each) expand to one job per combination");
         group.MapGet("", List).WithSummary("All jobs, newest first");
         group.MapGet("/{id:long}", Get).WithSummary("One job: stage, progress, epoch, ETA, result experiment id, error");
-        group.MapPost("/{id:long}/cancel", Cancel).WithSummary("Cancel a queued or running job");
+        group.MapPost("/{id:long}/cancel", Cancel).RequireAuthorization(Security.LabPolicies.Write)
+            .WithSummary("Cancel a queued or running job (Researchers: their own)");
         return group;
     }
 
-    private static Results<Created<JobsCreatedDto>, ProblemHttpResult> Enqueue(JobRequestDto body, JobQueue queue, CheckpointUploads uploads)
+    private static Results<Created<JobsCreatedDto>, ProblemHttpResult> Enqueue(JobRequestDto body, JobQueue queue, CheckpointUploads uploads, ClaimsPrincipal user, LabMode mode)
     {
-        var request = ToRequest(body, uploads);
+        var request = ToRequest(body, uploads) with { Owner = user.OwnerName(mode) };
         var jobs = queue.Enqueue(request);
         return TypedResults.Created($"/api/jobs/{jobs[0].Id}", JobsCreatedDto.From(jobs));
     }
@@ -33,9 +36,10 @@ public static class JobsEndpoints
     private static Results<Ok<JobDto>, ProblemHttpResult> Get(long id, JobQueue queue) =>
         queue.Get(id) is { } job ? TypedResults.Ok(JobDto.From(job)) : ApiProblems.NotFound($"Job {id} does not exist.");
 
-    private static Results<Accepted<CancelledDto>, ProblemHttpResult> Cancel(long id, JobQueue queue)
+    private static Results<Accepted<CancelledDto>, ProblemHttpResult> Cancel(long id, JobQueue queue, ClaimsPrincipal user)
     {
-        if (queue.Get(id) is null) return ApiProblems.NotFound($"Job {id} does not exist.");
+        if (queue.Get(id) is not { } job) return ApiProblems.NotFound($"Job {id} does not exist.");
+        if (!user.CanModify(job.Owner)) return ApiProblems.Problem(StatusCodes.Status403Forbidden, $"Job {id} is not yours to cancel (Researchers cancel their own jobs; Admins any).");
         return queue.Cancel(id) ? TypedResults.Accepted($"/api/jobs/{id}", new CancelledDto(true))
             : ApiProblems.Problem(StatusCodes.Status409Conflict, $"Job {id} has already ended.");
     }

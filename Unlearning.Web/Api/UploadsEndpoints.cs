@@ -17,7 +17,7 @@ public static class UploadsEndpoints
     public static RouteGroupBuilder MapUploadsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/uploads").WithTags("Uploads");
-        group.MapPost("", Upload)
+        group.MapPost("", Upload).RequireAuthorization(Security.LabPolicies.Write)
             .WithSummary("Upload a checkpoint (.pth state dict or ours) of the chosen architecture as multipart/form-data field 'file' and enqueue its evaluation")
             .Accepts<IFormFile>("multipart/form-data");
         return group;
@@ -31,7 +31,7 @@ public static class UploadsEndpoints
     /// <summary>Longest text form field (dataset, architecture, forgetClass, seed) an upload may carry.</summary>
     private const int MaxFieldLength = 200;
 
-    private static async Task<Results<Created<JobsCreatedDto>, ProblemHttpResult>> Upload(HttpContext context, CheckpointUploads uploads)
+    private static async Task<Results<Created<JobsCreatedDto>, ProblemHttpResult>> Upload(HttpContext context, CheckpointUploads uploads, Security.LabMode mode)
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
@@ -76,7 +76,7 @@ public static class UploadsEndpoints
             if (fields.GetValueOrDefault("seed") is { Length: > 0 } s)
                 seed = long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"seed '{s}' is not a whole number.");
 
-            var jobs = uploads.Enqueue(saved, info, arch, forgetClass, seed, forgetSet);
+            var jobs = uploads.Enqueue(saved, info, arch, forgetClass, seed, forgetSet, Security.LabAccess.OwnerName(context.User, mode));
             saved = null; // the job owns the file now
             return TypedResults.Created($"/api/jobs/{jobs[0].Id}", JobsCreatedDto.From(jobs));
         }

@@ -14,7 +14,7 @@ namespace Unlearning.Web.Cli;
 /// </summary>
 public static class CommandLine
 {
-    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "benchmark-privacy", "forget-set", "depth", "worker", "help"];
+    private static readonly string[] Verbs = ["train-baselines", "benchmark", "benchmark-methods", "benchmark-privacy", "forget-set", "depth", "worker", "users", "help"];
 
     /// <summary>True when the first argument names a verb (otherwise the web server starts).</summary>
     public static bool IsCommand(string arg) => Verbs.Contains(arg);
@@ -34,6 +34,7 @@ public static class CommandLine
         {
             TrainBaselinesCommand(output, error), BenchmarkCommand(output, error), BenchmarkMethodsCommand(output, error), BenchmarkPrivacyCommand(output, error), ForgetSetCommand(output, error),
             DepthCommand(output, error), WorkerVerb.Create(output, error),
+            Identity.UsersCommand.Create(output, error, () => Console.In),
         };
         return root;
     }

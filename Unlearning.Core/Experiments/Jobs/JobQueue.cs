@@ -97,6 +97,9 @@ public sealed partial class JobQueue : IDisposable
         return n;
     }
 
+    private static string? OwnerOf(JobRequest request) =>
+        request.Owner is { Length: > Job.MaxOwnerLength } ? throw new ArgumentException($"An owner name has at most {Job.MaxOwnerLength} characters.") : request.Owner;
+
     /// <summary>Validates a request and enqueues one job per hyperparameter combination. Throws ArgumentException (and KeyNotFoundException for unknown ids) with a clear message.</summary>
     public IReadOnlyList<Job> Enqueue(JobRequest request)
     {
@@ -117,7 +120,7 @@ public sealed partial class JobQueue : IDisposable
             Kind = kind, Dataset = info.Id, Architecture = arch.Id, ForgetClass = scenario.ForgetClass, ForgetSetId = scenario.Id,
             Method = method, BaseExperimentId = baseId,
             HyperparametersJson = JobOptions.Serialize(hp, kind == JobKind.Unlearn && request.TrackEpochMetrics), Seed = seed, UploadPath = request.UploadPath,
-            Status = JobStatus.Queued, Stage = "Queued", Step = JobStep.Queued, CreatedUtc = DateTime.UtcNow,
+            Owner = OwnerOf(request), Status = JobStatus.Queued, Stage = "Queued", Step = JobStep.Queued, CreatedUtc = DateTime.UtcNow,
             Queue = _workers?.EnqueueQueue ?? "default",
         };
         switch (request.Kind)

@@ -43,4 +43,7 @@ public sealed record JobRequest
     public string ForgetSetId => ForgetSet ?? Data.ForgetSets.ClassId(ForgetClass);
     /// <summary>Upload jobs: the stored upload file (relative to the app folder).</summary>
     public string? UploadPath { get; init; }
+
+    /// <summary>Who asked (the signed-in user name, docs/lab-identity.md); copied to the jobs and to the experiments they create. Null = nobody recorded.</summary>
+    public string? Owner { get; init; }
 }

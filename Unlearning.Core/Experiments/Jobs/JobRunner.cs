@@ -132,7 +132,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             BatchSize = hp.TryGetValue(HyperparameterSpec.BatchSizeName, out var b) ? (int)b : null,
             LearningRate = hp.TryGetValue(HyperparameterSpec.LearningRateName, out var lr) ? lr : null,
             Seed = job.Seed, RT = Math.Round(result.RunTimeSeconds, 1), CreatedUtc = DateTime.UtcNow,
-            CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id,
+            CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id, Owner = job.Owner,
         };
         // A model unlearned from another stored model comes from the Original that one came from: when that was an earlier
         // Original, this one is stale too (docs/results-format.md, "Stale results").
@@ -156,7 +156,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
         var experiment = new Experiment
         {
             Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = job.ForgetClass, ForgetSetId = setId, Type = ExperimentType.Uploaded,
-            Method = "Custom", Seed = job.Seed, CreatedUtc = DateTime.UtcNow, CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id,
+            Method = "Custom", Seed = job.Seed, CreatedUtc = DateTime.UtcNow, CheckpointPath = store.Artifacts.Relative(checkpoint), JobId = job.Id, Owner = job.Owner,
         };
         EvaluateAndStore(experiment, model, info, arch, train, test, report, ct, 0.15, 1.0);
         if (File.Exists(upload)) File.Delete(upload);
@@ -223,7 +223,7 @@ public sealed partial class JobRunner(ExperimentStore store, DatasetLoader datas
             var experiment = store.Get(id) ?? new Experiment
             {
                 Id = id, Dataset = info.Id, Architecture = arch.Id, ForgetClass = scenario.ForgetClass, ForgetSetId = scenario.Id,
-                Type = ExperimentType.Retrained, Method = "Retrain", CreatedUtc = DateTime.UnixEpoch.AddSeconds(1), JobId = job.Id,
+                Type = ExperimentType.Retrained, Method = "Retrain", CreatedUtc = DateTime.UnixEpoch.AddSeconds(1), JobId = job.Id, Owner = job.Owner,
             };
             experiment.Epochs = recipe.Epochs;
             experiment.BatchSize = recipe.BatchSize;

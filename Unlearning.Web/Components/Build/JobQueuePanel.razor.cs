@@ -35,6 +35,10 @@ public partial class JobQueuePanel : IDisposable
     }
 
     [Parameter] public bool CanBuild { get; set; }
+    /// <summary>A Viewer (docs/lab-identity.md): no builder button.</summary>
+    [Parameter] public bool ReadOnly { get; set; }
+    /// <summary>Whether the user may cancel a job (Researchers their own, Admins any); null = every job.</summary>
+    [Parameter] public Func<Job, bool>? CanCancel { get; set; }
     /// <summary>Shown under the disabled button (e.g. "Open a forget class first.").</summary>
     [Parameter] public string? DisabledReason { get; set; }
     [Parameter] public EventCallback OnOpenBuilder { get; set; }
@@ -78,6 +82,7 @@ public partial class JobQueuePanel : IDisposable
 
     private void Cancel(long id)
     {
+        if (Queue.Get(id) is { } job && !(CanCancel?.Invoke(job) ?? true)) return;
         try
         {
             if (!Queue.Cancel(id)) Snackbar.Add($"Job #{id} had already ended.", Severity.Info);

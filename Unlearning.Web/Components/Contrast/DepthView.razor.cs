@@ -59,15 +59,23 @@ public partial class DepthView : ComponentBase, IDisposable
                       .Where(id => Store.Get(id) is { CheckpointPath: not null })];
     }
 
+    [CascadingParameter] private Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState>? AuthState { get; set; }
+    [Inject] private IServiceProvider Services { get; set; } = null!;
+    /// <summary>Who uses this circuit (docs/lab-identity.md): Viewers cannot queue; the owner is recorded on the jobs.</summary>
+    private Security.LabUiUser _user = Security.LabUiUser.Local;
+
+    protected override async Task OnInitializedAsync() => _user = await Security.LabUiUser.ResolveAsync(AuthState, Services);
+
     private void Compute()
     {
         _error = null;
+        if (!_user.CanWrite) return;
         try
         {
             foreach (var id in Pending())
             {
                 var e = Store.Get(id)!;
-                var jobs = Queue.Enqueue(new JobRequest { Kind = JobKind.Depth, Dataset = e.Dataset, Architecture = e.Architecture, ForgetSet = e.ForgetSetId, BaseExperimentId = id });
+                var jobs = Queue.Enqueue(new JobRequest { Kind = JobKind.Depth, Dataset = e.Dataset, Architecture = e.Architecture, ForgetSet = e.ForgetSetId, BaseExperimentId = id, Owner = _user.Owner });
                 _jobs.AddRange(jobs.Select(j => j.Id));
                 // The queue announces a new job before Enqueue returns, so the first state is taken from its answer (hides the button at once).
                 _running ??= jobs.FirstOrDefault();

@@ -50,6 +50,13 @@ public partial class ForgetClassDialog
 
     protected override void OnInitialized() => LoadSavedSets();
 
+    [CascadingParameter] private Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState>? AuthState { get; set; }
+    [Inject] private IServiceProvider Services { get; set; } = null!;
+    /// <summary>Viewers open class and saved sets but do not create sets (docs/lab-identity.md, "Roles").</summary>
+    private Security.LabUiUser _user = Security.LabUiUser.Local;
+
+    protected override async Task OnInitializedAsync() => _user = await Security.LabUiUser.ResolveAsync(AuthState, Services);
+
     private void LoadSavedSets() => SavedSets = [.. SetService.SampleSets(DatasetCatalog.Get(Dataset)).Where(s => !Open.Contains(s.Id))];
 
     private bool CanApply => Kind switch
@@ -126,6 +133,7 @@ public partial class ForgetClassDialog
                 if (SavedSets.FirstOrDefault(s => s.Id == SavedId) is { } saved) Close(saved.Id, saved.Name);
                 return;
             }
+            if (!_user.CanWrite) throw new ArgumentException("Your role (Viewer) opens class and saved forget sets but cannot create new ones.");
             if (!Datasets.IsAvailable(info)) throw new ArgumentException($"{info.DisplayName} is not installed on this server.");
             ForgetSetRequest request;
             if (Kind == Choice.IndexList)

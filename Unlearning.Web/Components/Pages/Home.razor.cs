@@ -44,6 +44,11 @@ public partial class Home : IDisposable
     [Inject] private ISnackbar Snackbar { get; set; } = null!;
     [Inject] private ForgetSetService ForgetSets { get; set; } = null!;
     [Inject] private ForgettingQualityService ForgettingQuality { get; set; } = null!;
+    [CascadingParameter] private Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState>? AuthState { get; set; }
+    [Inject] private IServiceProvider Services { get; set; } = null!;
+    /// <summary>Who uses this circuit (docs/lab-identity.md): what they may change and the owner recorded on what they build.</summary>
+    private Security.LabUiUser _user = Security.LabUiUser.Local;
+
 
     /// <summary>The active tab's forget set (null when none is open or the id is unknown).</summary>
     private ForgetSetInfo? _activeSet;
@@ -76,6 +81,8 @@ public partial class Home : IDisposable
 
     private IReadOnlyList<(string Name, string Display)> FilterOptions =>
         [.. Catalog.All.Select(m => (m.Name, m.DisplayName)), ("Custom", "Upload (Custom)")];
+
+    protected override async Task OnInitializedAsync() => _user = await Security.LabUiUser.ResolveAsync(AuthState, Services);
 
     protected override void OnInitialized()
     {
@@ -205,10 +212,10 @@ public partial class Home : IDisposable
     /// </summary>
     private void TrainRetrained(long[]? seeds)
     {
-        if (State.ActiveForgetSet is not { } setId) return;
+        if (State.ActiveForgetSet is not { } setId || !_user.CanWrite) return;
         try
         {
-            var jobs = Queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, Dataset = State.Dataset, Architecture = State.Architecture, ForgetSet = setId, Seeds = seeds });
+            var jobs = Queue.Enqueue(new JobRequest { Kind = JobKind.Retrain, Dataset = State.Dataset, Architecture = State.Architecture, ForgetSet = setId, Seeds = seeds, Owner = _user.Owner });
             _moreRetrainedSeeds = false;
             Snackbar.Add(jobs.Count == 1 ? $"Queued the Retrained model (job #{jobs[0].Id})." : $"Queued {jobs.Count} Retrained models (#{jobs[0].Id}–#{jobs[^1].Id}).", Severity.Success);
         }
@@ -281,7 +288,7 @@ public partial class Home : IDisposable
 
     private async Task OpenBuilderAsync()
     {
-        if (State.ActiveForgetSet is not { } setId || _activeSet is null) return;
+        if (State.ActiveForgetSet is not { } setId || _activeSet is null || !_user.CanWrite) return;
         var bases = _experiments.Where(e => e.CheckpointPath is not null && (e.Status == ExperimentStatus.Ready || e.IsBaseline)).ToList();
         var parameters = new DialogParameters<ModelBuilderDialog>
         {
@@ -292,6 +299,7 @@ public partial class Home : IDisposable
             { d => d.ClassWise, _activeSet.IsClassWise },
             { d => d.ClassName, _activeSet.Name },
             { d => d.BaseModels, bases },
+            { d => d.Owner, _user.Owner },
         };
         var dialog = await Dialogs.ShowAsync<ModelBuilderDialog>("Model Builder", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Medium, CloseButton = true, BackdropClick = false });
@@ -317,6 +325,8 @@ public partial class Home : IDisposable
         {
             { d => d.ExperimentId, e.Id },
             { d => d.Title, $"{MethodDisplay(e.Method)} · {ExperimentIds.Display(e.Id)}" },
+            { d => d.Owner, _user.Owner },
+            { d => d.ReadOnly, !_user.CanWrite },
         };
         var dialog = await Dialogs.ShowAsync<ForgettingQualityDialog>("Forgetting quality", parameters,
             new DialogOptions { MaxWidth = MaxWidth.Small, CloseButton = true });
@@ -346,6 +356,11 @@ public partial class Home : IDisposable
 
     private Task DeleteAsync(Experiment e)
     {
+        if (!_user.CanModify(e.Owner))
+        {
+            Snackbar.Add($"{ExperimentIds.Display(e.Id)} is not yours to delete.", Severity.Warning);
+            return Task.CompletedTask;
+        }
         try
         {
             Store.Delete(e.Id);

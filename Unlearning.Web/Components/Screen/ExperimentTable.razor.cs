@@ -32,6 +32,22 @@ public partial class ExperimentTable
     /// <summary>Called after the user confirmed deleting an (unlearned or uploaded) experiment.</summary>
     [Parameter] public EventCallback<Experiment> OnDelete { get; set; }
     [Parameter] public string EmptyText { get; set; } = "No models yet.";
+    /// <summary>Whether the user may delete a row (docs/lab-identity.md: Researchers their own, Admins any); null = every row.</summary>
+    [Parameter] public Func<Experiment, bool>? CanDelete { get; set; }
+    /// <summary>The signed-in user in shared mode: the table shows an Owner column and a "Mine" filter. Null in local mode.</summary>
+    [Parameter] public string? CurrentUser { get; set; }
+    /// <summary>
+    /// A Viewer: no buttons that queue work (more Retrained seeds, forgetting quality). Evaluating a class's shipped
+    /// baselines stays open to everyone: nothing of the class can be read before it (docs/lab-identity.md, "Roles").
+    /// </summary>
+    [Parameter] public bool ReadOnly { get; set; }
+    /// <summary>"Mine": only the user's own rows, with the baselines they are compared against.</summary>
+    private bool _mineOnly;
+
+    private bool Deletable(Experiment e) => CanDelete?.Invoke(e) ?? true;
+
+    private IReadOnlyList<Experiment> Shown => _mineOnly && CurrentUser is { } me
+        ? [.. Experiments.Where(e => e.IsBaseline || string.Equals(e.Owner, me, StringComparison.Ordinal))] : Experiments;
     /// <summary>Queued and running builds of this forget class, shown as placeholder rows (docs/views.md, "Screening table").</summary>
     [Parameter] public IReadOnlyList<Job> PendingJobs { get; set; } = [];
 
@@ -75,7 +91,7 @@ public partial class ExperimentTable
 
     public ExperimentTableModel Model { get; private set; } = new();
 
-    private IReadOnlyList<ExperimentRow> Rows => Model.Rows(Experiments);
+    private IReadOnlyList<ExperimentRow> Rows => Model.Rows(Shown);
 
     protected override void OnParametersSet()
     {
