@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Unlearning.Core;
+using Unlearning.Core.Experiments;
 
 namespace Unlearning.Web.Identity;
 
@@ -61,7 +63,7 @@ public sealed class DataProtectionKeyRow
 /// migrations history table (<see cref="LabIdentityDatabase.HistoryTable"/>) and migrations folder (Identity/Migrations),
 /// so that Core's migrations and these never see each other.
 /// </summary>
-public sealed class LabIdentityDbContext(DbContextOptions<LabIdentityDbContext> options) : IdentityDbContext<LabUser>(options)
+public class LabIdentityDbContext(DbContextOptions options) : IdentityDbContext<LabUser>(options)
 {
     public DbSet<PersonalAccessToken> PersonalAccessTokens => Set<PersonalAccessToken>();
     public DbSet<DataProtectionKeyRow> DataProtectionKeys => Set<DataProtectionKeyRow>();
@@ -80,17 +82,38 @@ public sealed class LabIdentityDbContext(DbContextOptions<LabIdentityDbContext> 
     }
 }
 
+/// <summary>
+/// The PostgreSQL variant of <see cref="LabIdentityDbContext"/>: the same model under another type, so that EF applies
+/// that provider's migrations (Identity/Migrations/Postgres), as Core does for the experiments (docs/lab-workers.md).
+/// </summary>
+public sealed class PostgresLabIdentityDbContext(DbContextOptions options) : LabIdentityDbContext(options);
+
+/// <summary>For <c>dotnet ef migrations add X --project Unlearning.Web --context PostgresLabIdentityDbContext --output-dir Identity/Migrations/Postgres</c> (no connection is opened).</summary>
+public sealed class PostgresLabIdentityDesignTimeFactory : IDesignTimeDbContextFactory<PostgresLabIdentityDbContext>
+{
+    public PostgresLabIdentityDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresLabIdentityDbContext>()
+            .UseUnlearningDatabase(new ResolvedDatabase(DatabaseOptions.Postgres, "Host=design-time"), LabIdentityDatabase.HistoryTable).Options);
+}
+
 /// <summary>The one place that chooses the identity store's database provider and file.</summary>
 public static class LabIdentityDatabase
 {
     public const string HistoryTable = "__IdentityMigrationsHistory";
 
     /// <summary>
-    /// Points the identity context at the experiments' database (<c>ResolvedPaths.DatabasePath</c>). Switching the lab to
-    /// PostgreSQL changes this method only (plus a migrations set generated for that provider).
+    /// Points the identity context at the experiments' database (SQLite file or PostgreSQL, <see cref="ResolvedDatabase"/>),
+    /// with its own migrations history table.
     /// </summary>
-    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string databasePath) =>
-        options.UseSqlite($"Data Source={databasePath}", o => o.MigrationsHistoryTable(HistoryTable));
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, ResolvedDatabase database) =>
+        options.UseUnlearningDatabase(database, HistoryTable);
+
+    /// <summary>A context of the type whose migrations fit the provider.</summary>
+    public static LabIdentityDbContext Create(ResolvedDatabase database)
+    {
+        var options = Configure(new DbContextOptionsBuilder<LabIdentityDbContext>(), database).Options;
+        return database.IsPostgres ? new PostgresLabIdentityDbContext(options) : new LabIdentityDbContext(options);
+    }
 
     /// <summary>Creates or upgrades the identity tables and the three roles.</summary>
     public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct = default)
@@ -116,7 +139,7 @@ public sealed class LabIdentityDesignTimeFactory : IDesignTimeDbContextFactory<L
     public LabIdentityDbContext CreateDbContext(string[] args)
     {
         var options = new DbContextOptionsBuilder<LabIdentityDbContext>();
-        LabIdentityDatabase.Configure(options, "design-time.db");
+        LabIdentityDatabase.Configure(options, new ResolvedDatabase(DatabaseOptions.Sqlite, "Data Source=design-time.db"));
         return new(options.Options);
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Unlearning.Core;
+using Unlearning.Core.Experiments;
 using Unlearning.Web.Security;
 
 namespace Unlearning.Web.Identity;
@@ -110,7 +112,11 @@ public static class UsersCommand
                 var path = dbPath(parse);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 var services = new ServiceCollection().AddLogging();
-                LabSetup.AddLabIdentityStore(services, _ => path);
+                // The lab's PostgreSQL database when Unlearning__Database__* says so (as for the web app), else the app folder's file.
+                var settings = new DatabaseOptions();
+                new ConfigurationBuilder().AddEnvironmentVariables().Build().GetSection("Unlearning:Database").Bind(settings);
+                var database = ResolvedDatabase.From(settings, path);
+                LabSetup.AddLabIdentityStore(services, _ => database);
                 await using var provider = services.BuildServiceProvider();
                 await LabIdentityDatabase.MigrateAsync(provider, ct);
                 using var scope = provider.CreateScope();

@@ -48,7 +48,7 @@ public static class LabSetup
             return services;
         }
 
-        AddLabIdentityStore(services, sp => sp.GetRequiredService<ResolvedPaths>().DatabasePath);
+        AddLabIdentityStore(services, sp => sp.GetRequiredService<Unlearning.Core.Experiments.ResolvedDatabase>());
         services.AddScoped<TokenService>();
         services.AddSingleton<IXmlRepository, DatabaseXmlRepository>();
         services.AddDataProtection().SetApplicationName("Unlearning.Comparator");
@@ -100,9 +100,9 @@ public static class LabSetup
     /// Identity's user and role stores on <see cref="LabIdentityDbContext"/> (the web app and the <c>users</c> verb share
     /// it): passwords of at least <see cref="MinPasswordLength"/> characters, lockout after <see cref="MaxFailedSignIns"/> failures.
     /// </summary>
-    public static IdentityBuilder AddLabIdentityStore(IServiceCollection services, Func<IServiceProvider, string> databasePath)
+    public static IdentityBuilder AddLabIdentityStore(IServiceCollection services, Func<IServiceProvider, Unlearning.Core.Experiments.ResolvedDatabase> database)
     {
-        services.AddDbContext<LabIdentityDbContext>((sp, o) => LabIdentityDatabase.Configure(o, databasePath(sp)));
+        services.AddScoped(sp => LabIdentityDatabase.Create(database(sp)));
         return services.AddIdentityCore<LabUser>(o =>
             {
                 o.Password.RequiredLength = MinPasswordLength;

@@ -90,7 +90,7 @@ public sealed class UsersCommandTests : IDisposable
     private ServiceProvider Provider()
     {
         var services = new ServiceCollection().AddLogging();
-        LabSetup.AddLabIdentityStore(services, _ => Path.Combine(_folder, "unlearning.db"));
+        LabSetup.AddLabIdentityStore(services, _ => new Unlearning.Core.Experiments.ResolvedDatabase(Unlearning.Core.DatabaseOptions.Sqlite, $"Data Source={Path.Combine(_folder, "unlearning.db")}"));
         return services.BuildServiceProvider();
     }
 }
