@@ -19,6 +19,7 @@ public static class WebSetup
         // One comparison state per circuit (browser tab).
         services.AddScoped<State.ComparisonState>();
         services.AddUnlearningApi(configuration);
+        services.AddJobsDashboard();
         return services;
     }
 
@@ -33,6 +34,7 @@ public static class WebSetup
         app.UseAuthentication();
         app.UseAuthorization();
         if (mode.IsShared) app.UseRateLimiter();
+        JobsDashboard.Use(app);
         app.UseAntiforgery();
         app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi();

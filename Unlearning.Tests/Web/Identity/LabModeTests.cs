@@ -84,6 +84,8 @@ public sealed class LabModeTests
         Assert.Equal(HttpStatusCode.NotFound, tokens.StatusCode);
         Assert.Contains("shared mode", (await tokens.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync("/account/login")).StatusCode);
+        // The local user is the Admin of Hangfire's dashboard too.
+        Assert.Equal(HttpStatusCode.OK, (await app.Client.GetAsync("/hangfire")).StatusCode);
         var mode = app.Factory.Services.GetRequiredService<LabMode>();
         Assert.False(mode.IsShared);
         // The local user is an Admin, and what it builds records no owner (as before shared mode existed).

@@ -36,6 +36,22 @@ public sealed class SharedModeTests : IDisposable
         });
 
     [Fact]
+    public async Task Hangfires_dashboard_opens_for_an_Admin_only()
+    {
+        var anonymous = await _app.NewClient().GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);   // to the sign-in form
+        Assert.Contains("/account/login", anonymous.Headers.Location?.ToString());
+        var viewer = await _app.SignedInClientAsync("vic");
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("/hangfire")).StatusCode);
+        var researcher = await _app.SignedInClientAsync("rita");
+        Assert.Equal(HttpStatusCode.Forbidden, (await researcher.GetAsync("/hangfire")).StatusCode);
+        var admin = await _app.SignedInClientAsync("ada");
+        var page = await admin.GetAsync("/hangfire");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Unlearning Comparator jobs (Hangfire)", await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Without_a_sign_in_pages_redirect_to_the_sign_in_form_and_the_api_answers_401()
     {
         using var client = _app.NewClient();
