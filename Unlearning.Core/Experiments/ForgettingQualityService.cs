@@ -38,8 +38,8 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
     }
 
     /// <summary>
-    /// Queues the missing unlearning runs (same method, base and hyperparameters, new seeds), the missing Retrained
-    /// seeds and the scoring job; returns every job queued (the scoring job last).
+    /// Queues the missing Retrained seeds, the missing unlearning runs (same method, base and hyperparameters, new seeds)
+    /// and the scoring job; returns every job queued (the scoring job last).
     /// </summary>
     /// <param name="owner">Who asked (docs/lab-identity.md): recorded on every job queued.</param>
     public IReadOnlyList<Job> Queue(string experimentId, int k, bool includeStale = false, string? owner = null)
@@ -50,16 +50,18 @@ public sealed class ForgettingQualityService(ExperimentStore store, JobQueue que
         var jobs = new List<Job>();
         var hp = (JsonSerializer.Deserialize<Dictionary<string, double>>(run.HyperparametersJson) ?? [])
             .ToDictionary(kv => kv.Key, kv => new[] { kv.Value });
+        // Retrained seeds first: a sample set's unlearned runs measure PS against its Retrained model when they are evaluated,
+        // so a set that has none yet gets one before the new runs (docs/metrics.md, "Forgetting quality").
+        foreach (var seeds in plan.MissingRetrainedSeeds.Chunk(JobQueue.MaxSeeds))
+            jobs.AddRange(queue.Enqueue(new JobRequest
+            {
+                Kind = JobKind.Retrain, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId, Seeds = seeds, Owner = owner,
+            }));
         foreach (var seeds in plan.MissingUnlearnedSeeds.Chunk(JobQueue.MaxSeeds))
             jobs.AddRange(queue.Enqueue(new JobRequest
             {
                 Kind = JobKind.Unlearn, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId,
                 Method = run.Method, BaseExperimentId = run.BaseId, Hyperparameters = hp, Seeds = seeds, Owner = owner,
-            }));
-        foreach (var seeds in plan.MissingRetrainedSeeds.Chunk(JobQueue.MaxSeeds))
-            jobs.AddRange(queue.Enqueue(new JobRequest
-            {
-                Kind = JobKind.Retrain, Dataset = run.Dataset, Architecture = run.Architecture, ForgetSet = run.ForgetSetId, Seeds = seeds, Owner = owner,
             }));
         jobs.AddRange(queue.Enqueue(new JobRequest
         {

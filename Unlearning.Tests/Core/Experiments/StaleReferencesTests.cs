@@ -145,7 +145,10 @@ public class StaleReferencesTests
         Assert.Empty(service.Estimate("c001", 4, includeStale: true).Plan.MissingUnlearnedSeeds);
 
         // The scoring job carries the choice to the worker, which plans with it again.
-        var plain = service.Queue("c001", 4)[^1];
+        var plainJobs = service.Queue("c001", 4);
+        // Retrained seeds first (the new runs then measure PS against one), then the two missing runs, then the scoring.
+        Assert.Equal([JobKind.Retrain, JobKind.Retrain, JobKind.Retrain, JobKind.Unlearn, JobKind.Unlearn, JobKind.ForgettingQuality], plainJobs.Select(j => j.Kind));
+        var plain = plainJobs[^1];
         var asked = service.Queue("c001", 4, includeStale: true)[^1];
         Assert.Equal(JobKind.ForgettingQuality, asked.Kind);
         Assert.False(ForgettingQualityJobs.IncludesStale(plain));
