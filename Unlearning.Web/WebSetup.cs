@@ -19,7 +19,6 @@ public static class WebSetup
         // One comparison state per circuit (browser tab).
         services.AddScoped<State.ComparisonState>();
         services.AddUnlearningApi(configuration);
-        services.AddJobsDashboard();
         return services;
     }
 

@@ -51,7 +51,8 @@ public class DependencyRulesTests
     /// Root-namespace types the areas may use: configuration records only. Everything else at the root
     /// (the DI registration <c>CoreSetup</c>) is a composition root that uses the areas, never the reverse.
     /// </summary>
-    private static readonly string[] RootConfiguration = ["UnlearningOptions", "DataPaths", "ResolvedPaths"];
+    // Configuration records (settings sections), not hosts or setup: areas may read them.
+    private static readonly string[] RootConfiguration = ["UnlearningOptions", "DataPaths", "ResolvedPaths", "DatabaseOptions", "WorkerOptions"];
 
     /// <summary>Every cycle through the graph as "A → B → A" (depth-first search from each node).</summary>
     internal static List<string> Cycles(Dictionary<string, HashSet<string>> graph)

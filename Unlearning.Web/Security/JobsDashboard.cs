@@ -13,19 +13,20 @@ public static class JobsDashboard
 {
     public const string Path = "/hangfire";
 
-    /// <summary>The services the dashboard middleware asks for; storage is passed to it explicitly (no global <c>JobStorage.Current</c>).</summary>
-    public static IServiceCollection AddJobsDashboard(this IServiceCollection services) => services.AddHangfire(_ => { });
-
     public static void Use(WebApplication app)
     {
         if (app.Services.GetService<HangfireStorage>() is not { } hangfire) return;   // the in-process queue (tests' core-only hosts)
-        app.UseHangfireDashboard(Path, new DashboardOptions
+        var options = new DashboardOptions
         {
             Authorization = [new AdminOnly()],
             AppPath = "/",
             DashboardTitle = "Unlearning Comparator jobs (Hangfire)",
             DisplayStorageConnectionString = false,
-        }, hangfire.Storage);
+        };
+        // The middleware itself, not UseHangfireDashboard: that one needs services.AddHangfire, whose configuration sets
+        // Hangfire's process-wide log provider to this host's logger factory (a second host in the process, as in the
+        // tests, then logs through a disposed factory). Storage is this host's own (no global JobStorage.Current).
+        app.Map(Path, branch => branch.UseMiddleware<AspNetCoreDashboardMiddleware>(hangfire.Storage, options, DashboardRoutes.Routes));
     }
 
     private sealed class AdminOnly : IDashboardAuthorizationFilter
