@@ -112,12 +112,22 @@ public sealed class LeaseTests
         using var s = New((j, ct) => { ct.WaitHandle.WaitOne(TimeSpan.FromSeconds(60)); ct.ThrowIfCancellationRequested(); return "never"; });
         var job = Queued(s.Store);
         var run = Started(() => s.Queue.Execute(job.Id, CancellationToken.None));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (s.Store.GetJob(job.Id)!.Status != JobStatus.Running && DateTime.UtcNow < deadline) Thread.Sleep(20);
-        var reserved = s.Store.GetJob(job.Id)!.ReservedExperimentId!;
-        Directory.CreateDirectory(s.Store.Artifacts.FolderOf(reserved));
-        Assert.True(JobLeases.RequestCancel(s.Store, job.Id));   // what another process's Cancel does
-        Assert.True(run.Join(TimeSpan.FromSeconds(30)), "the job did not stop");
+        string reserved;
+        try
+        {
+            // The claim makes the row Running before the runner reserves the experiment id: wait for both.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (s.Store.GetJob(job.Id) is not { Status: JobStatus.Running, ReservedExperimentId: not null } && DateTime.UtcNow < deadline) Thread.Sleep(20);
+            reserved = s.Store.GetJob(job.Id)!.ReservedExperimentId ?? throw new Xunit.Sdk.XunitException("the job did not start within 30 s");
+            Directory.CreateDirectory(s.Store.Artifacts.FolderOf(reserved));
+            Assert.True(JobLeases.RequestCancel(s.Store, job.Id));   // what another process's Cancel does
+        }
+        finally
+        {
+            // Never leave the worker thread running past the store's disposal (it would crash the test host).
+            if (!run.Join(TimeSpan.FromSeconds(60))) { s.Queue.Cancel(job.Id); run.Join(TimeSpan.FromSeconds(30)); }
+        }
+        Assert.False(run.IsAlive, "the job did not stop");
         var done = s.Store.GetJob(job.Id)!;
         Assert.Equal(JobStatus.Cancelled, done.Status);
         Assert.False(Directory.Exists(s.Store.Artifacts.FolderOf(reserved)));
@@ -134,7 +144,8 @@ public sealed class LeaseTests
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline && (seen = s.Store.GetJob(job.Id))!.Progress < 0.3) Thread.Sleep(50);
         release.Set();
-        run.Join(TimeSpan.FromSeconds(30));
+        // Longer than the runner can wait: the thread must end before the store is disposed (or it crashes the test host).
+        Assert.True(run.Join(TimeSpan.FromSeconds(120)));
         Assert.Equal(0.3, seen!.Progress, 3);
         Assert.Equal("test:1:aaaaaa", seen.WorkerId);
         Assert.True(seen.LeaseUntilUtc > DateTime.UtcNow.AddSeconds(-10));
@@ -212,7 +223,8 @@ public sealed class LeaseTests
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (s.Store.GetJob(job.Id)!.Status != JobStatus.Running && DateTime.UtcNow < deadline) Thread.Sleep(20);
         shutdown.Cancel();   // Hangfire's server stopping (Ctrl-C)
-        Assert.True(run.Join(TimeSpan.FromSeconds(30)));
+        // Longer than the runner can wait: the thread must end before the store is disposed (or it crashes the test host).
+        Assert.True(run.Join(TimeSpan.FromSeconds(120)));
         var after = s.Store.GetJob(job.Id)!;
         Assert.Equal(JobStatus.Queued, after.Status);
         Assert.Null(after.WorkerId);
