@@ -21,10 +21,8 @@ public class ComparisonBrowserTests
     {
         using var app = new AppHost();
         Seed(app);
-        using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = BrowserTests.ChromiumArgs });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
-        page.SetDefaultTimeout(60_000);
+        await using var session = await BrowserSession.OpenAsync();
+        var page = session.Page;
         int framesSent = 0;
         page.WebSocket += (_, ws) => ws.FrameSent += (_, _) => Interlocked.Increment(ref framesSent);
         try
@@ -82,6 +80,8 @@ public class ComparisonBrowserTests
             await Assertions.Expect(pair.Locator("svg.uc-embedding-link circle")).ToHaveCountAsync(0);
 
             await AttackAsync(page);
+            // Hover, drag and pan log no console error and throw no page error.
+            session.AssertNoErrors();
         }
         finally
         {

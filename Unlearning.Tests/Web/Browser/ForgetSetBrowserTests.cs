@@ -17,14 +17,8 @@ public class ForgetSetBrowserTests
     {
         var data = TinyFashionMnist.Create();
         using var app = new AppHost(settings: new Dictionary<string, string> { ["Unlearning:DataRoot"] = data });
-        using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = BrowserTests.ChromiumArgs });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
-        page.SetDefaultTimeout(60_000);
-        Assertions.SetDefaultExpectTimeout(60_000);
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") lock (errors) errors.Add($"console: {m.Text}"); };
-        page.PageError += (_, e) => { lock (errors) errors.Add($"page error: {e}"); };
+        await using var session = await BrowserSession.OpenAsync();
+        var page = session.Page;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -96,7 +90,7 @@ public class ForgetSetBrowserTests
             var url = page.Url;
             await page.GotoAsync(url);
             await Assertions.Expect(page.Locator(".fc-tab.active")).ToContainTextAsync("random 5 % · seed 1");
-            lock (errors) Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
+            session.AssertNoErrors();
         }
         finally
         {

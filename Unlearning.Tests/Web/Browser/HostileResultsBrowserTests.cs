@@ -42,13 +42,8 @@ public class HostileResultsBrowserTests
         Add("bad1", ExperimentType.Unlearned, hostile);
         Add("good1", ExperimentType.Unlearned, Results(4));
 
-        using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = BrowserTests.ChromiumArgs });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
-        page.SetDefaultTimeout(60_000);
-        var errors = new List<string>();
-        page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
-        page.PageError += (_, e) => errors.Add(e);
+        await using var session = await BrowserSession.OpenAsync();
+        var page = session.Page;
 
         await page.GotoAsync($"{app.BaseUrl}/?dataset={Dataset}&architecture={Architecture}&forgetClass={ForgetClass}&modelA=bad1&modelB=good1");
         var plots = page.Locator(".uc-embedding-plot");
@@ -64,7 +59,7 @@ public class HostileResultsBrowserTests
         // The attack value with image −1 and confidence 1e308 is left out of side A, and the side says so.
         await Assertions.Expect(page.Locator(".uc-plot-note").Filter(new() { HasText = "1 stored value was not a drawable number and is left out." })).ToBeVisibleAsync();
         await page.WaitForTimeoutAsync(500);
-        Assert.Empty(errors);
+        session.AssertNoErrors();
     }
 
     private static ExperimentResults Results(int seed)

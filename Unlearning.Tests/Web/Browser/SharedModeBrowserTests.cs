@@ -39,13 +39,8 @@ public class SharedModeBrowserTests
                 CreatedUtc = DateTime.UtcNow, Status = ExperimentStatus.Ready, Owner = owner,
             });
 
-        using var pw = await Playwright.CreateAsync();
-        await using var browser = await pw.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = BrowserTests.ChromiumArgs });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1600, Height = 1000 } });
-        page.SetDefaultTimeout(60_000);
-        Assertions.SetDefaultExpectTimeout(60_000);
-        var errors = new List<string>();
-        page.PageError += (_, e) => { lock (errors) errors.Add($"page error: {e}"); };
+        await using var session = await BrowserSession.OpenAsync();
+        var page = session.Page;
 
         // Not signed in: the app sends the browser to the sign-in form, which brings it back afterwards.
         await page.GotoAsync(app.BaseUrl + "/?dataset=fashion-mnist&architecture=compact&forgetClass=0");
@@ -80,7 +75,7 @@ public class SharedModeBrowserTests
         await page.Locator(".mine-toggle").ClickAsync();
         await Assertions.Expect(page.Locator("tr[data-id='e0ad-fashion-mnist-compact']")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("tr[data-id='e0ri-fashion-mnist-compact']")).ToBeVisibleAsync();
-        lock (errors) Assert.True(errors.Count == 0, "Browser errors: " + string.Join(" | ", errors));
+        session.AssertNoErrors();
     }
 
     private static async Task SignInAsync(IPage page, string name)
