@@ -69,6 +69,7 @@ public static class CoreSetup
             var queue = ActivatorUtilities.CreateInstance<JobQueue>(sp);
             if (options.MaxJobsPerRequest is int perRequest) queue.MaxJobsPerRequest = perRequest;
             if (options.MaxQueuedJobs is int queued) queue.MaxQueuedJobs = queued;
+            queue.WarmReferencesEnabled = options.Caches.WarmReferences && options.Caches.ReferenceGramsMB > 0;
             if (jobs != JobExecution.InProcess) queue.UseDistributedWorkers(sp.GetRequiredService<DistributedWorkers>());
             return queue;
         });

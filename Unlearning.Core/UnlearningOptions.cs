@@ -116,6 +116,9 @@ public sealed class CacheOptions
     /// <summary>Reference Gram matrices for CKA, in MB (≈ 270 MB per reference model for the compact model on Fashion-MNIST; the default holds one forget class's Original and Retrained).</summary>
     public long ReferenceGramsMB { get; set; } = 640;
 
+    /// <summary>Opening a forget set in the app warms its reference Gram matrices on a worker, so that the first evaluation finds them cached.</summary>
+    public bool WarmReferences { get; set; } = true;
+
     /// <summary>Parsed results documents of the comparison views, as a count (each 0.5–1 MB of JSON).</summary>
     public int ResultsDocuments { get; set; } = 32;
 

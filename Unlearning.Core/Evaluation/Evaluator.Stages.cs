@@ -107,6 +107,45 @@ public sealed partial class Evaluator
     public ScalarType CkaGramType { get; init; } = ScalarType.Float32;
 
     /// <summary>
+    /// The CKA samples of docs/metrics.md, "Layer-wise similarity (CKA)", numbered as the four result matrices: train
+    /// forget (0) and train other (1), the first ⌊n/10⌋ of each; test forget (2) and test other (3), the first ⌊n/2⌋.
+    /// </summary>
+    private static ((int Set, int[] Indices)[] Train, (int Set, int[] Indices)[] Test) CkaSets(ForgetSplit s) =>
+        ([(0, s.Forget[..(s.Forget.Length / 10)]), (1, s.Retain[..(s.Retain.Length / 10)])],
+         [(2, s.TestForget[..(s.TestForget.Length / 2)]), (3, s.TestRetain[..(s.TestRetain.Length / 2)])]);
+
+    /// <summary>
+    /// Fills <see cref="GramCache"/> with a reference model's U-centred Gram matrices for every CKA batch, exactly as an
+    /// evaluation against that reference would compute and cache them, so that the next evaluation starts with cached
+    /// references (docs/architecture.md, "Caches"). Returns the batches computed (0 when all were cached already).
+    /// </summary>
+    public int WarmReferenceGrams(Classifier reference, string cacheKey, TensorData train, TensorData test, ForgetSplit split, CancellationToken cancellation = default)
+    {
+        var cache = GramCache ?? throw new InvalidOperationException("No Gram cache to warm.");
+        reference.eval();
+        var (trainSets, testSets) = CkaSets(split);
+        var accumulator = new MinibatchCka(reference.LayerNames.Count, reference.LayerNames.Count, CkaGramType);
+        int computed = 0;
+        using var noGrad = no_grad();
+        foreach (var (data, sets) in new[] { (train, trainSets), (test, testSets) })
+            foreach (var (set, indices) in sets)
+            {
+                // The same batches as the evaluation's passes (ClassPass plans each CKA set on its own).
+                var batches = TensorData.Plan(indices, CkaBatchSize, null);
+                for (int b = 0; b < batches.Length; b++)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                    if (batches[b].Length <= 3 || cache.Get(cacheKey, set, b) is not null) continue;
+                    using var scope = NewDisposeScope();
+                    var (x, _) = data.Batch(batches[b]);
+                    cache.Put(cacheKey, set, b, accumulator.Grams(reference.ForwardLayers(x)));
+                    computed++;
+                }
+            }
+        return computed;
+    }
+
+    /// <summary>
     /// Layer-wise linear minibatch CKA (unbiased HSIC) of the reference models (rows) against the evaluated
     /// model (columns), on the deterministic CKA samples of docs/metrics.md, "Layer-wise similarity (CKA)": the first ⌊n/10⌋ train and
     /// ⌊n/2⌋ test samples of the forget class and of the other classes, in batches of 1,000. The evaluated
@@ -129,9 +168,7 @@ public sealed partial class Evaluator
             _profile = profile;
             _input = input;
             _references = references;
-            var s = input.Split;
-            TrainSets = [(0, s.Forget[..(s.Forget.Length / 10)]), (1, s.Retain[..(s.Retain.Length / 10)])];
-            TestSets = [(2, s.TestForget[..(s.TestForget.Length / 2)]), (3, s.TestRetain[..(s.TestRetain.Length / 2)])];
+            (TrainSets, TestSets) = CkaSets(input.Split);
             int layers = input.Model.LayerNames.Count;
             _accumulators = [.. Enumerable.Range(0, 4).Select(_ => references.Select(r => new MinibatchCka(r.Model.LayerNames.Count, layers, owner.CkaGramType)).ToArray())];
         }

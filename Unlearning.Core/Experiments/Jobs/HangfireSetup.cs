@@ -20,6 +20,11 @@ public sealed class HangfireJobs(JobQueue queue)
     [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     [JobDisplayName("Unlearning job {0}")]
     public void Run(long jobId, CancellationToken cancellationToken) => queue.Execute(jobId, cancellationToken);
+
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+    [JobDisplayName("Warm reference Gram matrices of {2} ({0}, {1})")]
+    public void Warm(string dataset, string architecture, string forgetSetId, CancellationToken cancellationToken) =>
+        queue.ExecuteWarm(dataset, architecture, forgetSetId, cancellationToken);
 }
 
 /// <summary>Hangfire's storage for this configuration, made once per host (no global <c>JobStorage.Current</c>, so test hosts can run side by side).</summary>
@@ -105,7 +110,8 @@ public static class HangfireJobSetup
             return new DistributedWorkers(
                 (id, queue) => client.Create<HangfireJobs>(x => x.Run(id, CancellationToken.None), new EnqueuedState(queue)),
                 DistributedWorkers.NewWorkerId(), enqueueQueue, o.MaxAttempts, TimeSpan.FromSeconds(o.LeaseSeconds),
-                workerProcess, RecoverAtStart: !db.IsPostgres && !workerProcess);
+                workerProcess, RecoverAtStart: !db.IsPostgres && !workerProcess,
+                DispatchWarm: (dataset, arch, set, queue) => client.Create<HangfireJobs>(x => x.Warm(dataset, arch, set, CancellationToken.None), new EnqueuedState(queue)));
         });
         services.AddHostedService(sp => new HangfireWorkerService(sp.GetRequiredService<HangfireStorage>(), sp, local, queues,
             sp.GetRequiredService<ILogger<HangfireWorkerService>>()));

@@ -8,8 +8,9 @@ namespace Unlearning.Core.Experiments.Jobs;
 /// <param name="WorkerId">This process's name on the rows it holds (machine:process:random).</param>
 /// <param name="IsWorkerProcess">A <c>worker</c> process: no baseline rows, no start-up recovery, no change polling.</param>
 /// <param name="RecoverAtStart">The embedded (SQLite, one process) set-up: at start a job left Running was this process's and failed with it.</param>
+/// <param name="DispatchWarm">Puts a warm-up of a forget set's reference Gram matrices (dataset, architecture, forget set) on a Hangfire queue (the last argument).</param>
 public sealed record DistributedWorkers(Action<long, string> Dispatch, string WorkerId, string EnqueueQueue, int MaxAttempts, TimeSpan Lease,
-    bool IsWorkerProcess, bool RecoverAtStart)
+    bool IsWorkerProcess, bool RecoverAtStart, Action<string, string, string, string>? DispatchWarm = null)
 {
     public static string NewWorkerId() => $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
 }
@@ -101,14 +102,69 @@ public sealed partial class JobQueue
         try
         {
             var job = _store.GetJob(jobId)!;
-            _runners ??= [];
-            if (!_runners.TryGetValue(this, out var runner)) _runners[this] = runner = _runnerFactory();
+            var runner = ThreadRunner();
             _logger.LogInformation("Job {Id} ({Kind}) starts on {Worker}, attempt {Attempt} of {Max}.", job.Id, job.Kind, w.WorkerId, job.Attempts, w.MaxAttempts);
             RunStarted(runner, job, cts, new LeaseContext(w.WorkerId, w.Lease, hangfireShutdown));
         }
         finally
         {
             _running.TryRemove(jobId, out _);
+        }
+    }
+
+    /// <summary>The calling worker thread's runner (TorchSharp's dispose scopes are thread-static: one runner per worker thread).</summary>
+    private IJobRunner ThreadRunner()
+    {
+        _runners ??= [];
+        if (!_runners.TryGetValue(this, out var runner)) _runners[this] = runner = _runnerFactory();
+        return runner;
+    }
+
+    /// <summary>Whether opening a forget set warms its reference Gram matrices on a worker (<c>Unlearning:Caches:WarmReferences</c>).</summary>
+    public bool WarmReferencesEnabled { get; set; } = true;
+
+    /// <summary>A forget set is not warmed again within this interval of its last request (page reloads, several viewers).</summary>
+    public static readonly TimeSpan WarmInterval = TimeSpan.FromMinutes(5);
+
+    private readonly ConcurrentDictionary<string, DateTime> _warmRequested = new();
+
+    /// <summary>
+    /// Asks a worker to compute and cache the reference Gram matrices of a forget set's Original and Retrained model
+    /// before the first evaluation needs them (docs/architecture.md, "Caches"). A Hangfire task, not a job row: nothing
+    /// shows in the queue, it is skipped when the set was asked for in the last <see cref="WarmInterval"/>, and a
+    /// worker that has the references cached already does nothing. Returns whether a warm-up was handed out.
+    /// </summary>
+    public bool RequestWarmReferences(string dataset, string architecture, string forgetSetId)
+    {
+        if (!WarmReferencesEnabled || _workers is not { DispatchWarm: { } dispatch } w) return false;
+        var key = $"{dataset}\n{architecture}\n{forgetSetId}";
+        var now = DateTime.UtcNow;
+        if (_warmRequested.TryGetValue(key, out var last) && now - last < WarmInterval) return false;
+        _warmRequested[key] = now;
+        try
+        {
+            dispatch(dataset, architecture, forgetSetId, w.EnqueueQueue);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogWarning(e, "The warm-up of {ForgetSet}'s reference Gram matrices could not be handed to the workers.", forgetSetId);
+            return false;
+        }
+    }
+
+    /// <summary>Runs a warm-up handed out by <see cref="RequestWarmReferences"/> on the calling (Hangfire worker) thread's runner; failures are logged, never thrown.</summary>
+    public void ExecuteWarm(string dataset, string architecture, string forgetSetId, CancellationToken hangfireShutdown)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token, hangfireShutdown);
+        try
+        {
+            ThreadRunner().WarmReferences(dataset, architecture, forgetSetId, cts.Token);
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _logger.LogWarning(e, "Warming the reference Gram matrices of {ForgetSet} failed; the next evaluation computes them.", forgetSetId);
         }
     }
 

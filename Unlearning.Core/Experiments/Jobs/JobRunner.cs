@@ -28,6 +28,12 @@ public interface IJobRunner
 
     /// <summary>Runs the job; returns the id of the experiment it produced.</summary>
     string Run(Job job, Action<JobProgressUpdate> report, CancellationToken cancellation);
+
+    /// <summary>
+    /// Computes and caches the reference Gram matrices of a forget set's Original and Retrained model ahead of the next
+    /// evaluation (docs/architecture.md, "Caches"); does nothing where the runner keeps no cache.
+    /// </summary>
+    void WarmReferences(string dataset, string architecture, string forgetSetId, CancellationToken cancellation) { }
 }
 
 /// <summary>

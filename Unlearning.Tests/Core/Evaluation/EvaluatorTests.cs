@@ -105,6 +105,38 @@ public class EvaluatorTests
     }
 
     [Fact]
+    public void Warmed_reference_Gram_matrices_are_the_ones_an_evaluation_uses_and_it_forwards_no_reference()
+    {
+        var w = Build();
+        using var cache = new Unlearning.Core.Evaluation.Cka.ReferenceGramCache();
+        var warm = new Evaluator { CkaBatchSize = 100, GramCache = cache };
+        // CKA samples of this world (forget class 2, 40 train and 12 test images per class): train forget 40/10 = 4,
+        // train other 360/10 = 36, test forget 12/2 = 6, test other 108/2 = 54 — one batch of at most 100 each.
+        Assert.Equal(4, warm.WarmReferenceGrams(w.Original, "original", w.Train, w.Test, w.Split));
+        Assert.Equal(4, warm.WarmReferenceGrams(w.Retrained, "retrained", w.Train, w.Test, w.Split));
+        for (int set = 0; set < 4; set++)
+        {
+            Assert.NotNull(cache.Get("original", set, 0));
+            Assert.NotNull(cache.Get("retrained", set, 0));
+            Assert.Null(cache.Get("original", set, 1));
+        }
+        // Warming again computes nothing.
+        Assert.Equal(0, warm.WarmReferenceGrams(w.Original, "original", w.Train, w.Test, w.Split));
+
+        var retrainedOut = new Evaluator { CkaBatchSize = 100 }.Evaluate(new EvaluationInput(w.Retrained, w.Train, w.Test, w.Split, w.Subset, w.Original, null, null, null, true));
+        var input = new EvaluationInput(w.Original, w.Train, w.Test, w.Split, w.Subset, w.Original, w.Retrained, retrainedOut.Results, null, false,
+            OriginalCacheKey: "original", RetrainedCacheKey: "retrained");
+        var viaWarm = warm.Evaluate(input);
+        Assert.Equal(0, viaWarm.Profile.GetValueOrDefault(EvaluationProfile.CkaForward));
+        var direct = new Evaluator { CkaBatchSize = 100 }.Evaluate(input with { OriginalCacheKey = null, RetrainedCacheKey = null });
+        Assert.True(direct.Profile.GetValueOrDefault(EvaluationProfile.CkaForward) > 0);
+        foreach (var (a, b) in new[] { (viaWarm.Results.Cka!, direct.Results.Cka!), (viaWarm.Results.CkaRetrain!, direct.Results.CkaRetrain!) })
+            foreach (var (ma, mb) in new[] { (a.Train.ForgetClass, b.Train.ForgetClass), (a.Train.OtherClasses, b.Train.OtherClasses), (a.Test.ForgetClass, b.Test.ForgetClass), (a.Test.OtherClasses, b.Test.OtherClasses) })
+                for (int i = 0; i < ma.Length; i++)
+                    for (int j = 0; j < ma[i].Length; j++) Assert.Equal(mb[i][j], ma[i][j], 9);
+    }
+
+    [Fact]
     public void Evaluation_matches_independent_accuracies_and_fills_every_part_of_the_results()
     {
         var w = Build();

@@ -23,6 +23,13 @@ public sealed class LeaseTests
             report(new JobProgressUpdate(JobStep.Unlearn, "Unlearning", 0.5, 0.3, 1, 3));
             return run(job, cancellation);
         }
+
+        public readonly List<(string Dataset, string Architecture, string ForgetSet, int Thread)> Warmed = [];
+
+        public void WarmReferences(string dataset, string architecture, string forgetSetId, CancellationToken cancellation)
+        {
+            lock (Warmed) Warmed.Add((dataset, architecture, forgetSetId, Environment.CurrentManagedThreadId));
+        }
     }
 
     private sealed record Setup(ServiceProvider Services, ExperimentStore Store, JobQueue Queue, List<long> Dispatched, ScriptedRunner Runner) : IDisposable
@@ -48,6 +55,41 @@ public sealed class LeaseTests
         var t = new Thread(() => run()) { IsBackground = true };
         t.Start();
         return t;
+    }
+
+    [Fact]
+    public void Opening_a_forget_set_hands_one_warm_up_to_the_workers_per_interval_and_a_worker_runs_it_on_its_own_runner()
+    {
+        var (sp, store, _) = TestStore.New();
+        var runner = new ScriptedRunner((_, _) => "x");
+        using var queue = new JobQueue(store, sp.GetRequiredService<Unlearning.Core.Data.DatasetLoader>(),
+            sp.GetRequiredService<Unlearning.Core.Methods.MethodCatalog>(), NullLogger<JobQueue>.Instance, () => runner);
+        var warmups = new List<string>();
+        queue.UseDistributedWorkers(new DistributedWorkers((_, _) => { }, "test:1:aaaaaa", "gpu-0", 2, TimeSpan.FromSeconds(5),
+            IsWorkerProcess: true, RecoverAtStart: false, DispatchWarm: (d, a, f, q) => { lock (warmups) warmups.Add($"{d}/{a}/{f} on {q}"); }));
+        Assert.True(queue.RequestWarmReferences("fashion-mnist", "compact", "class-3"));
+        // A reload or a second viewer within the interval hands out nothing more; another set does.
+        Assert.False(queue.RequestWarmReferences("fashion-mnist", "compact", "class-3"));
+        Assert.True(queue.RequestWarmReferences("fashion-mnist", "compact", "class-4"));
+        Assert.Equal(["fashion-mnist/compact/class-3 on gpu-0", "fashion-mnist/compact/class-4 on gpu-0"], warmups);
+
+        // The delivery runs on the worker's thread with that thread's runner.
+        int thread = 0;
+        var t = Started(() => { thread = Environment.CurrentManagedThreadId; queue.ExecuteWarm("fashion-mnist", "compact", "class-3", CancellationToken.None); });
+        Assert.True(t.Join(TimeSpan.FromSeconds(30)));
+        Assert.Equal([("fashion-mnist", "compact", "class-3", thread)], runner.Warmed);
+
+        queue.WarmReferencesEnabled = false;
+        Assert.False(queue.RequestWarmReferences("fashion-mnist", "compact", "class-5"));
+        Assert.Equal(2, warmups.Count);
+        sp.Dispose();
+    }
+
+    [Fact]
+    public void Without_a_warm_up_dispatcher_nothing_is_handed_out()
+    {
+        using var s = New((_, _) => "x");
+        Assert.False(s.Queue.RequestWarmReferences("fashion-mnist", "compact", "class-3"));
     }
 
     private static Job Queued(ExperimentStore store) => store.AddJob(new Job

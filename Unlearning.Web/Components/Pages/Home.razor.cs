@@ -106,7 +106,20 @@ public partial class Home : IDisposable
         }
         catch (JSDisconnectedException) { }
         SyncUrl();
+        WarmReferences();
         if (State.ActiveForgetSet is null) await OpenForgetClassDialogAsync(forced: true);
+    }
+
+    /// <summary>
+    /// The open forget set's evaluated baselines get their reference Gram matrices computed on a worker now, so that the
+    /// first model built here is evaluated with them cached (docs/architecture.md, "Caches"). A cache, not a job: nothing queued shows.
+    /// </summary>
+    private void WarmReferences()
+    {
+        if (!_interactive || State.ActiveForgetSet is not { } setId) return;
+        bool Ready(ExperimentType type) => _experiments.Any(e => e.Type == type && e.Status == ExperimentStatus.Ready && e.CheckpointPath is not null);
+        if (Ready(ExperimentType.Original) && Ready(ExperimentType.Retrained))
+            Queue.RequestWarmReferences(State.Dataset, State.Architecture, setId);
     }
 
     /// <summary>
@@ -140,6 +153,7 @@ public partial class Home : IDisposable
         if (State.ModelB is not null && !ids.Contains(State.ModelB)) State.ModelB = null;
         State.ModelA ??= _experiments.FirstOrDefault(e => e.Type == ExperimentType.Original && e.Id != State.ModelB)?.Id;
         State.ModelB ??= _experiments.FirstOrDefault(e => e.Type == ExperimentType.Retrained && e.Id != State.ModelA)?.Id;
+        WarmReferences();
     }
 
     /// <summary>
