@@ -150,7 +150,7 @@ public static class CommandLine
         var device = DeviceOption();
         var threads = ThreadsOption();
         var command = new Command("benchmark-methods",
-            "Runs each built-in method with its defaults on the shipped Original and prints UA/RA/TUA/TRA/PS/RT per class and seed, " +
+            "Runs each built-in method with its defaults on the shipped Original and prints UA/RA/TUA/TRA/PS/RT/MIA/MIA-R per class and seed, " +
             "then their mean ± std over the classes and seeds. " +
             "--hp.NAME VALUE overrides hyperparameter NAME for every method that has it (e.g. --hp.epochs 3).")
         {

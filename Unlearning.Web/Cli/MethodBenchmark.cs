@@ -23,7 +23,7 @@ public sealed record MethodBenchmarkSettings(
 
 /// <summary>
 /// <c>benchmark-methods</c>: runs every built-in method with its defaults for the architecture on the given forget
-/// classes (null = every class) and seeds of the shipped Original and prints UA, RA, TUA, TRA, PS and RT per run, next
+/// classes (null = every class) and seeds of the shipped Original and prints UA, RA, TUA, TRA, PS, RT, MIA and MIA-R per run, next
 /// to the Original's and the Retrained model's, then the mean ± std of each over the classes and seeds
 /// (<see cref="MethodSweepSummary"/>; docs/methods.md, "Calibration over all classes"). With <c>--track-epoch-metrics</c> each run
 /// is repeated with per-epoch metrics on, and a second table gives their cost: the epoch-0 record (with the shadow attack's fit)
@@ -74,8 +74,8 @@ public static class MethodBenchmark
         foreach (var (m, hp) in hyperparameters)
             log.WriteLine($"- {m.DisplayName}: {string.Join(" ", hp.Select(kv => $"{kv.Key}={kv.Value.ToString(CultureInfo.InvariantCulture)}"))}");
         log.WriteLine();
-        log.WriteLine($"| forget class | seed | model | UA | RA | TUA | TRA | PS | RT (s) |");
-        log.WriteLine($"|---|---|---|---|---|---|---|---|---|");
+        log.WriteLine($"| forget class | seed | model | UA | RA | TUA | TRA | PS | RT (s) | MIA | MIA-R |");
+        log.WriteLine($"|---|---|---|---|---|---|---|---|---|---|---|");
         var rows = new List<SweepRow>();
         var costs = new List<string>();
         foreach (var fc in classes)
@@ -164,13 +164,34 @@ public static class MethodBenchmark
                         e.AddRange(ce); c.AddRange(cc);
                     }
                 double? ps = retrained is { } r ? Unlearning.Core.Evaluation.Privacy.PrivacyScore.Compute([.. e], [.. c], r.E, r.C) : null;
+                // MIA and MIA-R as the evaluation stores them (docs/metrics.md): forget train vs forget-class test samples,
+                // retain train vs the other classes' test samples, AUC of the true-class confidence.
+                double? mia = Unlearning.Core.Evaluation.Privacy.MiaAuc.Auc([.. c], Confidences(model, test, split.TestForget));
+                double? miaR = Unlearning.Core.Evaluation.Privacy.MiaAuc.Auc(Confidences(model, train, split.Retain), Confidences(model, test, split.TestRetain));
                 var row = new SweepRow(name, fc, seed ?? 0, UnlearningAccuracy.UA(accs, fc), UnlearningAccuracy.RA(accs, fc),
-                    UnlearningAccuracy.TUA(tAccs, fc), UnlearningAccuracy.TRA(tAccs, fc), ps, rt);
+                    UnlearningAccuracy.TUA(tAccs, fc), UnlearningAccuracy.TRA(tAccs, fc), ps, rt, mia, miaR);
                 log.WriteLine(FormattableString.Invariant(
-                    $"| {fc} | {(seed is long s ? s.ToString(CultureInfo.InvariantCulture) : "-")} | {name} | {row.Ua:F3} | {row.Ra:F3} | {row.Tua:F3} | {row.Tra:F3} | {(ps is double p ? p.ToString("F3", CultureInfo.InvariantCulture) : "-")} | {(rt is double rts ? rts.ToString("F1", CultureInfo.InvariantCulture) : "-")} |"));
+                    $"| {fc} | {(seed is long s ? s.ToString(CultureInfo.InvariantCulture) : "-")} | {name} | {row.Ua:F3} | {row.Ra:F3} | {row.Tua:F3} | {row.Tra:F3} | {Opt(ps)} | {(rt is double rts ? rts.ToString("F1", CultureInfo.InvariantCulture) : "-")} | {Opt(mia)} | {Opt(miaR)} |"));
                 log.Flush();
                 return (row, ([.. e], [.. c]));
             }
+        }
+
+        static string Opt(double? v) => v is double x ? x.ToString("F3", CultureInfo.InvariantCulture) : "-";
+
+        // True-class confidences of the samples (the MIA signal), in batches of 1,000 without gradients.
+        static double[] Confidences(Classifier model, TensorData data, int[] indices)
+        {
+            var confidences = new List<double>(indices.Length);
+            model.eval();
+            using var noGrad = torch.no_grad();
+            foreach (var chunk in indices.Chunk(1000))
+            {
+                using var scope = torch.NewDisposeScope();
+                var (x, _) = data.Batch([.. chunk.Select(i => (long)i)]);
+                confidences.AddRange(Unlearning.Core.Evaluation.Privacy.MiaSignals.Compute(model.call(x)).Confidence);
+            }
+            return [.. confidences];
         }
     }
 }

@@ -6,7 +6,9 @@ namespace Unlearning.Web.Cli;
 /// <summary>One row of a <c>benchmark-methods</c> sweep: one model (a method's result or a baseline) on one forget class and seed.</summary>
 /// <param name="Ps">Privacy score against the Retrained model of the class; null where there is none (the Retrained model itself, or no Retrained checkpoint).</param>
 /// <param name="RunTimeSeconds">RT; null for the Original (its training time belongs to every class).</param>
-public sealed record SweepRow(string Model, int ForgetClass, long Seed, double Ua, double Ra, double Tua, double Tra, double? Ps, double? RunTimeSeconds);
+/// <param name="Mia">Forget-vs-test membership AUC and <paramref name="MiaR"/> retain-vs-test AUC (docs/metrics.md); null in outputs written before they were printed.</param>
+public sealed record SweepRow(string Model, int ForgetClass, long Seed, double Ua, double Ra, double Tua, double Tra, double? Ps, double? RunTimeSeconds,
+    double? Mia = null, double? MiaR = null);
 
 /// <summary>Mean and sample standard deviation of one metric over a model's rows; <see cref="Count"/> rows had a value.</summary>
 public readonly record struct MeanStd(double Mean, double Std, int Count)
@@ -56,8 +58,8 @@ public static class MethodSweepSummary
 
     /// <summary>
     /// The per-run rows of one or more earlier <c>benchmark-methods</c> outputs (the Markdown lines
-    /// "| class | seed | model | UA | RA | TUA | TRA | PS | RT (s) |"), so that sweeps run in several processes or on several
-    /// machines can be summarised together. Other lines are skipped; a baseline row repeated by several outputs counts once.
+    /// "| class | seed | model | UA | RA | TUA | TRA | PS | RT (s) | MIA | MIA-R |", or without the last two columns as
+    /// earlier versions wrote them), so that sweeps run in several processes or on several machines can be summarised together. Other lines are skipped; a baseline row repeated by several outputs counts once.
     /// </summary>
     /// <exception cref="FormatException">A row has the right shape but a value that is not a number.</exception>
     public static IReadOnlyList<SweepRow> ParseRows(IEnumerable<string> lines)
@@ -67,11 +69,12 @@ public static class MethodSweepSummary
         foreach (var line in lines)
         {
             var cells = line.Trim().Split('|');
-            if (cells.Length != 11 || cells[0].Length != 0 || cells[^1].Length != 0) continue;
+            if (cells.Length is not (11 or 13) || cells[0].Length != 0 || cells[^1].Length != 0) continue;
             var c = cells[1..^1].Select(x => x.Trim()).ToArray();
             if (!int.TryParse(c[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out int fc)) continue;   // header and rule
             long seed = c[1] == "-" ? 0 : long.Parse(c[1], NumberStyles.Integer, CultureInfo.InvariantCulture);
-            var row = new SweepRow(c[2], fc, seed, Number(c[3]), Number(c[4]), Number(c[5]), Number(c[6]), Optional(c[7]), Optional(c[8]));
+            var row = new SweepRow(c[2], fc, seed, Number(c[3]), Number(c[4]), Number(c[5]), Number(c[6]), Optional(c[7]), Optional(c[8]),
+                c.Length > 9 ? Optional(c[9]) : null, c.Length > 10 ? Optional(c[10]) : null);
             if (seen.Add((row.Model, row.ForgetClass, row.Seed))) rows.Add(row);
         }
         return rows;

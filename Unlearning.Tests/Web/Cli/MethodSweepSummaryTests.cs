@@ -85,4 +85,21 @@ public sealed class MethodSweepSummaryTests
         Assert.Equal(new SweepRow("Original", 0, 0, 0.891, 0.938, 0.876, 0.927, null, null), rows[0]);
         Assert.Throws<FormatException>(() => MethodSweepSummary.ParseRows(["| 0 | 2048 | X | 0.1 | 0.9 | zero | 0.8 | 0.7 | 12 |"]));
     }
+
+    [Fact]
+    public void Rows_with_the_mia_columns_and_without_them_are_read_together()
+    {
+        var rows = MethodSweepSummary.ParseRows(
+        [
+            "| forget class | seed | model | UA | RA | TUA | TRA | PS | RT (s) | MIA | MIA-R |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "| 6 | - | Original | 0.790 | 0.950 | 0.700 | 0.930 | - | - | 0.532 | - |",
+            "| 6 | 2048 | SalUn | 0.000 | 0.964 | 0.000 | 0.959 | 0.448 | 60.1 | 0.120 | 0.507 |",
+            "| 6 | 2048 | SCRUB | 0.054 | 0.951 | 0.040 | 0.942 | 0.442 | 50.0 |",
+        ]);
+        Assert.Equal(new SweepRow("Original", 6, 0, 0.790, 0.950, 0.700, 0.930, null, null, 0.532, null), rows[0]);
+        Assert.Equal(new SweepRow("SalUn", 6, 2048, 0, 0.964, 0, 0.959, 0.448, 60.1, 0.120, 0.507), rows[1]);
+        Assert.Equal(new SweepRow("SCRUB", 6, 2048, 0.054, 0.951, 0.040, 0.942, 0.442, 50.0), rows[2]);
+        Assert.Throws<FormatException>(() => MethodSweepSummary.ParseRows(["| 6 | 2048 | X | 0.1 | 0.9 | 0 | 0.8 | 0.7 | 12 | 0.5 | half |"]));
+    }
 }
