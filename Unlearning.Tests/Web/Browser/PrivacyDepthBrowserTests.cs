@@ -64,6 +64,13 @@ public class PrivacyDepthBrowserTests
         Directory.CreateDirectory(DashboardBrowserTests.ScreenshotFolder);
         // One host and one browser; each size is a fresh page load (a new circuit) in a window of that size.
         await using var session = await BrowserSession.OpenAsync(1920, 1080, BrowserChecks.All);
+        // plotly.js arrives 2 s late, so the Embedding tab is always left while it loads: a chart drawn before the script has
+        // run would log "No DOM element with id 'uc-embedding-b'" once it arrives (PlotlyGate prevents that).
+        await session.Page.RouteAsync("**/plotly-3.7.0.min.js", async route =>
+        {
+            await Task.Delay(2000);
+            await route.ContinueAsync();
+        });
         foreach (var (width, height) in new[] { (1920, 1080), (1440, 900) })
         {
             await session.Page.SetViewportSizeAsync(width, height);
