@@ -146,12 +146,14 @@ public sealed class EpochMetricsTracker : IEpochObserver
     {
         int k = data.Info.NumClasses;
         using var noGrad = no_grad();
+        // This epoch's weights with folded batch norms (docs/architecture.md, "Inference passes").
+        using var pass = model.ForInference();
         foreach (var batch in TensorData.Plan(indices, BatchSize, null))
         {
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var (x, y) = data.Batch(batch);
-            var logits = model.call(x);
+            var logits = pass.ForwardWithFeatures(x).Logits;
             var labels = y.to(CPU).data<long>().ToArray();
             var predictions = logits.argmax(1).to(CPU).data<long>().ToArray();
             metrics?.Add(labels, predictions, nn.functional.softmax(logits, 1).to(CPU).data<float>().ToArray());

@@ -122,27 +122,42 @@ public sealed partial class Evaluator
     public int WarmReferenceGrams(Classifier reference, string cacheKey, TensorData train, TensorData test, ForgetSplit split, CancellationToken cancellation = default)
     {
         var cache = GramCache ?? throw new InvalidOperationException("No Gram cache to warm.");
-        reference.eval();
-        var (trainSets, testSets) = CkaSets(split);
+        var missing = CkaReferenceBatches(split).Where(b => cache.Get(cacheKey, b.Set, b.Batch) is null).ToList();
+        if (missing.Count == 0) return 0;
+        using var pass = reference.ForInference();
         var accumulator = new MinibatchCka(reference.LayerNames.Count, reference.LayerNames.Count, CkaGramType);
-        int computed = 0;
         using var noGrad = no_grad();
-        foreach (var (data, sets) in new[] { (train, trainSets), (test, testSets) })
+        foreach (var (isTrain, set, b, indices) in missing)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var (x, _) = (isTrain ? train : test).Batch(indices);
+            cache.Put(cacheKey, set, b, accumulator.Grams(pass.ForwardLayers(x)));
+        }
+        return missing.Count;
+    }
+
+    /// <summary>
+    /// True when <see cref="GramCache"/> holds every CKA batch of the reference <paramref name="cacheKey"/> for this split
+    /// (nothing for <see cref="WarmReferenceGrams"/> to do), without loading the model or the data.
+    /// </summary>
+    public bool HoldsReferenceGrams(string cacheKey, ForgetSplit split) =>
+        GramCache is { } cache && CkaReferenceBatches(split).All(b => cache.Get(cacheKey, b.Set, b.Batch) is not null);
+
+    /// <summary>
+    /// The CKA batches a reference's Gram matrices are cached for: the same batches as the evaluation's passes (ClassPass plans
+    /// each CKA set on its own), less the remainder batches of 3 samples or fewer that unbiased HSIC leaves out.
+    /// </summary>
+    private IEnumerable<(bool IsTrain, int Set, int Batch, long[] Indices)> CkaReferenceBatches(ForgetSplit split)
+    {
+        var (trainSets, testSets) = CkaSets(split);
+        foreach (var (isTrain, sets) in new[] { (true, trainSets), (false, testSets) })
             foreach (var (set, indices) in sets)
             {
-                // The same batches as the evaluation's passes (ClassPass plans each CKA set on its own).
                 var batches = TensorData.Plan(indices, CkaBatchSize, null);
                 for (int b = 0; b < batches.Length; b++)
-                {
-                    cancellation.ThrowIfCancellationRequested();
-                    if (batches[b].Length <= 3 || cache.Get(cacheKey, set, b) is not null) continue;
-                    using var scope = NewDisposeScope();
-                    var (x, _) = data.Batch(batches[b]);
-                    cache.Put(cacheKey, set, b, accumulator.Grams(reference.ForwardLayers(x)));
-                    computed++;
-                }
+                    if (batches[b].Length > 3) yield return (isTrain, set, b, batches[b]);
             }
-        return computed;
     }
 
     /// <summary>
@@ -152,13 +167,15 @@ public sealed partial class Evaluator
     /// model's activations arrive from the train and test passes (<see cref="Add"/>), batch by batch in the
     /// order of the sets; the references are run here (or their Gram matrices taken from the cache).
     /// </summary>
-    private sealed class CkaCollector
+    private sealed class CkaCollector : IDisposable
     {
         private readonly Evaluator _owner;
         private readonly EvaluationInput _input;
         private readonly EvaluationProfile _profile;
         private readonly List<(Classifier Model, string? CacheKey, bool IsOriginal)> _references;
         private readonly MinibatchCka[][] _accumulators;
+        /// <summary>Each reference's inference pass, made when its first Gram matrices are not cached (<see cref="ReferenceGrams"/>).</summary>
+        private readonly Dictionary<Classifier, InferencePass> _passes = [];
         private readonly Stopwatch _clock = new();
         private double _lapStart;
 
@@ -180,7 +197,6 @@ public sealed partial class Evaluator
             if (input.Retrained is not null) references.Add((input.Retrained, input.RetrainedCacheKey, false));
             else if (input.IsRetrained) references.Add((input.Model, null, false));
             if (references.Count == 0) return null;
-            foreach (var (model, _, _) in references) model.eval();
             return new CkaCollector(owner, input, profile, references);
         }
 
@@ -224,10 +240,20 @@ public sealed partial class Evaluator
         {
             Tensor[] Compute()
             {
-                var layers = _profile.Time(EvaluationProfile.CkaForward, () => reference.ForwardLayers(x));
+                var layers = _profile.Time(EvaluationProfile.CkaForward, () =>
+                {
+                    if (!_passes.TryGetValue(reference, out var pass)) _passes[reference] = pass = reference.ForInference();
+                    return pass.ForwardLayers(x);
+                });
                 return _profile.Time(EvaluationProfile.CkaGram, () => accumulator.Grams(layers));
             }
             return _owner.GramCache is { } cache && cacheKey is not null ? cache.GetOrAdd(cacheKey, set, batch, Compute) : Compute();
+        }
+
+        public void Dispose()
+        {
+            foreach (var pass in _passes.Values) pass.Dispose();
+            _passes.Clear();
         }
 
         /// <summary>Writes the CKA matrices: against the Original to <c>cka</c>, against the Retrained model to <c>cka_retrain</c>.</summary>

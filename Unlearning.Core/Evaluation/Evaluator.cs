@@ -92,15 +92,16 @@ public sealed partial class Evaluator
         var results = new ExperimentResults();
         var clock = Stopwatch.StartNew();
         int fc = input.Split.ForgetClass;
-        input.Model.eval();
+        // Batch norms folded into their convolutions where the architecture can (docs/architecture.md, "Inference passes").
+        using var model = input.Model.ForInference();
         // The CKA samples are part of the train and test passes (one forward per image gives its logits and its
         // layer activations); the Gram/HSIC work on them is timed separately and reported as the CKA stage.
         var profile = new EvaluationProfile();
-        var cka = CkaCollector.Create(this, input, profile);
+        using var cka = CkaCollector.Create(this, input, profile);
         var subset = new SubsetCapture(input.Subset, input.Train.Info.NumClasses);
 
         // 1–2: per-class accuracy and distributions; the train pass also yields the forget-class signals and the subset's logits/features.
-        var train = ClassPass(input.Model, input.Train, 0, progress, cancellation, input.Split.Forget, cka?.TrainSets ?? [], cka, subset,
+        var train = ClassPass(model, input.Train, 0, progress, cancellation, input.Split.Forget, cka?.TrainSets ?? [], cka, subset,
             input.Split.Retain, profile, out var forgetSignals, out var retainConfidence);
         results.Accs = train.Accuracy();
         results.LabelDist = train.LabelDistribution();
@@ -113,7 +114,7 @@ public sealed partial class Evaluator
         // The test samples the forget samples are compared with (docs/metrics.md, "MIA against the test set"): the forget
         // class's for a class set, the whole test set for a sample set.
         var testReference = input.Split.IsClassWise ? input.Split.TestForget : input.Split.TestRetain;
-        var test = ClassPass(input.Model, input.Test, 1, progress, cancellation, testReference, cka?.TestSets ?? [], cka, null,
+        var test = ClassPass(model, input.Test, 1, progress, cancellation, testReference, cka?.TestSets ?? [], cka, null,
             input.Split.IsClassWise ? input.Split.TestRetain : null, profile, out var testSignals, out var testRetainConfidence);
         results.ForgetTestMia = Privacy.MiaAuc.Auc(results.ForgetConfidence, testSignals.Confidence);
         // Privacy of retained data (docs/metrics.md, "Privacy of retained data"): retain train samples against the test
@@ -179,16 +180,16 @@ public sealed partial class Evaluator
     /// <summary>
     /// One pass over a whole split: class metrics at T = 1; for <paramref name="signalIndices"/> also entropy (T = 2)
     /// and confidence (T = 1); the samples of <paramref name="ckaSets"/> go first, in the CKA batches, through
-    /// <see cref="Classifier.ForwardAll"/>, which also feeds <paramref name="cka"/>; <paramref name="subset"/> keeps the
+    /// <see cref="InferencePass.ForwardAll"/>, which also feeds <paramref name="cka"/>; <paramref name="subset"/> keeps the
     /// logits and penultimate features of its samples.
     /// </summary>
-    private ClassMetricsAccumulator ClassPass(Classifier model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
+    private ClassMetricsAccumulator ClassPass(InferencePass model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
         CancellationToken cancellation, int[]? signalIndices, IReadOnlyList<(int Set, int[] Indices)> ckaSets, CkaCollector? cka,
         SubsetCapture? subset, out Signals signals) =>
         ClassPass(model, data, stageIndex, progress, cancellation, signalIndices, ckaSets, cka, subset, null, null, out signals, out _);
 
     /// <param name="confidenceIndices">Samples whose confidence alone is wanted too (in that order, in <paramref name="confidences"/>); they do not count in <see cref="Signals.Correct"/>.</param>
-    private ClassMetricsAccumulator ClassPass(Classifier model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
+    private ClassMetricsAccumulator ClassPass(InferencePass model, TensorData data, int stageIndex, IProgress<EvaluationProgress>? progress,
         CancellationToken cancellation, int[]? signalIndices, IReadOnlyList<(int Set, int[] Indices)> ckaSets, CkaCollector? cka,
         SubsetCapture? subset, int[]? confidenceIndices, EvaluationProfile? profile, out Signals signals, out double[] confidences)
     {

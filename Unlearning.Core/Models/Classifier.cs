@@ -45,6 +45,17 @@ public abstract class Classifier : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) => ForwardWithFeatures(x).Logits;
 
+    /// <summary>
+    /// An eval-mode forward of the current weights for read-only passes (the evaluation), faster where an architecture
+    /// folds its batch norms (docs/architecture.md, "Inference passes"); by default the modules themselves. Puts the model in
+    /// eval mode. Make one per evaluation: it does not follow later weight changes. Call without autograd.
+    /// </summary>
+    public virtual InferencePass ForInference()
+    {
+        eval();
+        return new ModuleInferencePass(this);
+    }
+
     public long ParameterCount() => parameters().Sum(p => p.numel());
 
     /// <summary>

@@ -51,6 +51,59 @@ public sealed class CompactResNet : Classifier
         return (fc.call(features), features);
     }
 
+    /// <summary>Every batch norm folded into its convolution, weights channels-last (docs/architecture.md, "Inference passes").</summary>
+    public override InferencePass ForInference()
+    {
+        eval();
+        return new FoldedPass(this);
+    }
+
+    private sealed class FoldedPass : InferencePass
+    {
+        private static readonly (string Name, long Stride)[] Blocks = [("layer1.0", 1), ("layer2.0", 2), ("layer2.1", 1), ("layer3.0", 2), ("layer3.1", 1)];
+        private readonly FoldedConv _stem;
+        private readonly FoldedBlock[] _blocks;
+        private readonly nn.Module<Tensor, Tensor> _fc;
+
+        public FoldedPass(CompactResNet model)
+        {
+            var state = model.state_dict();
+            _stem = new FoldedConv(state, "stem_conv", "stem_bn", 2, 1);
+            _blocks = [.. Blocks.Select(b => new FoldedBlock(state, b.Name, b.Stride))];
+            _fc = model.fc;
+        }
+
+        public override (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor x)
+        {
+            var y = _stem.Call(x).relu_();
+            foreach (var block in _blocks) y = block.Call(y);
+            var features = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
+            return (_fc.call(features), features);
+        }
+
+        public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Maps) ForwardLayerMaps(Tensor x)
+        {
+            var outputs = new List<Tensor>(Layers.Length);
+            var y = _stem.Call(x).relu_();
+            outputs.Add(y);
+            foreach (var block in _blocks)
+            {
+                y = block.Call(y);
+                outputs.Add(y);
+            }
+            var features = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
+            var logits = _fc.call(features);
+            outputs.Add(logits);
+            return (logits, features, outputs);
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            _stem.Dispose();
+            foreach (var block in _blocks) block.Dispose();
+        }
+    }
+
     public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Maps) ForwardLayerMaps(Tensor x)
     {
         var outputs = new List<Tensor>(Layers.Length);

@@ -27,8 +27,11 @@ internal static class RootedScalars
 public sealed class ScalarSafeBatchNorm2d : TorchSharp.Modules.BatchNorm
 {
     /// <summary>PyTorch's defaults, as <c>nn.BatchNorm2d(numFeatures)</c>: eps 1e-5, momentum 0.1, affine, running statistics tracked.</summary>
+    /// <summary>ε added to the running variance (PyTorch's default), also used where a batch norm is folded into its convolution.</summary>
+    public const double Eps = 1e-05;
+
     public ScalarSafeBatchNorm2d(long numFeatures)
-        : base(numFeatures, eps: 1e-05, momentum: 0.1, affine: true, track_running_stats: true, device: null, dtype: null, name: "BatchNorm2d")
+        : base(numFeatures, eps: Eps, momentum: 0.1, affine: true, track_running_stats: true, device: null, dtype: null, name: "BatchNorm2d")
     {
     }
 
