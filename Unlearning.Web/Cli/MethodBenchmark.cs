@@ -153,45 +153,40 @@ public static class MethodBenchmark
                 var (_, accs) = Trainer.Accuracy(model, train);
                 var (_, tAccs) = Trainer.Accuracy(model, test);
                 // PS of the table: all forget-class train samples of this model against all of the Retrained model.
-                var e = new List<double>(); var c = new List<double>();
-                model.eval();
-                using (torch.no_grad())
-                    foreach (var chunk in split.Forget.Chunk(1000))
-                    {
-                        using var scope = torch.NewDisposeScope();
-                        var (x, _) = train.Batch([.. chunk.Select(i => (long)i)]);
-                        var (ce, cc) = Unlearning.Core.Evaluation.Privacy.MiaSignals.Compute(model.call(x));
-                        e.AddRange(ce); c.AddRange(cc);
-                    }
-                double? ps = retrained is { } r ? Unlearning.Core.Evaluation.Privacy.PrivacyScore.Compute([.. e], [.. c], r.E, r.C) : null;
+                var (e, c) = Signals(model, train, split.Forget);
+                double? ps = retrained is { } r ? Unlearning.Core.Evaluation.Privacy.PrivacyScore.Compute(e, c, r.E, r.C) : null;
                 // MIA and MIA-R as the evaluation stores them (docs/metrics.md): forget train vs forget-class test samples,
                 // retain train vs the other classes' test samples, AUC of the true-class confidence.
-                double? mia = Unlearning.Core.Evaluation.Privacy.MiaAuc.Auc([.. c], Confidences(model, test, split.TestForget));
-                double? miaR = Unlearning.Core.Evaluation.Privacy.MiaAuc.Auc(Confidences(model, train, split.Retain), Confidences(model, test, split.TestRetain));
+                double? mia = Unlearning.Core.Evaluation.Privacy.MiaAuc.Auc(c, Signals(model, test, split.TestForget).Confidence);
+                double? miaR = Unlearning.Core.Evaluation.Privacy.MiaAuc.Auc(Signals(model, train, split.Retain).Confidence, Signals(model, test, split.TestRetain).Confidence);
                 var row = new SweepRow(name, fc, seed ?? 0, UnlearningAccuracy.UA(accs, fc), UnlearningAccuracy.RA(accs, fc),
                     UnlearningAccuracy.TUA(tAccs, fc), UnlearningAccuracy.TRA(tAccs, fc), ps, rt, mia, miaR);
                 log.WriteLine(FormattableString.Invariant(
                     $"| {fc} | {(seed is long s ? s.ToString(CultureInfo.InvariantCulture) : "-")} | {name} | {row.Ua:F3} | {row.Ra:F3} | {row.Tua:F3} | {row.Tra:F3} | {Opt(ps)} | {(rt is double rts ? rts.ToString("F1", CultureInfo.InvariantCulture) : "-")} | {Opt(mia)} | {Opt(miaR)} |"));
                 log.Flush();
-                return (row, ([.. e], [.. c]));
+                return (row, (e, c));
             }
         }
 
         static string Opt(double? v) => v is double x ? x.ToString("F3", CultureInfo.InvariantCulture) : "-";
 
-        // True-class confidences of the samples (the MIA signal), in batches of 1,000 without gradients.
-        static double[] Confidences(Classifier model, TensorData data, int[] indices)
+        // The MIA signals of the samples (docs/metrics.md, "MIA signals": entropy at T = 2, confidence at T = 1), in batches of
+        // 1,000 without gradients.
+        static (double[] Entropy, double[] Confidence) Signals(Classifier model, TensorData data, int[] indices)
         {
-            var confidences = new List<double>(indices.Length);
+            var entropy = new List<double>(indices.Length);
+            var confidence = new List<double>(indices.Length);
             model.eval();
             using var noGrad = torch.no_grad();
             foreach (var chunk in indices.Chunk(1000))
             {
                 using var scope = torch.NewDisposeScope();
                 var (x, _) = data.Batch([.. chunk.Select(i => (long)i)]);
-                confidences.AddRange(Unlearning.Core.Evaluation.Privacy.MiaSignals.Compute(model.call(x)).Confidence);
+                var (e, c) = Unlearning.Core.Evaluation.Privacy.MiaSignals.Compute(model.call(x));
+                entropy.AddRange(e);
+                confidence.AddRange(c);
             }
-            return [.. confidences];
+            return ([.. entropy], [.. confidence]);
         }
     }
 }

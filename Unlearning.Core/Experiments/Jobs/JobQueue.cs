@@ -447,6 +447,10 @@ public sealed partial class JobQueue : IDisposable
             _store.UpdateJob(job);
             MarkSeen(job);
         }
+        // One line per finished job: its time in the queue and on the worker (what a build-to-view time is made of).
+        if (job.StartedUtc is { } started)
+            _logger.LogInformation("Job {Id} ({Kind}) {Status} after {Run:F1}s on the worker and {Wait:F1}s in the queue.", job.Id, job.Kind,
+                job.Status.ToString().ToLowerInvariant(), (job.FinishedUtc!.Value - started).TotalSeconds, (started - job.CreatedUtc).TotalSeconds);
         Publish(job);
         if (job.Status == JobStatus.Succeeded) ExperimentsChanged?.Invoke(job.Dataset, job.Architecture, job.ForgetSetId);
     }

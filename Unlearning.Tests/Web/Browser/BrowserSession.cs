@@ -86,6 +86,21 @@ internal sealed class BrowserSession : IAsyncDisposable
         Assert.True(seen.Count == 0, $"Browser errors{(context is null ? "" : $" ({context})")}: " + string.Join(" | ", seen));
     }
 
+    /// <summary>
+    /// Runs <paramref name="check"/> (page, width, height) once per window size in this one browser, each size after a viewport
+    /// change, then fails on any error collected so far, naming the size (a late console error gets half a second to arrive).
+    /// </summary>
+    public async Task ForEachSizeAsync(IEnumerable<(int Width, int Height)> sizes, Func<IPage, int, int, Task> check)
+    {
+        foreach (var (width, height) in sizes)
+        {
+            await Page.SetViewportSizeAsync(width, height);
+            await check(Page, width, height);
+            await Task.Delay(500);
+            AssertNoErrors($"{width}×{height}");
+        }
+    }
+
     /// <summary>Two animation frames, so that layout and charts have settled.</summary>
     public static Task NextFramesAsync(IPage page) => page.EvaluateAsync("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))");
 

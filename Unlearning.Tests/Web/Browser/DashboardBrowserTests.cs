@@ -40,13 +40,7 @@ public class DashboardBrowserTests
         await using var session = await BrowserSession.OpenAsync(1920, 1080, BrowserChecks.All);
         // One host and one browser for the three sizes; each size is a fresh page load (a new circuit) in a window of
         // that size. 1600×1000 goes last: its table steps store a note and show the Notes column.
-        foreach (var (width, height) in new[] { (1920, 1080), (1440, 900), (1600, 1000) })
-        {
-            await session.Page.SetViewportSizeAsync(width, height);
-            await CheckSizeAsync(session.Page, app.BaseUrl!, width, height);
-            await Task.Delay(500);
-            session.AssertNoErrors($"{width}×{height}");
-        }
+        await session.ForEachSizeAsync([(1920, 1080), (1440, 900), (1600, 1000)], (page, width, height) => CheckSizeAsync(page, app.BaseUrl!, width, height));
     }
 
     private static async Task CheckSizeAsync(IPage page, string baseUrl, int width, int height)

@@ -71,13 +71,7 @@ public class PrivacyDepthBrowserTests
             await Task.Delay(2000);
             await route.ContinueAsync();
         });
-        foreach (var (width, height) in new[] { (1920, 1080), (1440, 900) })
-        {
-            await session.Page.SetViewportSizeAsync(width, height);
-            await CheckSizeAsync(session.Page, app.BaseUrl!, width, height);
-            await Task.Delay(500);
-            session.AssertNoErrors($"{width}×{height}");
-        }
+        await session.ForEachSizeAsync([(1920, 1080), (1440, 900)], (page, width, height) => CheckSizeAsync(page, app.BaseUrl!, width, height));
     }
 
     private static async Task CheckSizeAsync(IPage page, string baseUrl, int width, int height)

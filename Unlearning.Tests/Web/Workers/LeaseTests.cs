@@ -37,15 +37,16 @@ public sealed class LeaseTests
         public void Dispose() { Queue.Dispose(); Services.Dispose(); }
     }
 
-    private static Setup New(Func<Job, CancellationToken, string> run, int maxAttempts = 2, string workerId = "test:1:aaaaaa")
+    private static Setup New(Func<Job, CancellationToken, string> run, int maxAttempts = 2, string workerId = "test:1:aaaaaa",
+        string queueName = "default", Action<string, string, string, string>? dispatchWarm = null)
     {
         var (sp, store, _) = TestStore.New();
         var runner = new ScriptedRunner(run);
         var queue = new JobQueue(store, sp.GetRequiredService<Unlearning.Core.Data.DatasetLoader>(),
             sp.GetRequiredService<Unlearning.Core.Methods.MethodCatalog>(), NullLogger<JobQueue>.Instance, () => runner);
         var dispatched = new List<long>();
-        queue.UseDistributedWorkers(new DistributedWorkers((id, _) => { lock (dispatched) dispatched.Add(id); }, workerId, "default", maxAttempts,
-            TimeSpan.FromSeconds(5), IsWorkerProcess: true, RecoverAtStart: false));
+        queue.UseDistributedWorkers(new DistributedWorkers((id, _) => { lock (dispatched) dispatched.Add(id); }, workerId, queueName, maxAttempts,
+            TimeSpan.FromSeconds(5), IsWorkerProcess: true, RecoverAtStart: false, DispatchWarm: dispatchWarm));
         return new Setup(sp, store, queue, dispatched, runner);
     }
 
@@ -60,13 +61,9 @@ public sealed class LeaseTests
     [Fact]
     public void Opening_a_forget_set_hands_one_warm_up_to_the_workers_per_interval_and_a_worker_runs_it_on_its_own_runner()
     {
-        var (sp, store, _) = TestStore.New();
-        var runner = new ScriptedRunner((_, _) => "x");
-        using var queue = new JobQueue(store, sp.GetRequiredService<Unlearning.Core.Data.DatasetLoader>(),
-            sp.GetRequiredService<Unlearning.Core.Methods.MethodCatalog>(), NullLogger<JobQueue>.Instance, () => runner);
         var warmups = new List<string>();
-        queue.UseDistributedWorkers(new DistributedWorkers((_, _) => { }, "test:1:aaaaaa", "gpu-0", 2, TimeSpan.FromSeconds(5),
-            IsWorkerProcess: true, RecoverAtStart: false, DispatchWarm: (d, a, f, q) => { lock (warmups) warmups.Add($"{d}/{a}/{f} on {q}"); }));
+        using var s = New((_, _) => "x", queueName: "gpu-0", dispatchWarm: (d, a, f, q) => { lock (warmups) warmups.Add($"{d}/{a}/{f} on {q}"); });
+        var (queue, runner) = (s.Queue, s.Runner);
         Assert.True(queue.RequestWarmReferences("fashion-mnist", "compact", "class-3"));
         // A reload or a second viewer within the interval hands out nothing more; another set does.
         Assert.False(queue.RequestWarmReferences("fashion-mnist", "compact", "class-3"));
@@ -82,7 +79,6 @@ public sealed class LeaseTests
         queue.WarmReferencesEnabled = false;
         Assert.False(queue.RequestWarmReferences("fashion-mnist", "compact", "class-5"));
         Assert.Equal(2, warmups.Count);
-        sp.Dispose();
     }
 
     [Fact]
