@@ -73,28 +73,28 @@ public sealed class CompactResNet : Classifier
             _fc = model.fc;
         }
 
-        public override (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor x)
-        {
-            var y = _stem.Call(x).relu_();
-            foreach (var block in _blocks) y = block.Call(y);
-            var features = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
-            return (_fc.call(features), features);
-        }
+        public override (Tensor Logits, Tensor Features) ForwardWithFeatures(Tensor x) => Run(x, null);
 
         public override (Tensor Logits, Tensor Features, IReadOnlyList<Tensor> Maps) ForwardLayerMaps(Tensor x)
         {
             var outputs = new List<Tensor>(Layers.Length);
+            var (logits, features) = Run(x, outputs);
+            outputs.Add(logits);
+            return (logits, features, outputs);
+        }
+
+        /// <summary>The folded network; with <paramref name="maps"/>, the stem's and every block's output are added to it.</summary>
+        private (Tensor Logits, Tensor Features) Run(Tensor x, List<Tensor>? maps)
+        {
             var y = _stem.Call(x).relu_();
-            outputs.Add(y);
+            maps?.Add(y);
             foreach (var block in _blocks)
             {
                 y = block.Call(y);
-                outputs.Add(y);
+                maps?.Add(y);
             }
             var features = nn.functional.adaptive_avg_pool2d(y, 1).flatten(1);
-            var logits = _fc.call(features);
-            outputs.Add(logits);
-            return (logits, features, outputs);
+            return (_fc.call(features), features);
         }
 
         protected override void Dispose(bool disposing)
